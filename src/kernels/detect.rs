@@ -1,0 +1,113 @@
+//! Which kernel tier runs: detected once, cached in an atomic, forceable.
+//!
+//! The ladder is: a tier whose target features are enabled at compile time is always
+//! available; otherwise (x86_64) the CPU is asked once at run time; otherwise scalar.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// An instruction-set tier of the kernels. Every tier computes the same functions; the
+/// SIMD tiers stay within each kernel's documented tolerance of [`Tier::Scalar`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Tier {
+    /// Portable Rust (`arch::scalar`): the oracle, and bit-reproducible across targets.
+    Scalar = 1,
+    /// x86_64 SSE2, 4 lanes.
+    Sse2 = 2,
+    /// x86_64 AVX2 with FMA, 8 lanes.
+    Avx2Fma = 3,
+    /// x86_64 AVX-512F, 16 lanes.
+    Avx512 = 4,
+    /// aarch64 NEON, 4 lanes.
+    Neon = 5,
+}
+
+impl Tier {
+    /// Every tier, fastest last.
+    pub const ALL: [Tier; 5] = [Tier::Scalar, Tier::Sse2, Tier::Avx2Fma, Tier::Avx512, Tier::Neon];
+
+    /// A short lower-case name (`"scalar"`, `"sse2"`, `"avx2fma"`, `"avx512"`, `"neon"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tier::Scalar => "scalar",
+            Tier::Sse2 => "sse2",
+            Tier::Avx2Fma => "avx2fma",
+            Tier::Avx512 => "avx512",
+            Tier::Neon => "neon",
+        }
+    }
+
+    /// Parses [`Tier::name`] back.
+    pub fn from_name(name: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Whether this CPU (and this build) can run the tier.
+    pub fn is_available(self) -> bool {
+        match self {
+            Tier::Scalar => true,
+            _ => false,
+        }
+    }
+
+    fn from_u8(v: u8) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| *t as u8 == v)
+    }
+}
+
+/// The fastest tier this CPU can run.
+pub fn best_available() -> Tier {
+    let mut best = Tier::Scalar;
+    for t in Tier::ALL {
+        if t.is_available() {
+            best = t;
+        }
+    }
+    best
+}
+
+/// 0 = not yet detected; otherwise a `Tier as u8`.
+static ACTIVE: AtomicU8 = AtomicU8::new(0);
+
+/// The tier the kernels use now: the forced one, or else the best available (detected on
+/// the first call and cached).
+#[inline]
+pub fn active() -> Tier {
+    match Tier::from_u8(ACTIVE.load(Ordering::Relaxed)) {
+        Some(t) => t,
+        None => init(),
+    }
+}
+
+#[cold]
+fn init() -> Tier {
+    let t = best_available();
+    ACTIVE.store(t as u8, Ordering::Relaxed);
+    t
+}
+
+/// The tier asked for is not available on this CPU or in this build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TierUnavailable(pub Tier);
+
+impl core::fmt::Display for TierUnavailable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "kernel tier `{}` is not available on this CPU", self.0.name())
+    }
+}
+
+/// Forces every later kernel call (in every thread) onto `tier`, for tests, benchmarks and
+/// bit-reproducible runs. Fails, changing nothing, when the CPU cannot run it: a forced tier
+/// is never silently replaced by another.
+pub fn force(tier: Tier) -> Result<(), TierUnavailable> {
+    if !tier.is_available() {
+        return Err(TierUnavailable(tier));
+    }
+    ACTIVE.store(tier as u8, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Goes back to the best available tier.
+pub fn reset() {
+    ACTIVE.store(best_available() as u8, Ordering::Relaxed);
+}

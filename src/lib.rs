@@ -1,0 +1,75 @@
+//! # stacknet
+//!
+//! Train small neural networks anywhere: a `#![no_std]`, allocation-free library whose
+//! weights, activations and gradients live in fixed-size buffers (on the stack or in a
+//! `static`), so one forward + backward + update step runs the same on a Cortex-M
+//! microcontroller and on a desktop core.
+//!
+//! A network is a tuple of bricks ([`nn::Dense`], [`nn::Sigmoid`], [`nn::Tanh`],
+//! [`nn::Relu`]), with widths and batch size as const generics: a shape mismatch is a
+//! compile error. The three matrix products and the sigmoid run through [`kernels`],
+//! which dispatches to the fastest tier the CPU has.
+//!
+//! ```
+//! use stacknet::prelude::*;
+//!
+//! // The reference network: 2 → 10 → 2, sigmoid after each layer, with biases.
+//! type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+//! let mut rng = stacknet::init::rng(7);
+//! let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! net.init(&mut rng, Init::UniformFanIn);
+//!
+//! let (x, y) = stacknet::data::xor_batch::<_, 64>(&mut rng);
+//! let mut ws = Workspace::<Net, 64>::new();
+//! let mut opt = Sgd::new(2.0).unwrap();
+//! let objective = Objective::mse_ridge(1e-4).unwrap();
+//! let first = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+//! for _ in 0..200 {
+//!     train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+//! }
+//! let last = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+//! assert!(last.loss < first.loss);
+//! ```
+//!
+//! ## Crate features
+//! - `std` (off by default): implements `std::error::Error` for the error types. The
+//!   library never allocates, with or without it.
+//!
+//! ## Safety model
+//! All public functions are safe and never panic on bad input: shapes are checked at
+//! compile time (bricks) or before any tier code runs (kernels), and a training step that
+//! meets non-finite numbers returns an error and leaves the model untouched.
+#![no_std]
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod arch;
+pub mod data;
+pub mod init;
+pub mod kernels;
+pub mod loss;
+pub mod nn;
+pub mod optim;
+pub mod sample;
+pub mod train;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::init::Init;
+    pub use crate::loss::{Loss, Objective, Penalty};
+    pub use crate::nn::{Dense, Layer, Relu, Sigmoid, Tanh};
+    pub use crate::optim::{Clip, Schedule, Sgd};
+    pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
+}
+
+#[cfg(feature = "std")]
+mod std_impls {
+    impl std::error::Error for crate::train::StepError {}
+    impl std::error::Error for crate::optim::ConfigError {}
+    impl std::error::Error for crate::kernels::ShapeError {}
+    impl std::error::Error for crate::kernels::TierUnavailable {}
+}

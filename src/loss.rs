@@ -1,0 +1,165 @@
+//! Losses on the network's output and the weight penalties added to them.
+//!
+//! With `B` rows, targets `Y` and outputs `H`:
+//! - [`Loss::Mse`]: `Σ(Y−H)²/(2B)`, gradient `(H−Y)/B`;
+//! - [`Loss::SoftmaxCrossEntropy`]: `−Σ Y⊙log softmax(H)/B` (rows of `H` are logits),
+//!   gradient `(softmax(H)−Y)/B`;
+//! - [`Penalty`]: ridge `λ₂·ΣW²/(2B)` (gradient `λ₂W/B`) and L1 `λ₁·Σ|W|/B` (gradient
+//!   `λ₁·sign(W)/B`), over weights only, never biases.
+//!
+//! These are the true gradients of the stated loss. (The article's numpy code adds the
+//! scalar `λ·ΣW²` to the gradient and omits the `1/B`; stacknet does not copy that.)
+
+use crate::nn::{Layer, ParamKind};
+
+/// The data term of the objective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Loss {
+    /// Mean squared error `Σ(Y−H)²/(2B)`, the article's loss.
+    #[default]
+    Mse,
+    /// Softmax cross-entropy over each row; put no sigmoid after the last `Dense`.
+    SoftmaxCrossEntropy,
+}
+
+impl Loss {
+    /// The loss of `pred` against `target` (both `rows × cols`, row-major), writing
+    /// `∂loss/∂pred` into `grad`. Shapes are checked by the caller.
+    pub fn eval(self, rows: usize, cols: usize, pred: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
+        let inv_b = 1.0 / rows as f32;
+        match self {
+            Loss::Mse => {
+                let mut sum = 0.0f32;
+                for ((g, &h), &y) in grad.iter_mut().zip(pred).zip(target) {
+                    let d = h - y;
+                    sum += d * d;
+                    *g = d * inv_b;
+                }
+                sum * 0.5 * inv_b
+            }
+            Loss::SoftmaxCrossEntropy => {
+                let mut sum = 0.0f32;
+                for ((g, h), y) in
+                    grad.chunks_exact_mut(cols).zip(pred.chunks_exact(cols)).zip(target.chunks_exact(cols))
+                {
+                    let max = h.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    let mut z = 0.0f32;
+                    for &v in h {
+                        z += libm::expf(v - max);
+                    }
+                    let log_z = libm::logf(z) + max;
+                    for ((g, &h), &y) in g.iter_mut().zip(h).zip(y) {
+                        let log_p = h - log_z;
+                        sum -= y * log_p;
+                        *g = (libm::expf(log_p) - y) * inv_b;
+                    }
+                }
+                sum * inv_b
+            }
+        }
+    }
+}
+
+/// Weight penalties (ridge and L1). Both coefficients are finite and ≥ 0.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Penalty {
+    l2: f32,
+    l1: f32,
+}
+
+/// A penalty coefficient that is negative or not finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BadPenalty(pub f32);
+
+impl Penalty {
+    /// No penalty.
+    pub const NONE: Penalty = Penalty { l2: 0.0, l1: 0.0 };
+
+    /// Ridge `λ·ΣW²/(2B)`.
+    pub fn ridge(lambda: f32) -> Result<Self, BadPenalty> {
+        Penalty::new(lambda, 0.0)
+    }
+
+    /// Ridge `l2·ΣW²/(2B)` plus L1 `l1·Σ|W|/B`.
+    pub fn new(l2: f32, l1: f32) -> Result<Self, BadPenalty> {
+        for v in [l2, l1] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(BadPenalty(v));
+            }
+        }
+        Ok(Penalty { l2, l1 })
+    }
+
+    /// The ridge coefficient.
+    pub fn l2(&self) -> f32 {
+        self.l2
+    }
+
+    /// The L1 coefficient.
+    pub fn l1(&self) -> f32 {
+        self.l1
+    }
+
+    /// Whether both coefficients are zero.
+    pub fn is_none(&self) -> bool {
+        self.l2 == 0.0 && self.l1 == 0.0
+    }
+
+    /// The penalty's value for `model` with batch size `rows`.
+    pub fn value<M: Layer>(&self, model: &M, rows: usize) -> f32 {
+        if self.is_none() {
+            return 0.0;
+        }
+        let (mut sq, mut abs) = (0.0f32, 0.0f32);
+        model.visit(&mut |kind, w| {
+            if kind == ParamKind::Weight {
+                sq += crate::kernels::sum_sq(w);
+                for &v in w {
+                    abs += libm::fabsf(v);
+                }
+            }
+        });
+        let inv_b = 1.0 / rows as f32;
+        self.l2 * sq * 0.5 * inv_b + self.l1 * abs * inv_b
+    }
+
+    /// Adds the penalty's gradient for `model` to `grads`.
+    pub fn add_grad<M: Layer>(&self, model: &M, grads: &mut M, rows: usize) {
+        if self.is_none() {
+            return;
+        }
+        let inv_b = 1.0 / rows as f32;
+        let (c2, c1) = (self.l2 * inv_b, self.l1 * inv_b);
+        grads.zip_mut(model, &mut |kind, g, w| {
+            if kind == ParamKind::Weight {
+                for (g, &w) in g.iter_mut().zip(w) {
+                    // sign(0) = 0: the subgradient that keeps zero weights at zero.
+                    let s = if w > 0.0 {
+                        1.0
+                    } else if w < 0.0 {
+                        -1.0
+                    } else {
+                        0.0
+                    };
+                    *g += c2 * w + c1 * s;
+                }
+            }
+        });
+    }
+}
+
+/// The whole objective: a loss plus weight penalties.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Objective {
+    /// The data term.
+    pub loss: Loss,
+    /// The penalty on weights.
+    pub penalty: Penalty,
+}
+
+impl Objective {
+    /// The article's objective: MSE plus ridge `λ`.
+    pub fn mse_ridge(lambda: f32) -> Result<Self, BadPenalty> {
+        Ok(Objective { loss: Loss::Mse, penalty: Penalty::ridge(lambda)? })
+    }
+}

@@ -1,0 +1,254 @@
+//! Stochastic gradient descent with the article's cures for exploding gradients:
+//! learning-rate schedules, gradient clipping and (optionally) momentum.
+//!
+//! Every setting is validated when the optimizer is built, so a training step never meets
+//! a bad hyperparameter.
+
+use crate::nn::Layer;
+
+/// How the learning rate changes with the step number `t` (starting at 0).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Schedule {
+    /// `η`.
+    #[default]
+    Constant,
+    /// `η · factor^⌊t / every⌋`.
+    StepDecay {
+        /// Steps between drops (≥ 1).
+        every: u32,
+        /// Multiplier at each drop, in `(0, 1]`.
+        factor: f32,
+    },
+    /// `η · e^(−rate·t)`.
+    ExpDecay {
+        /// Decay rate per step (finite, ≥ 0).
+        rate: f32,
+    },
+}
+
+/// Gradient clipping, applied after the penalty gradient is added.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Clip {
+    /// No clipping.
+    #[default]
+    None,
+    /// Each gradient component is clamped to `[−c, c]`.
+    Value(f32),
+    /// The whole gradient is scaled down so its L2 norm is at most `c`.
+    Norm(f32),
+}
+
+/// A hyperparameter that was refused when building the optimizer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ConfigError {
+    /// The learning rate is ≤ 0 or not finite.
+    LearningRate(f32),
+    /// The momentum is outside `[0, 1)`.
+    Momentum(f32),
+    /// The clipping threshold is ≤ 0 or not finite.
+    Clip(f32),
+    /// The schedule's factor or rate is out of range, or `every` is 0.
+    Schedule,
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ConfigError::LearningRate(v) => write!(f, "learning rate must be finite and > 0, got {v}"),
+            ConfigError::Momentum(v) => write!(f, "momentum must be in [0, 1), got {v}"),
+            ConfigError::Clip(v) => write!(f, "clipping threshold must be finite and > 0, got {v}"),
+            ConfigError::Schedule => write!(f, "schedule needs every ≥ 1, factor in (0, 1], rate finite and ≥ 0"),
+        }
+    }
+}
+
+/// Where an optimizer keeps (or does not keep) its velocity.
+pub trait Velocity<M: Layer>: Copy {
+    /// Turns the gradient into the update direction `d = g + μ·v` (no-op without momentum).
+    fn direction(&self, momentum: f32, grads: &mut M);
+    /// Remembers `d` as the new velocity.
+    fn store(&mut self, d: &M);
+}
+
+/// Plain SGD: no velocity, no memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoMomentum;
+
+impl<M: Layer> Velocity<M> for NoMomentum {
+    #[inline]
+    fn direction(&self, _momentum: f32, _grads: &mut M) {}
+    #[inline]
+    fn store(&mut self, _d: &M) {}
+}
+
+/// Heavy-ball momentum: one velocity value per parameter, stored as a model of type `M`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Momentum<M>(pub M);
+
+impl<M: Layer> Velocity<M> for Momentum<M> {
+    fn direction(&self, momentum: f32, grads: &mut M) {
+        grads.zip_mut(&self.0, &mut |_, g, v| {
+            for (g, &v) in g.iter_mut().zip(v) {
+                *g += momentum * v;
+            }
+        });
+    }
+    fn store(&mut self, d: &M) {
+        self.0.zip_mut(d, &mut |_, v, d| v.copy_from_slice(d));
+    }
+}
+
+/// SGD: `w ← w − η_t·d`, with `d = g` or, with momentum, `d = g + μ·d_prev`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd<V = NoMomentum> {
+    lr: f32,
+    schedule: Schedule,
+    clip: Clip,
+    momentum: f32,
+    step: u32,
+    velocity: V,
+}
+
+fn check_lr(lr: f32) -> Result<f32, ConfigError> {
+    if lr.is_finite() && lr > 0.0 {
+        Ok(lr)
+    } else {
+        Err(ConfigError::LearningRate(lr))
+    }
+}
+
+impl Sgd<NoMomentum> {
+    /// Plain SGD with a constant learning rate `lr`.
+    pub fn new(lr: f32) -> Result<Self, ConfigError> {
+        Ok(Sgd {
+            lr: check_lr(lr)?,
+            schedule: Schedule::Constant,
+            clip: Clip::None,
+            momentum: 0.0,
+            step: 0,
+            velocity: NoMomentum,
+        })
+    }
+
+    /// Adds momentum `mu` in `[0, 1)`, with a zero velocity shaped like `M`.
+    pub fn with_momentum<M: Layer>(self, mu: f32) -> Result<Sgd<Momentum<M>>, ConfigError> {
+        if !(mu.is_finite() && (0.0..1.0).contains(&mu)) {
+            return Err(ConfigError::Momentum(mu));
+        }
+        Ok(Sgd {
+            lr: self.lr,
+            schedule: self.schedule,
+            clip: self.clip,
+            momentum: mu,
+            step: self.step,
+            velocity: Momentum(M::zeroed()),
+        })
+    }
+}
+
+impl<V> Sgd<V> {
+    /// Sets the learning-rate schedule.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self, ConfigError> {
+        let ok = match schedule {
+            Schedule::Constant => true,
+            Schedule::StepDecay { every, factor } => every >= 1 && factor.is_finite() && factor > 0.0 && factor <= 1.0,
+            Schedule::ExpDecay { rate } => rate.is_finite() && rate >= 0.0,
+        };
+        if !ok {
+            return Err(ConfigError::Schedule);
+        }
+        self.schedule = schedule;
+        Ok(self)
+    }
+
+    /// Sets gradient clipping.
+    pub fn with_clip(mut self, clip: Clip) -> Result<Self, ConfigError> {
+        if let Clip::Value(c) | Clip::Norm(c) = clip {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(ConfigError::Clip(c));
+            }
+        }
+        self.clip = clip;
+        Ok(self)
+    }
+
+    /// The base learning rate.
+    pub fn base_lr(&self) -> f32 {
+        self.lr
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// The clipping rule.
+    pub fn clip(&self) -> Clip {
+        self.clip
+    }
+
+    /// The momentum coefficient (0 without momentum).
+    pub fn momentum(&self) -> f32 {
+        self.momentum
+    }
+
+    /// Steps taken so far (successful ones only).
+    pub fn steps(&self) -> u32 {
+        self.step
+    }
+
+    /// The learning rate the next step will use.
+    pub fn current_lr(&self) -> f32 {
+        let t = self.step;
+        match self.schedule {
+            Schedule::Constant => self.lr,
+            Schedule::StepDecay { every, factor } => self.lr * libm::powf(factor, (t / every) as f32),
+            Schedule::ExpDecay { rate } => self.lr * libm::expf(-rate * t as f32),
+        }
+    }
+
+    /// The velocity store.
+    pub fn velocity(&self) -> &V {
+        &self.velocity
+    }
+
+    pub(crate) fn velocity_mut(&mut self) -> &mut V {
+        &mut self.velocity
+    }
+
+    pub(crate) fn advance(&mut self) {
+        self.step = self.step.saturating_add(1);
+    }
+}
+
+/// Clips `grads` in place by `clip`; returns whether anything changed. `norm` is the
+/// gradient's L2 norm, already computed by the caller.
+pub(crate) fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool {
+    match clip {
+        Clip::None => false,
+        Clip::Value(c) => {
+            let mut changed = false;
+            grads.visit_mut(&mut |_, g| {
+                for v in g {
+                    if *v > c || *v < -c {
+                        *v = v.clamp(-c, c);
+                        changed = true;
+                    }
+                }
+            });
+            changed
+        }
+        Clip::Norm(c) => {
+            if norm <= c {
+                return false;
+            }
+            let scale = c / norm;
+            grads.visit_mut(&mut |_, g| {
+                for v in g {
+                    *v *= scale;
+                }
+            });
+            true
+        }
+    }
+}
