@@ -54,6 +54,7 @@ pub mod kernels;
 pub mod loss;
 pub mod nn;
 pub mod optim;
+pub mod persist;
 pub mod sample;
 pub mod train;
 
@@ -72,4 +73,6 @@ mod std_impls {
     impl std::error::Error for crate::optim::ConfigError {}
     impl std::error::Error for crate::kernels::ShapeError {}
     impl std::error::Error for crate::kernels::TierUnavailable {}
+    impl std::error::Error for crate::persist::SaveError {}
+    impl std::error::Error for crate::persist::LoadError {}
 }

@@ -216,6 +216,11 @@ impl<V> Sgd<V> {
         &mut self.velocity
     }
 
+    /// Sets the step counter (restoring a saved optimizer, `crate::persist`).
+    pub(crate) fn restore_steps(&mut self, steps: u32) {
+        self.step = steps;
+    }
+
     pub(crate) fn advance(&mut self) {
         self.step = self.step.saturating_add(1);
     }
