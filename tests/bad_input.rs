@@ -1,0 +1,55 @@
+//! Bad input to the public API answered with a value or a typed error, never a panic: the
+//! rows of `docs/failure.md` that no other test file covers, and the regression tests of
+//! the fuzzing campaign.
+
+use stacknet::kernels::{self, Mode, ShapeError};
+use stacknet::loss::Loss;
+
+/// fuzz/kernels_diff crash 1: `sum_rows` and `add_bias` with zero columns panicked in
+/// `chunks_exact(0)`.
+#[test]
+fn zero_width_bias_kernels_do_not_panic() {
+    let mut out: [f32; 0] = [];
+    assert_eq!(kernels::sum_rows(5, 0, &[], &mut out, Mode::Overwrite), Ok(()));
+    assert_eq!(kernels::sum_rows(5, 0, &[], &mut out, Mode::Accumulate), Ok(()));
+    assert_eq!(kernels::add_bias(5, 0, &[], &mut []), Ok(()));
+    // And zero rows keep the outputs as the mode says.
+    let mut out = [7.0f32; 3];
+    assert_eq!(kernels::sum_rows(0, 3, &[], &mut out, Mode::Accumulate), Ok(()));
+    assert_eq!(out, [7.0; 3]);
+    assert_eq!(kernels::sum_rows(0, 3, &[], &mut out, Mode::Overwrite), Ok(()));
+    assert_eq!(out, [0.0; 3]);
+}
+
+/// Found while fixing the above: softmax cross-entropy over zero classes panicked the same way.
+#[test]
+fn softmax_over_zero_classes_does_not_panic() {
+    let mut g: [f32; 0] = [];
+    assert_eq!(Loss::SoftmaxCrossEntropy.eval(4, 0, &[], &[], &mut g), 0.0);
+}
+
+/// Every kernel refuses a slice whose length disagrees with its dimensions, naming the
+/// operand, and writes nothing.
+#[test]
+fn kernel_shape_mismatch_is_a_shape_error() {
+    let a = [1.0f32; 6];
+    let b = [1.0f32; 6];
+    let mut c = [9.0f32; 5]; // 2×2 needs 4
+    let e = kernels::matmul(2, 3, 2, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
+    assert_eq!(e, ShapeError { kernel: "matmul", operand: "c", expected: 4, actual: 5 });
+    assert_eq!(c, [9.0; 5]);
+    let e = kernels::matmul_tn(2, 3, 2, &a[..5], &b, &mut c[..4], Mode::Overwrite).unwrap_err();
+    assert_eq!((e.kernel, e.operand, e.expected, e.actual), ("matmul_tn", "a", 6, 5));
+    let e = kernels::matmul_nt(2, 3, 2, &a, &b[..4], &mut c[..4], Mode::Accumulate).unwrap_err();
+    assert_eq!((e.kernel, e.operand, e.expected, e.actual), ("matmul_nt", "b", 6, 4));
+    assert_eq!(c, [9.0; 5]);
+    // Dimensions whose product overflows are a mismatch too, not an overflow panic.
+    let e = kernels::matmul(usize::MAX, 2, 1, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
+    assert_eq!((e.operand, e.expected), ("a", usize::MAX));
+    let mut y = [0.0f32; 3];
+    assert_eq!(kernels::axpy(1.0, &a, &mut y).unwrap_err().operand, "y");
+    assert_eq!(kernels::sigmoid_backward(&a, &b[..2], &mut y).unwrap_err().operand, "y");
+    assert_eq!(kernels::add_bias(2, 3, &a[..2], &mut c).unwrap_err().operand, "bias");
+    assert_eq!(kernels::sum_rows(2, 3, &a, &mut y[..2], Mode::Overwrite).unwrap_err().operand, "out");
+    assert_eq!(y, [0.0; 3]);
+}
