@@ -4,6 +4,7 @@
 
 use stacknet::kernels::{self, Mode, ShapeError};
 use stacknet::loss::Loss;
+use stacknet::prelude::*;
 
 /// fuzz/kernels_diff crash 1: `sum_rows` and `add_bias` with zero columns panicked in
 /// `chunks_exact(0)`.
@@ -52,4 +53,32 @@ fn kernel_shape_mismatch_is_a_shape_error() {
     assert_eq!(kernels::add_bias(2, 3, &a[..2], &mut c).unwrap_err().operand, "bias");
     assert_eq!(kernels::sum_rows(2, 3, &a, &mut y[..2], Mode::Overwrite).unwrap_err().operand, "out");
     assert_eq!(y, [0.0; 3]);
+}
+
+/// fuzz/train_step crash 1: a gradient whose components are all finite but whose L2 norm
+/// exceeds `f32::MAX` made `Clip::Norm` scale by `c / ∞ = 0`, so the step silently did
+/// nothing. Now it is scaled to length `c` like any other, and the report says the norm
+/// overflowed (`grad_norm = +∞`).
+#[test]
+fn norm_clipping_survives_a_gradient_norm_above_f32_max() {
+    type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+    let mut net: Net =
+        (Dense::from_parts([[0.1; 3]; 2], None), Sigmoid, Dense::from_parts([[0.1; 2]; 3], None), Sigmoid);
+    // L1 of 2e38 on 12 positive weights: each gradient component ≈ 2e38, the norm ≈ 6.9e38.
+    let objective = Objective { loss: Loss::Mse, penalty: Penalty::new(0.0, 2e38).unwrap() };
+    let mut opt = Sgd::new(0.1).unwrap().with_clip(Clip::Norm(1.0)).unwrap();
+    let mut ws = Workspace::<Net, 1>::new();
+    let r = train_step(&mut net, &[[1.0, 1.0]], &[[0.0, 1.0]], &mut ws, &mut opt, &objective).unwrap();
+    assert_eq!(r.grad_norm, f32::INFINITY);
+    assert!(r.clipped);
+    // Every weight moved by η·c/√12 against its (equal) gradient.
+    let want = 0.1 - 0.1 / 12f32.sqrt();
+    let mut n = 0;
+    net.visit(&mut |_, s| {
+        for &w in s {
+            assert!((w - want).abs() < 1e-6, "weight {w}, want {want}");
+            n += 1;
+        }
+    });
+    assert_eq!(n, 12);
 }

@@ -113,7 +113,9 @@ fn run<V: Velocity<Net> + VelocityState<Net>>(inp: &Input, model: &mut Net, mut 
                 assert!(all, "Ok left a non-finite velocity");
                 assert_eq!(opt.steps(), obefore.0.saturating_add(1));
                 assert_eq!(r.step, opt.steps());
-                assert!(r.loss.is_finite() && r.grad_norm.is_finite() && r.grad_norm >= 0.0, "{r:?}");
+                // The norm is +∞ when it exceeds f32::MAX though every component is finite.
+                assert!(r.loss.is_finite() && r.grad_norm >= 0.0, "{r:?}");
+                assert!(r.lr.is_finite() && r.lr >= 0.0, "{r:?}");
                 assert!(first_non_finite(&x).is_none() && first_non_finite(&y).is_none());
             }
             Err(e) => {
