@@ -131,12 +131,14 @@ fn run(inp: &Input, tier: Tier) {
             let b = take(d, &mut at, k * n, raw);
             let c0 = take(d, &mut at, m * n, raw);
             // a_at(i, p) and b_at(p, j) as each kernel lays them out.
-            let (ai, bi): (fn(usize, usize, usize, usize, usize) -> usize, fn(usize, usize, usize, usize, usize) -> usize) =
-                match inp.kernel {
-                    Kernel::Matmul => (|i, p, _m, k, _n| i * k + p, |p, j, _m, _k, n| p * n + j),
-                    Kernel::MatmulTn => (|i, p, m, _k, _n| p * m + i, |p, j, _m, _k, n| p * n + j),
-                    _ => (|i, p, _m, k, _n| i * k + p, |p, j, _m, k, _n| j * k + p),
-                };
+            let (ai, bi): (
+                fn(usize, usize, usize, usize, usize) -> usize,
+                fn(usize, usize, usize, usize, usize) -> usize,
+            ) = match inp.kernel {
+                Kernel::Matmul => (|i, p, _m, k, _n| i * k + p, |p, j, _m, _k, n| p * n + j),
+                Kernel::MatmulTn => (|i, p, m, _k, _n| p * m + i, |p, j, _m, _k, n| p * n + j),
+                _ => (|i, p, _m, k, _n| i * k + p, |p, j, _m, k, _n| j * k + p),
+            };
             let (got, want, r) = both(tier, &c0, |c| match inp.kernel {
                 Kernel::Matmul => kernels::matmul(m, k, n, &a, &b, c, mode),
                 Kernel::MatmulTn => kernels::matmul_tn(m, k, n, &a, &b, c, mode),
