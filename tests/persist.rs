@@ -111,6 +111,7 @@ fn format_is_pinned() {
 #[test]
 fn every_single_bit_flip_is_detected_and_leaves_the_model_untouched() {
     let blob = saved(&net(1));
+    assert_eq!(blob.len() * 8, 832);
     let mut target = net(2);
     let before = bits(&target);
     for i in 0..blob.len() * 8 {
@@ -137,6 +138,7 @@ fn every_single_bit_flip_of_a_blob_with_optimizer_is_detected() {
     let (n, opt) = trained();
     let mut buf = [0u8; persist::max_len_with_optimizer::<Net>()];
     let len = persist::save_with_optimizer(&n, &opt, &mut buf).unwrap();
+    assert_eq!(len, 176);
     let blob = &buf[..len];
     let (mut tn, mut topt) = (net(2), Sgd::new(0.1).unwrap().with_momentum::<Net>(0.5).unwrap());
     let (before, obefore) = (bits(&tn), opt_bits(&topt));
@@ -341,4 +343,37 @@ fn optimizer_kind_must_match() {
     // The weights alone can always be taken from a blob that also holds optimizer state.
     assert_eq!(persist::load(&mut tn, &with_velocity), Ok(with_velocity.len()));
     assert_eq!(bits(&tn), bits(&n));
+}
+
+/// A header that passes the checksum but contradicts itself (only a foreign or buggy
+/// writer makes one) is `Malformed`, and the model is untouched.
+#[test]
+fn malformed_header_behind_a_valid_checksum() {
+    let crc = |b: &mut Vec<u8>| {
+        let n = b.len();
+        let c = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&b[..n - 4]);
+        b[n - 4..].copy_from_slice(&c.to_le_bytes());
+    };
+    let mut target = net(2);
+    let before = bits(&target);
+    // Unknown flag bit.
+    let mut b = saved(&net(1));
+    b[6] |= 0x04;
+    crc(&mut b);
+    assert_eq!(persist::load(&mut target, &b), Err(LoadError::Malformed));
+    // "Velocity" without "optimizer section".
+    let mut b = saved(&net(1));
+    b[6] = 2;
+    crc(&mut b);
+    assert_eq!(persist::load(&mut target, &b), Err(LoadError::Malformed));
+    // A parameter count that disagrees with the length.
+    let mut b = saved(&net(1));
+    b[24] = 16;
+    crc(&mut b);
+    assert_eq!(persist::load(&mut target, &b), Err(LoadError::Malformed));
+    // A length too short to hold a header and a checksum.
+    let mut b = saved(&net(1));
+    b[8..12].copy_from_slice(&20u32.to_le_bytes());
+    assert_eq!(persist::load(&mut target, &b), Err(LoadError::Malformed));
+    assert_eq!(bits(&target), before);
 }
