@@ -96,6 +96,9 @@ fn check_sum(what: &str, i: usize, got: f32, want: f32, bound: f64, terms: usize
     assert!(d <= tol, "{what}[{i}]: tier {got:e} vs scalar {want:e}, |Δ| {d:e} > tol {tol:e}");
 }
 
+/// Where element `(row, col)` of an operand sits, given `(m, k, n)`.
+type Index = fn(usize, usize, usize, usize, usize) -> usize;
+
 fn same_bits(a: &[f32], b: &[f32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
@@ -131,10 +134,7 @@ fn run(inp: &Input, tier: Tier) {
             let b = take(d, &mut at, k * n, raw);
             let c0 = take(d, &mut at, m * n, raw);
             // a_at(i, p) and b_at(p, j) as each kernel lays them out.
-            let (ai, bi): (
-                fn(usize, usize, usize, usize, usize) -> usize,
-                fn(usize, usize, usize, usize, usize) -> usize,
-            ) = match inp.kernel {
+            let (ai, bi): (Index, Index) = match inp.kernel {
                 Kernel::Matmul => (|i, p, _m, k, _n| i * k + p, |p, j, _m, _k, n| p * n + j),
                 Kernel::MatmulTn => (|i, p, m, _k, _n| p * m + i, |p, j, _m, _k, n| p * n + j),
                 _ => (|i, p, _m, k, _n| i * k + p, |p, j, _m, k, _n| j * k + p),
