@@ -51,6 +51,7 @@ pub mod kernels;
 pub mod loss;
 pub mod nn;
 pub mod optim;
+pub mod persist;
 pub mod sample;
 pub mod train;
 
@@ -68,6 +69,8 @@ impl core::error::Error for optim::ConfigError {}
 impl core::error::Error for loss::BadPenalty {}
 impl core::error::Error for kernels::ShapeError {}
 impl core::error::Error for kernels::TierUnavailable {}
+impl core::error::Error for persist::SaveError {}
+impl core::error::Error for persist::LoadError {}
 
 /// The README's code, compiled and run as a doc test.
 #[cfg(doctest)]

@@ -39,6 +39,9 @@ impl Loss {
             }
             Loss::SoftmaxCrossEntropy => {
                 let mut sum = 0.0f32;
+                if cols == 0 {
+                    return 0.0; // no classes; `chunks_exact(0)` would panic
+                }
                 for ((g, h), y) in
                     grad.chunks_exact_mut(cols).zip(pred.chunks_exact(cols)).zip(target.chunks_exact(cols))
                 {

@@ -216,6 +216,11 @@ impl<V> Sgd<V> {
         &mut self.velocity
     }
 
+    /// Sets the step counter (restoring a saved optimizer, `crate::persist`).
+    pub(crate) fn restore_steps(&mut self, steps: u32) {
+        self.step = steps;
+    }
+
     pub(crate) fn advance(&mut self) {
         self.step = self.step.saturating_add(1);
     }
@@ -242,12 +247,24 @@ pub(crate) fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool
             if norm <= c {
                 return false;
             }
-            let scale = c / norm;
-            grads.visit_mut(&mut |_, g| {
-                for v in g {
-                    *v *= scale;
-                }
-            });
+            if norm.is_finite() {
+                let scale = c / norm;
+                grads.visit_mut(&mut |_, g| {
+                    for v in g {
+                        *v *= scale;
+                    }
+                });
+            } else {
+                // Every component is finite but the norm exceeds f32::MAX (found by
+                // fuzz/train_step): `c / ∞ = 0` would silently zero the step. Scale by the
+                // largest component first, then to length `c`.
+                let mut max = 0.0f32;
+                grads.visit(&mut |_, g| g.iter().for_each(|v| max = max.max(libm::fabsf(*v))));
+                let mut sq = 0.0f32;
+                grads.visit(&mut |_, g| g.iter().for_each(|v| sq += (v / max) * (v / max)));
+                let scale = c / libm::sqrtf(sq);
+                grads.visit_mut(&mut |_, g| g.iter_mut().for_each(|v| *v = (*v / max) * scale));
+            }
             true
         }
     }

@@ -217,11 +217,12 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     Ok(StepReport { loss, data_loss, grad_norm: norm, clipped, lr, step: opt.steps() })
 }
 
-/// The index of the largest value in `row` (the first one on ties; NaN never wins).
+/// The index of the largest value in `row` (the first one on ties; NaN never wins, and a
+/// row of NaN only gives 0).
 pub fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
-        if v > row[best] || row[best].is_nan() {
+        if !v.is_nan() && (row[best].is_nan() || v > row[best]) {
             best = i;
         }
     }

@@ -437,17 +437,33 @@ pub(crate) unsafe fn load<H: Shape, const B: usize>(p: *mut H, buf: *const u8, l
     Ok(())
 }
 
-/// The bridge to `stacknet::persist` (kept in one place: the save format is stacknet's).
+/// The bridge to `stacknet::persist` (kept in one place: the save format is stacknet's,
+/// with the optimizer section, which always holds a velocity here).
 mod persist {
     use super::State;
     use crate::status::{Check, stacknet_status_t::*};
     use stacknet::nn::Layer;
+    use stacknet::persist::{LoadError, SaveError, load_with_optimizer, save_with_optimizer};
 
-    pub(super) fn save<M: Layer, const B: usize>(_st: &State<M, B>, _buf: &mut [u8]) -> Check<usize> {
-        Err(STACKNET_ERR_BAD_ARGUMENT)
+    pub(super) fn save<M: Layer, const B: usize>(st: &State<M, B>, buf: &mut [u8]) -> Check<usize> {
+        save_with_optimizer(&st.model, &st.opt, buf).map_err(|e| match e {
+            SaveError::BufferTooSmall { .. } => STACKNET_ERR_BUFFER_TOO_SMALL,
+            // Training is transactional, so a state never holds NaN/∞ …
+            SaveError::NonFinite { .. } => STACKNET_ERR_NON_FINITE,
+            // … and the predefined shapes are far below 2³² values.
+            SaveError::TooLarge => STACKNET_ERR_DIMENSIONS,
+        })
     }
 
-    pub(super) fn load<M: Layer, const B: usize>(_st: &mut State<M, B>, _buf: &[u8]) -> Check<usize> {
-        Err(STACKNET_ERR_BAD_ARGUMENT)
+    pub(super) fn load<M: Layer, const B: usize>(st: &mut State<M, B>, buf: &[u8]) -> Check<usize> {
+        load_with_optimizer(&mut st.model, &mut st.opt, buf).map_err(|e| match e {
+            LoadError::BadMagic
+            | LoadError::Truncated { .. }
+            | LoadError::Checksum { .. }
+            | LoadError::Malformed
+            | LoadError::NonFinite { .. } => STACKNET_ERR_BLOB_CORRUPT,
+            LoadError::UnknownVersion(_) => STACKNET_ERR_BLOB_VERSION,
+            LoadError::ShapeMismatch { .. } | LoadError::OptimizerMismatch => STACKNET_ERR_BLOB_MODEL,
+        })
     }
 }

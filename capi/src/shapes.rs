@@ -61,6 +61,10 @@ macro_rules! shapes {
                 assert!(size_of::<State<<H as Shape>::M, $b>>() <= size_of::<H>(), "state outgrew STATE_SIZE");
                 assert!(align_of::<State<<H as Shape>::M, $b>>() <= STACKNET_STATE_ALIGN);
                 assert!(size_of::<H>() == [<STACKNET_ $name:upper _STATE_SIZE>]);
+                assert!(
+                    [<STACKNET_ $name:upper _SAVE_SIZE>]
+                        == stacknet::persist::max_len_with_optimizer::<<H as Shape>::M>()
+                );
                 assert!(align_of::<u64>() == STACKNET_STATE_ALIGN || cfg!(target_pointer_width = "32"));
             };
 

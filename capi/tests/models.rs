@@ -277,8 +277,12 @@ fn hyper_checks<H: Api>() {
     refuses::<H>(&mut b, STACKNET_ERR_MISALIGNED, "misaligned out", |p| unsafe { H::get_hyper(p, odd) });
     refuses::<H>(&mut b, STACKNET_ERR_NULL, "null out", |p| unsafe { H::get_hyper(p, null_mut()) });
     // hyperparameters read from inside the state, or written into it
-    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "hyper in state", |p| unsafe { H::set_hyper(p, p.cast::<u8>().add(64).cast()) });
-    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "out in state", |p| unsafe { H::get_hyper(p, p.cast::<u8>().add(64).cast()) });
+    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "hyper in state", |p| unsafe {
+        H::set_hyper(p, p.cast::<u8>().add(64).cast())
+    });
+    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "out in state", |p| unsafe {
+        H::get_hyper(p, p.cast::<u8>().add(64).cast())
+    });
 
     // Valid settings round-trip, and an unused field's value does not matter.
     let mut good = h;
@@ -297,7 +301,8 @@ fn hyper_checks<H: Api>() {
     assert_eq!(format!("{good:?}"), format!("{back:?}"));
     // The schedule is in force: after 10 steps the learning rate halves.
     let (x, y) = batch::<H>(H::BATCH, 9);
-    let mut rep = stacknet_step_report_t { loss: 0.0, data_loss: 0.0, grad_norm: 0.0, learning_rate: 0.0, step: 0, clipped: 9 };
+    let mut rep =
+        stacknet_step_report_t { loss: 0.0, data_loss: 0.0, grad_norm: 0.0, learning_rate: 0.0, step: 0, clipped: 9 };
     for i in 1..=11u32 {
         assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, &mut rep) }, STACKNET_OK);
         assert_eq!(rep.step, i);
@@ -330,7 +335,9 @@ fn train_checks<H: Api>() {
     }
     // data inside the state, or the report written over the data
     refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "x in state", |p| unsafe { H::train(p, p.cast(), yp, nb, rp) });
-    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "report on y", |p| unsafe { H::train(p, xp, yp, nb, yp.cast_mut().cast()) });
+    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "report on y", |p| unsafe {
+        H::train(p, xp, yp, nb, yp.cast_mut().cast())
+    });
     for (i, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].into_iter().enumerate() {
         let mut xb = x.clone();
         let k = (i * 7) % xb.len();
@@ -346,12 +353,12 @@ fn train_checks<H: Api>() {
     // A huge step diverges: refused, model and optimizer unchanged (seen through save).
     let mut h = hyper();
     h.learning_rate = 3e38;
+    h.ridge = 3e38;
     assert_eq!(unsafe { H::set_hyper(b.at(0), &h) }, STACKNET_OK);
-    let huge: Vec<f32> = x.iter().map(|v| v * 1e30).collect();
     let mut before = vec![0u8; H::SAVE];
     let mut n = 0;
     assert_eq!(unsafe { H::save(b.at(0), before.as_mut_ptr(), H::SAVE, &mut n) }, STACKNET_OK);
-    assert_eq!(unsafe { H::train(b.at(0), huge.as_ptr(), yp, nb, rp) }, STACKNET_ERR_DIVERGED, "{}", H::NAME);
+    assert_eq!(unsafe { H::train(b.at(0), xp, yp, nb, rp) }, STACKNET_ERR_DIVERGED, "{}", H::NAME);
     let mut after = vec![0u8; H::SAVE];
     assert_eq!(unsafe { H::save(b.at(0), after.as_mut_ptr(), H::SAVE, &mut n) }, STACKNET_OK);
     assert_eq!(before, after, "{}: a diverged step changed the model", H::NAME);
@@ -407,7 +414,9 @@ fn eval_checks<H: Api>() {
     refuses::<H>(&mut b, STACKNET_ERR_NULL, "predict", |p| unsafe { H::predict(p, null(), rows, op) });
     refuses::<H>(&mut b, STACKNET_ERR_NULL, "predict", |p| unsafe { H::predict(p, xp, rows, null_mut()) });
     refuses::<H>(&mut b, STACKNET_ERR_MISALIGNED, "predict", |p| unsafe { H::predict(p, odd(xp), rows, op) });
-    refuses::<H>(&mut b, STACKNET_ERR_MISALIGNED, "predict", |p| unsafe { H::predict(p, xp, rows, odd(op).cast_mut()) });
+    refuses::<H>(&mut b, STACKNET_ERR_MISALIGNED, "predict", |p| unsafe {
+        H::predict(p, xp, rows, odd(op).cast_mut())
+    });
     refuses::<H>(&mut b, STACKNET_ERR_DIMENSIONS, "predict", |p| unsafe { H::predict(p, xp, 0, op) });
     refuses::<H>(&mut b, STACKNET_ERR_DIMENSIONS, "predict", |p| unsafe { H::predict(p, xp, usize::MAX / 4, op) });
     refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "predict", |p| unsafe { H::predict(p, xp, rows, xp.cast_mut().add(1)) });
@@ -471,4 +480,92 @@ fn shapes_learn_xor() {
     // Without biases every hidden unit is σ(w·x), and σ(−z) = 1 − σ(z) ties each point to
     // its mirror image: the loss still falls, but the XOR of signs is out of reach.
     trains_xor::<stacknet_xor_2_10_2_t>(0.0);
+}
+
+fn persist_checks<H: Api>() {
+    let mut b = fresh::<H>(11);
+    // Train a little so the optimizer has steps and a velocity worth saving.
+    let mut h = hyper();
+    h.momentum = 0.5;
+    assert_eq!(unsafe { H::set_hyper(b.at(0), &h) }, STACKNET_OK);
+    let (x, y) = batch::<H>(H::BATCH, 12);
+    for _ in 0..3 {
+        assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()) }, STACKNET_OK);
+    }
+    let mut blob = vec![0xAAu8; H::SAVE + 8];
+    let mut n = 0usize;
+    let (bp, np): (*mut u8, *mut usize) = (blob.as_mut_ptr(), &mut n);
+    refuses::<H>(&mut b, STACKNET_ERR_NULL, "save buf", |p| unsafe { H::save(p, null_mut(), H::SAVE, np) });
+    refuses::<H>(&mut b, STACKNET_ERR_NULL, "save written", |p| unsafe { H::save(p, bp, H::SAVE, null_mut()) });
+    let mut words = [0usize; 2];
+    let odd = words.as_mut_ptr().cast::<u8>().wrapping_add(1).cast::<usize>();
+    refuses::<H>(&mut b, STACKNET_ERR_MISALIGNED, "save written", |p| unsafe { H::save(p, bp, H::SAVE, odd) });
+    refuses::<H>(&mut b, STACKNET_ERR_DIMENSIONS, "save cap", |p| unsafe { H::save(p, bp, usize::MAX, np) });
+    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "save into state", |p| unsafe { H::save(p, p.cast(), H::SAVE, np) });
+    refuses::<H>(&mut b, STACKNET_ERR_OVERLAP, "written in buf", |p| unsafe { H::save(p, bp, H::SAVE, bp.cast()) });
+    refuses::<H>(&mut b, STACKNET_ERR_BUFFER_TOO_SMALL, "save cap", |p| unsafe { H::save(p, bp, 20, np) });
+    assert!(blob.iter().all(|&v| v == 0xAA) && n == 0, "a refused save wrote");
+    assert_eq!(unsafe { H::save(b.at(0), bp, blob.len(), np) }, STACKNET_OK);
+    assert!(n <= H::SAVE && n > 40, "{}: {n} bytes", H::NAME);
+    let blob = &blob[..n];
+
+    // Load into a differently seeded state: afterwards both behave identically.
+    let mut c = fresh::<H>(12);
+    assert_eq!(unsafe { H::set_hyper(c.at(0), &h) }, STACKNET_OK);
+    let mut used = 0usize;
+    let up: *mut usize = &mut used;
+    refuses::<H>(&mut c, STACKNET_ERR_NULL, "load buf", |p| unsafe { H::load(p, null(), n, up) });
+    refuses::<H>(&mut c, STACKNET_ERR_MISALIGNED, "load used", |p| unsafe { H::load(p, blob.as_ptr(), n, odd) });
+    refuses::<H>(&mut c, STACKNET_ERR_DIMENSIONS, "load len", |p| unsafe { H::load(p, blob.as_ptr(), usize::MAX, up) });
+    refuses::<H>(&mut c, STACKNET_ERR_OVERLAP, "load from state", |p| unsafe { H::load(p, p.cast(), n, up) });
+    for cut in [0, 3, 31, n / 2, n - 1] {
+        refuses::<H>(&mut c, STACKNET_ERR_BLOB_CORRUPT, "truncated", |p| unsafe { H::load(p, blob.as_ptr(), cut, up) });
+    }
+    for byte in [0, 9, 33, n / 2, n - 1] {
+        let mut bad = blob.to_vec();
+        bad[byte] ^= 0x04;
+        refuses::<H>(&mut c, STACKNET_ERR_BLOB_CORRUPT, "bit flip", |p| unsafe { H::load(p, bad.as_ptr(), n, up) });
+    }
+    let mut newer = blob.to_vec();
+    newer[4] = 9; // format version 9
+    refuses::<H>(&mut c, STACKNET_ERR_BLOB_VERSION, "version", |p| unsafe { H::load(p, newer.as_ptr(), n, up) });
+    assert_eq!(used, 0, "a refused load wrote `used`");
+
+    assert_eq!(unsafe { H::load(c.at(0), blob.as_ptr(), n, up) }, STACKNET_OK);
+    assert_eq!(used, n);
+    let mut again = vec![0u8; H::SAVE];
+    let mut m = 0;
+    assert_eq!(unsafe { H::save(c.at(0), again.as_mut_ptr(), H::SAVE, &mut m) }, STACKNET_OK);
+    assert_eq!(&again[..m], blob, "{}: save(load(blob)) != blob", H::NAME);
+    // The step counter came along (the next step is number 4) and so did the velocity
+    // (the two states take identical steps).
+    let mut r1 = std::mem::MaybeUninit::<stacknet_step_report_t>::zeroed();
+    let mut r2 = std::mem::MaybeUninit::<stacknet_step_report_t>::zeroed();
+    assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, r1.as_mut_ptr()) }, STACKNET_OK);
+    assert_eq!(unsafe { H::train(c.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, r2.as_mut_ptr()) }, STACKNET_OK);
+    let (r1, r2) = unsafe { (r1.assume_init(), r2.assume_init()) };
+    assert_eq!(r1.step, 4);
+    assert_eq!(format!("{r1:?}"), format!("{r2:?}"));
+}
+
+#[test]
+fn save_and_load_refuse_bad_arguments_and_bad_blobs() {
+    for_all_shapes!(persist_checks);
+}
+
+#[test]
+fn a_blob_of_another_shape_is_refused() {
+    let mut src = fresh::<stacknet_xor_2_10_2_bias_t>(1);
+    let mut blob = vec![0u8; STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE];
+    let mut n = 0;
+    assert_eq!(unsafe { stacknet_xor_2_10_2_bias_save(src.at(0), blob.as_mut_ptr(), blob.len(), &mut n) }, STACKNET_OK);
+    // Same widths without biases, and other widths: both refused, state unchanged.
+    let mut nb = fresh::<stacknet_xor_2_10_2_t>(1);
+    refuses::<stacknet_xor_2_10_2_t>(&mut nb, STACKNET_ERR_BLOB_MODEL, "no-bias", |p| unsafe {
+        stacknet_xor_2_10_2_load(p, blob.as_ptr(), n, null_mut())
+    });
+    let mut wide = fresh::<stacknet_xor_2_50_2_bias_t>(1);
+    refuses::<stacknet_xor_2_50_2_bias_t>(&mut wide, STACKNET_ERR_BLOB_MODEL, "2-50-2", |p| unsafe {
+        stacknet_xor_2_50_2_bias_load(p, blob.as_ptr(), n, null_mut())
+    });
 }

@@ -99,6 +99,9 @@ pub fn sum_sq(x: &[f32]) -> f32 {
 
 /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.
 pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+    if n == 0 {
+        return; // nothing to add, and `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+    }
     for row in c[..m * n].chunks_exact_mut(n) {
         for (v, &b) in row.iter_mut().zip(bias) {
             *v += b;
@@ -110,6 +113,9 @@ pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
     if !acc {
         out[..n].fill(0.0);
+    }
+    if n == 0 {
+        return; // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
     }
     for row in g[..m * n].chunks_exact(n) {
         for (o, &v) in out.iter_mut().zip(row) {

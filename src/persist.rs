@@ -1,0 +1,503 @@
+//! Saving a model (and, if you like, its optimizer's state) into a caller's byte buffer and
+//! loading it back: no allocation, no `std`, so firmware can keep what it learned in flash.
+//!
+//! ```
+//! use stacknet::persist;
+//! use stacknet::prelude::*;
+//!
+//! type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+//! let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! net.init(&mut stacknet::init::rng(1), Init::UniformFanIn);
+//!
+//! let mut buf = [0u8; persist::max_len::<Net>()];
+//! let n = persist::save(&net, &mut buf).unwrap();
+//!
+//! let mut restored: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! assert_eq!(persist::load(&mut restored, &buf[..n]), Ok(n));
+//! assert_eq!(restored, net);
+//!
+//! // One flipped bit anywhere is caught, and the target is left as it was.
+//! buf[40] ^= 0x10;
+//! assert!(persist::load(&mut restored, &buf[..n]).is_err());
+//! assert_eq!(restored, net);
+//! ```
+//!
+//! # Format (version 1)
+//! All integers are little-endian. Offsets in bytes:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic [`MAGIC`] = `"STKN"` |
+//! | 4 | 2 | format version [`VERSION`] = 1 |
+//! | 6 | 2 | flags: bit 0 = an optimizer section follows the weights; bit 1 = it holds a momentum velocity; other bits 0 |
+//! | 8 | 4 | total length of the blob in bytes, checksum included |
+//! | 12 | 4 | model input width |
+//! | 16 | 4 | model output width |
+//! | 20 | 4 | number of parameter slices (a `Dense` has a weight slice and, with a bias, a bias slice) |
+//! | 24 | 4 | number of `f32` parameters `P` |
+//! | 28 | 4 | shape hash: CRC-32 of, for each slice in [`Layer::visit`] order, its kind byte (0 weight, 1 bias) and its length (`u32`) |
+//! | 32 | 4·P | the parameters as `f32` bit patterns, in [`Layer::visit`] order |
+//! | 32+4P | 4 | optimizer section only: steps taken ([`Sgd::steps`]) |
+//! | 36+4P | 4·P | optimizer section with velocity only: the momentum velocity, same order |
+//! | end−4 | 4 | CRC-32 (ISO-HDLC, the zlib/PNG one) of every byte before it |
+//!
+//! The input/output widths, slice lengths and slice kinds pin down the widths of a stack of
+//! `Dense` bricks. Parameter-free bricks (activations) are not recorded: a blob saved from
+//! a `Sigmoid` net loads into the same widths with `Tanh`. Hyperparameters (learning rate,
+//! schedule, clipping, momentum coefficient) are code, not state, and are not saved.
+//!
+//! # What loading checks, in order
+//! magic → version → length (truncation) → CRC-32 → flags and shape → optimizer kind →
+//! every value finite. Each failure has its own [`LoadError`]; only after every check has
+//! passed is the target written, so a failed load leaves the model and optimizer exactly
+//! as they were. Bytes after the blob's recorded length are ignored (a flash sector is
+//! usually larger than the blob); [`load`] returns the length it used.
+
+use crate::nn::{Dim, Layer, ParamKind};
+use crate::optim::{Momentum, NoMomentum, Sgd};
+use crc::{Crc, CRC_32_ISO_HDLC};
+
+/// The first four bytes of every blob.
+pub const MAGIC: [u8; 4] = *b"STKN";
+/// The format version this build writes and reads.
+pub const VERSION: u16 = 1;
+/// Bytes before the parameters.
+pub const HEADER_LEN: usize = 32;
+/// Bytes of the trailing CRC-32.
+pub const CRC_LEN: usize = 4;
+
+const FLAG_OPTIMIZER: u16 = 1;
+const FLAG_VELOCITY: u16 = 2;
+
+const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+
+/// A buffer size that holds any model of type `M` saved with [`save`] (exact when every
+/// `Dense` has a bias). Usable as an array length: `[0u8; max_len::<Net>()]`.
+pub const fn max_len<M: Layer>() -> usize {
+    HEADER_LEN + 4 * M::PARAMS + CRC_LEN
+}
+
+/// A buffer size that holds any model of type `M` saved with [`save_with_optimizer`],
+/// momentum velocity included.
+pub const fn max_len_with_optimizer<M: Layer>() -> usize {
+    max_len::<M>() + 4 + 4 * M::PARAMS
+}
+
+/// What the shape descriptor of a blob records (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Input width.
+    pub inputs: u32,
+    /// Output width.
+    pub outputs: u32,
+    /// Number of parameter slices.
+    pub slices: u32,
+    /// Number of `f32` parameters.
+    pub params: u32,
+    /// CRC-32 of the slice kinds and lengths.
+    pub hash: u32,
+}
+
+impl Shape {
+    /// The shape of `model`, or `None` if a count does not fit in 32 bits.
+    pub fn of<M: Layer>(model: &M) -> Option<Shape> {
+        let mut digest = CRC32.digest();
+        let (mut slices, mut params, mut fits) = (0u32, 0u32, true);
+        model.visit(&mut |kind, s| {
+            let len = u32::try_from(s.len()).ok();
+            let next = len.and_then(|l| params.checked_add(l));
+            match (len, next, slices.checked_add(1)) {
+                (Some(len), Some(p), Some(n)) => {
+                    digest.update(&[kind_byte(kind)]);
+                    digest.update(&len.to_le_bytes());
+                    params = p;
+                    slices = n;
+                }
+                _ => fits = false,
+            }
+        });
+        let inputs = u32::try_from(<M::In as Dim>::N).ok()?;
+        let outputs = u32::try_from(<M::Out as Dim>::N).ok()?;
+        fits.then(|| Shape { inputs, outputs, slices, params, hash: digest.finalize() })
+    }
+}
+
+fn kind_byte(kind: ParamKind) -> u8 {
+    match kind {
+        ParamKind::Weight => 0,
+        ParamKind::Bias => 1,
+    }
+}
+
+/// Why [`save`] wrote nothing usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveError {
+    /// The buffer is shorter than the blob.
+    BufferTooSmall {
+        /// Bytes the blob needs.
+        needed: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// A parameter (or velocity value) is NaN or ±∞; such a model is not worth keeping.
+    /// `index` counts parameters in visiting order, velocity values after them.
+    NonFinite {
+        /// Value index.
+        index: usize,
+    },
+    /// The model has more than `u32::MAX` parameters or bytes.
+    TooLarge,
+}
+
+impl core::fmt::Display for SaveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SaveError::BufferTooSmall { needed, got } => write!(f, "buffer holds {got} bytes, the blob needs {needed}"),
+            SaveError::NonFinite { index } => write!(f, "value {index} is not finite; refusing to save"),
+            SaveError::TooLarge => write!(f, "model too large for the format (over 2^32 values or bytes)"),
+        }
+    }
+}
+
+/// Why [`load`] refused a blob. The target was not written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// The first four bytes are not [`MAGIC`]: not a stacknet blob (or erased flash).
+    BadMagic,
+    /// A format version this build does not read.
+    UnknownVersion(u16),
+    /// The bytes end before the blob does.
+    Truncated {
+        /// Bytes the blob (or its header) needs.
+        needed: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// The CRC-32 does not match: the blob was corrupted.
+    Checksum {
+        /// The checksum stored in the blob.
+        stored: u32,
+        /// The checksum of the bytes as read.
+        computed: u32,
+    },
+    /// The blob holds a model of another shape.
+    ShapeMismatch {
+        /// The target model's shape.
+        expected: Shape,
+        /// The blob's shape.
+        found: Shape,
+    },
+    /// The blob has no optimizer section, or its velocity does not match the target
+    /// optimizer's (momentum vs. none).
+    OptimizerMismatch,
+    /// The header is self-inconsistent (a length that disagrees with the counts, unknown
+    /// flags): written by something other than this format's writer.
+    Malformed,
+    /// A stored value is NaN or ±∞; `index` as in [`SaveError::NonFinite`].
+    NonFinite {
+        /// Value index.
+        index: usize,
+    },
+}
+
+impl core::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LoadError::BadMagic => write!(f, "not a stacknet blob (bad magic)"),
+            LoadError::UnknownVersion(v) => write!(f, "unknown format version {v} (this build reads {VERSION})"),
+            LoadError::Truncated { needed, got } => write!(f, "truncated: {got} bytes, the blob needs {needed}"),
+            LoadError::Checksum { stored, computed } => {
+                write!(f, "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")
+            }
+            LoadError::ShapeMismatch { expected, found } => {
+                write!(f, "shape mismatch: model has {expected:?}, blob has {found:?}")
+            }
+            LoadError::OptimizerMismatch => write!(f, "blob's optimizer state does not match the optimizer"),
+            LoadError::Malformed => write!(f, "malformed header"),
+            LoadError::NonFinite { index } => write!(f, "stored value {index} is not finite"),
+        }
+    }
+}
+
+/// The part of an optimizer's velocity that is saved: nothing for plain SGD, one value per
+/// parameter for momentum.
+pub trait VelocityState<M: Layer> {
+    /// Whether there is a velocity to save.
+    const PRESENT: bool;
+    /// Calls `f` on each velocity slice, in the model's visiting order.
+    fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F);
+    /// Calls `f` on each velocity slice, mutably, in the same order.
+    fn visit_state_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F);
+}
+
+impl<M: Layer> VelocityState<M> for NoMomentum {
+    const PRESENT: bool = false;
+    fn visit_state<F: FnMut(&[f32])>(&self, _f: &mut F) {}
+    fn visit_state_mut<F: FnMut(&mut [f32])>(&mut self, _f: &mut F) {}
+}
+
+impl<M: Layer> VelocityState<M> for Momentum<M> {
+    const PRESENT: bool = true;
+    fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F) {
+        self.0.visit(&mut |_, s| f(s));
+    }
+    fn visit_state_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F) {
+        self.0.visit_mut(&mut |_, s| f(s));
+    }
+}
+
+/// The exact length [`save`] writes for `model`.
+pub fn saved_len<M: Layer>(model: &M) -> usize {
+    HEADER_LEN + 4 * param_count(model) + CRC_LEN
+}
+
+/// The exact length [`save_with_optimizer`] writes for `model` with an optimizer whose
+/// velocity is `V`.
+pub fn saved_len_with_optimizer<M: Layer, V: VelocityState<M>>(model: &M, _opt: &Sgd<V>) -> usize {
+    saved_len(model) + opt_section_len::<M, V>(param_count(model))
+}
+
+fn param_count<M: Layer>(model: &M) -> usize {
+    let mut n = 0usize;
+    model.visit(&mut |_, s| n = n.saturating_add(s.len()));
+    n
+}
+
+fn opt_section_len<M: Layer, V: VelocityState<M>>(params: usize) -> usize {
+    4 + if V::PRESENT { 4 * params } else { 0 }
+}
+
+/// Writes `model` into `out` and returns the number of bytes written (`saved_len(model)`).
+/// Bytes of `out` past that are left alone.
+pub fn save<M: Layer>(model: &M, out: &mut [u8]) -> Result<usize, SaveError> {
+    write_blob::<M, NoMomentum>(model, None, out)
+}
+
+/// Writes `model` and the state of `opt` (step counter and, with momentum, the velocity)
+/// into `out`; returns the number of bytes written.
+pub fn save_with_optimizer<M: Layer, V: VelocityState<M>>(
+    model: &M,
+    opt: &Sgd<V>,
+    out: &mut [u8],
+) -> Result<usize, SaveError> {
+    write_blob(model, Some(opt), out)
+}
+
+fn write_blob<M: Layer, V: VelocityState<M>>(
+    model: &M,
+    opt: Option<&Sgd<V>>,
+    out: &mut [u8],
+) -> Result<usize, SaveError> {
+    let shape = Shape::of(model).ok_or(SaveError::TooLarge)?;
+    let params = shape.params as usize;
+    let total = HEADER_LEN + 4 * params + opt.map_or(0, |_| opt_section_len::<M, V>(params)) + CRC_LEN;
+    let total32 = u32::try_from(total).map_err(|_| SaveError::TooLarge)?;
+    let Some(out) = out.get_mut(..total) else {
+        return Err(SaveError::BufferTooSmall { needed: total, got: out.len() });
+    };
+    // Check every value before writing, so a refused save leaves `out` as it was.
+    let mut index = 0usize;
+    let mut bad = None;
+    let mut check = |s: &[f32]| {
+        if bad.is_none() {
+            bad = s.iter().position(|v| !v.is_finite()).map(|i| index + i);
+        }
+        index += s.len();
+    };
+    model.visit(&mut |_, s| check(s));
+    if let Some(opt) = opt {
+        opt.velocity().visit_state(&mut check);
+    }
+    if let Some(index) = bad {
+        return Err(SaveError::NonFinite { index });
+    }
+
+    let mut flags = 0u16;
+    if opt.is_some() {
+        flags |= FLAG_OPTIMIZER;
+        if V::PRESENT {
+            flags |= FLAG_VELOCITY;
+        }
+    }
+    let (header, rest) = out.split_at_mut(HEADER_LEN);
+    header[0..4].copy_from_slice(&MAGIC);
+    header[4..6].copy_from_slice(&VERSION.to_le_bytes());
+    header[6..8].copy_from_slice(&flags.to_le_bytes());
+    for (i, v) in [total32, shape.inputs, shape.outputs, shape.slices, shape.params, shape.hash].into_iter().enumerate()
+    {
+        header[8 + 4 * i..12 + 4 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    let (weights, rest) = rest.split_at_mut(4 * params);
+    let mut cells = Cells(weights.chunks_exact_mut(4));
+    model.visit(&mut |_, s| cells.put(s));
+    if let Some(opt) = opt {
+        let (steps, velocity) = rest.split_at_mut(4);
+        steps.copy_from_slice(&opt.steps().to_le_bytes());
+        let mut cells = Cells(velocity.chunks_exact_mut(4));
+        opt.velocity().visit_state(&mut |s| cells.put(s));
+    }
+    let (body, crc) = out.split_at_mut(total - CRC_LEN);
+    crc.copy_from_slice(&CRC32.checksum(body).to_le_bytes());
+    Ok(total)
+}
+
+/// The 4-byte cells of a payload, filled in order with `f32` bit patterns (little-endian).
+struct Cells<'a>(core::slice::ChunksExactMut<'a, u8>);
+
+impl Cells<'_> {
+    fn put(&mut self, s: &[f32]) {
+        // `s` leads the zip: zipping the cells first would take one cell too many.
+        for (v, cell) in s.iter().zip(&mut self.0) {
+            cell.copy_from_slice(&v.to_bits().to_le_bytes());
+        }
+    }
+}
+
+/// Loads the weights saved in `bytes` into `model` and returns the blob's length. A blob
+/// with an optimizer section is accepted too (the section is checked, then ignored). On
+/// `Err` the model is untouched.
+pub fn load<M: Layer>(model: &mut M, bytes: &[u8]) -> Result<usize, LoadError> {
+    let blob = check_blob(model, bytes)?;
+    if blob.optimizer {
+        // Validate the optimizer section's layout so a loadable blob is always a well-formed one.
+        check_finite(blob.opt_values(), blob.params)?;
+    }
+    write_params(model, blob.weights());
+    Ok(blob.len)
+}
+
+/// Loads the model and the optimizer state saved by [`save_with_optimizer`] and returns the
+/// blob's length. The blob must have an optimizer section whose velocity kind matches
+/// `opt` ([`LoadError::OptimizerMismatch`] otherwise). On `Err` neither is touched.
+pub fn load_with_optimizer<M: Layer, V: VelocityState<M>>(
+    model: &mut M,
+    opt: &mut Sgd<V>,
+    bytes: &[u8],
+) -> Result<usize, LoadError> {
+    let blob = check_blob(model, bytes)?;
+    if !blob.optimizer || blob.velocity != V::PRESENT {
+        return Err(LoadError::OptimizerMismatch);
+    }
+    check_finite(blob.opt_values(), blob.params)?;
+    write_params(model, blob.weights());
+    let (steps, velocity) = blob.opt_section();
+    opt.restore_steps(steps);
+    let mut cells = velocity.chunks_exact(4);
+    opt.velocity_mut().visit_state_mut(&mut |s| fill(s, &mut cells));
+    Ok(blob.len)
+}
+
+/// A blob whose header, length, checksum, shape and weights have been checked.
+struct Blob<'a> {
+    bytes: &'a [u8],
+    len: usize,
+    params: usize,
+    optimizer: bool,
+    velocity: bool,
+}
+
+impl<'a> Blob<'a> {
+    fn weights(&self) -> &'a [u8] {
+        &self.bytes[HEADER_LEN..HEADER_LEN + 4 * self.params]
+    }
+
+    /// The optimizer section: the step counter and the velocity bytes.
+    fn opt_section(&self) -> (u32, &'a [u8]) {
+        let start = HEADER_LEN + 4 * self.params;
+        let steps = read_u32(self.bytes, start);
+        (steps, &self.bytes[start + 4..self.len - CRC_LEN])
+    }
+
+    fn opt_values(&self) -> &'a [u8] {
+        self.opt_section().1
+    }
+}
+
+fn read_u32(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        w.copy_from_slice(s);
+    }
+    u32::from_le_bytes(w)
+}
+
+fn check_finite(values: &[u8], base: usize) -> Result<(), LoadError> {
+    match values.chunks_exact(4).position(|c| !f32::from_bits(read_u32(c, 0)).is_finite()) {
+        Some(i) => Err(LoadError::NonFinite { index: base + i }),
+        None => Ok(()),
+    }
+}
+
+fn fill(s: &mut [f32], cells: &mut core::slice::ChunksExact<'_, u8>) {
+    for (v, c) in s.iter_mut().zip(cells) {
+        *v = f32::from_bits(read_u32(c, 0));
+    }
+}
+
+fn write_params<M: Layer>(model: &mut M, weights: &[u8]) {
+    let mut cells = weights.chunks_exact(4);
+    model.visit_mut(&mut |_, s| fill(s, &mut cells));
+}
+
+/// Every check that does not need the optimizer, reading `bytes` only.
+fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, LoadError> {
+    let truncated = |needed: usize| LoadError::Truncated { needed, got: bytes.len() };
+    let magic = bytes.get(0..4).ok_or(truncated(HEADER_LEN))?;
+    if magic != MAGIC {
+        return Err(LoadError::BadMagic);
+    }
+    let version = bytes.get(4..6).ok_or(truncated(HEADER_LEN))?;
+    let version = u16::from_le_bytes([version[0], version[1]]);
+    if version != VERSION {
+        return Err(LoadError::UnknownVersion(version));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(truncated(HEADER_LEN));
+    }
+    let len = read_u32(bytes, 8) as usize;
+    if len < HEADER_LEN + CRC_LEN {
+        return Err(LoadError::Malformed);
+    }
+    if len > bytes.len() {
+        return Err(truncated(len));
+    }
+    let (body, crc) = bytes[..len].split_at(len - CRC_LEN);
+    let stored = read_u32(crc, 0);
+    let computed = CRC32.checksum(body);
+    if stored != computed {
+        return Err(LoadError::Checksum { stored, computed });
+    }
+
+    // The blob is as written; now does it fit this model?
+    let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
+    if flags & !(FLAG_OPTIMIZER | FLAG_VELOCITY) != 0 || flags == FLAG_VELOCITY {
+        return Err(LoadError::Malformed);
+    }
+    let found = Shape {
+        inputs: read_u32(bytes, 12),
+        outputs: read_u32(bytes, 16),
+        slices: read_u32(bytes, 20),
+        params: read_u32(bytes, 24),
+        hash: read_u32(bytes, 28),
+    };
+    let optimizer = flags & FLAG_OPTIMIZER != 0;
+    let velocity = flags & FLAG_VELOCITY != 0;
+    let params = found.params as usize;
+    // Lengths in u64 so that no header value can overflow the sum.
+    let want = HEADER_LEN as u64
+        + 4 * params as u64
+        + if optimizer { 4 } else { 0 }
+        + if velocity { 4 * params as u64 } else { 0 }
+        + CRC_LEN as u64;
+    if want != len as u64 {
+        return Err(LoadError::Malformed);
+    }
+    match Shape::of(model) {
+        Some(expected) if expected == found => {}
+        Some(expected) => return Err(LoadError::ShapeMismatch { expected, found }),
+        None => return Err(LoadError::Malformed),
+    }
+    let blob = Blob { bytes, len, params, optimizer, velocity };
+    check_finite(blob.weights(), 0)?;
+    Ok(blob)
+}
