@@ -194,10 +194,10 @@ fn bad_hyperparameters_are_refused_when_building() {
     }
     assert!(Sgd::new(f32::MIN_POSITIVE).is_ok());
     for mu in [-0.1, 1.0, 1.5, f32::NAN] {
-        let e = Sgd::new(0.1).unwrap().with_momentum::<Net>(mu).unwrap_err();
+        let e = Sgd::new(0.1).unwrap().with_momentum(mu, &<Net as Layer>::zeroed()).unwrap_err();
         assert!(matches!(e, ConfigError::Momentum(v) if v.to_bits() == mu.to_bits()), "{e:?}");
     }
-    assert!(Sgd::new(0.1).unwrap().with_momentum::<Net>(0.0).is_ok());
+    assert!(Sgd::new(0.1).unwrap().with_momentum(0.0, &<Net as Layer>::zeroed()).is_ok());
     for c in [0.0, -1.0, f32::NAN, f32::INFINITY] {
         for clip in [Clip::Value(c), Clip::Norm(c)] {
             let e = Sgd::new(0.1).unwrap().with_clip(clip).unwrap_err();
