@@ -222,7 +222,8 @@ fn uninitialised_wrong_model_null_and_misaligned_states_are_refused() {
 
 fn hyper_checks<H: Api>() {
     let mut b = fresh::<H>(2);
-    let bad: [(&str, fn(&mut stacknet_hyper_t)); 19] = [
+    type Tweak = (&'static str, fn(&mut stacknet_hyper_t));
+    let bad: [Tweak; 19] = [
         ("lr 0", |h| h.learning_rate = 0.0),
         ("lr < 0", |h| h.learning_rate = -1.0),
         ("lr NaN", |h| h.learning_rate = f32::NAN),
