@@ -5,7 +5,8 @@
 #   x86_64   (gcc, AddressSanitizer + UndefinedBehaviorSanitizer),
 #   aarch64  (aarch64-linux-gnu-gcc, qemu-aarch64),
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
-#            semihosting; the program's exit status comes back as QEMU's).
+#            semihosting; the program's exit status comes back as QEMU's);
+# plus a link-time check of which exported functions can reach the panic handler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=target/capi-ci
@@ -49,6 +50,9 @@ for p in "${progs[@]}"; do
     "capi/$p.c" target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$exe"
   "$exe"
 done
+
+section "link-time panic check (every exported function, x86_64)"
+bash capi/panic-check.sh
 
 section "cross toolchains"
 bash scripts/setup-cross.sh

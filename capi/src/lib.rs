@@ -49,7 +49,7 @@ pub use status::{stacknet_status_str, stacknet_status_t};
 
 /// Reached only if a bug breaks the no-panic design: stop at once with a trap instruction
 /// (SIGILL on a hosted OS, a HardFault on Cortex-M) rather than spin or unwind into C.
-#[cfg(not(any(test, feature = "std")))]
+#[cfg(not(any(test, feature = "std", feature = "panic-check")))]
 #[panic_handler]
 fn panic_trap(_: &core::panic::PanicInfo) -> ! {
     loop {
@@ -69,4 +69,18 @@ fn panic_trap(_: &core::panic::PanicInfo) -> ! {
             core::arch::asm!("udf #0", options(nomem, nostack))
         };
     }
+}
+
+/// Feature `panic-check` (CI only): a panic handler that refers to a symbol no one defines.
+/// `.ci/steps/20-capi.sh` links a C program that takes the address of every exported
+/// function with `--gc-sections`; the link succeeds only if no panic path is reachable.
+#[cfg(all(feature = "panic-check", not(any(test, feature = "std"))))]
+#[panic_handler]
+fn panic_is_reachable(_: &core::panic::PanicInfo) -> ! {
+    unsafe extern "C" {
+        /// Deliberately undefined.
+        fn stacknet_capi_a_panic_is_reachable() -> !;
+    }
+    // SAFETY: never runs: the symbol does not exist, so a build that can reach this fails to link.
+    unsafe { stacknet_capi_a_panic_is_reachable() }
 }
