@@ -20,6 +20,7 @@ section "Rust tests, clippy, fmt"
 cargo test -p stacknet-capi
 cargo clippy -p stacknet-capi --all-targets -- -D warnings
 cargo fmt -p stacknet-capi --check
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p stacknet-capi
 
 section "staticlib for the host (profile capi: release + panic=abort)"
 cargo build -p stacknet-capi --profile capi
