@@ -5,7 +5,8 @@
 #   x86_64   (gcc, AddressSanitizer + UndefinedBehaviorSanitizer),
 #   aarch64  (aarch64-linux-gnu-gcc, qemu-aarch64),
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
-#            semihosting; the program's exit status comes back as QEMU's);
+#            semihosting; the program's exit status comes back as QEMU's), where
+#            firmware/stack.c also measures each call's stack use by painting;
 # plus a link-time check of which exported functions can reach the panic handler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,7 +70,7 @@ done
 
 section "Cortex-M4F: staticlib, firmware with newlib, run in qemu-system-arm"
 scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target thumbv7em-none-eabihf
-for p in "${progs[@]}"; do
+for p in "${progs[@]}" firmware/stack; do
   elf="$out/m4f-$(basename "$p").elf"
   arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 "${cflags[@]}" \
     --specs=rdimon.specs -T capi/firmware/mps2.ld -Wl,--gc-sections -Wl,-z,noexecstack \

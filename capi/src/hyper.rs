@@ -3,8 +3,8 @@
 
 use crate::status::{Check, stacknet_status_t::*};
 use stacknet::loss::Objective;
-use stacknet::nn::Layer;
-use stacknet::optim::{Clip, Momentum, Schedule, Sgd};
+use stacknet::nn::Dense;
+use stacknet::optim::{Clip, NoMomentum, Schedule, Sgd};
 
 /// `schedule`: constant learning rate η.
 pub const STACKNET_SCHEDULE_CONSTANT: u32 = 0;
@@ -59,11 +59,14 @@ impl stacknet_hyper_t {
         momentum: 0.0,
     };
 
-    /// The optimizer and objective these settings describe, built (and so validated) by
-    /// stacknet; `STACKNET_ERR_HYPERPARAMETER` if any is out of range. The optimizer always
-    /// carries a velocity (momentum 0 makes it plain SGD), so every model state has one
-    /// layout and one save format.
-    pub(crate) fn build<M: Layer>(&self, model: &M) -> Check<(Sgd<Momentum<M>>, Objective)> {
+    /// Checks every setting with stacknet's own builders (`Sgd`, `Objective`) and returns
+    /// the optimizer without its velocity plus the objective; `STACKNET_ERR_HYPERPARAMETER`
+    /// if any value is out of range. The caller adds the model-sized velocity
+    /// (`with_momentum`) only after this has passed, directly where it is stored: a
+    /// refusal costs a few words of stack, and an acceptance one model-sized move. The
+    /// optimizer always has a velocity (momentum 0 is plain SGD), so every state of a shape
+    /// has one layout and one save format.
+    pub(crate) fn validate(&self) -> Check<(Sgd<NoMomentum>, Objective)> {
         let schedule = match self.schedule {
             STACKNET_SCHEDULE_CONSTANT => Schedule::Constant,
             STACKNET_SCHEDULE_STEP => Schedule::StepDecay { every: self.step_every, factor: self.step_factor },
@@ -76,13 +79,16 @@ impl stacknet_hyper_t {
             STACKNET_CLIP_NORM => Clip::Norm(self.clip_threshold),
             _ => return Err(STACKNET_ERR_HYPERPARAMETER),
         };
-        let opt = Sgd::new(self.learning_rate)
-            .and_then(|o| o.with_momentum(self.momentum, model))
+        let base = Sgd::new(self.learning_rate)
             .and_then(|o| o.with_schedule(schedule))
             .and_then(|o| o.with_clip(clip))
             .map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+        // The momentum's range, checked by the same builder on a one-weight model.
+        Sgd::new(1.0)
+            .and_then(|o| o.with_momentum(self.momentum, &Dense::<1, 1>::zeros(false)))
+            .map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         let objective = Objective::mse_ridge(self.ridge).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
-        Ok((opt, objective))
+        Ok((base, objective))
     }
 }
 

@@ -11,6 +11,7 @@
 use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr, opt_span, out_ptr, span};
 use crate::hyper::stacknet_hyper_t;
 use crate::status::{Check, stacknet_status_t::*};
+use core::ptr::addr_of_mut;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
 use stacknet::nn::{Dim, Layer, Matrix, Rows};
@@ -128,24 +129,28 @@ pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed
     if size < size_of::<H>() {
         return Err(STACKNET_ERR_BUFFER_TOO_SMALL);
     }
-    let mut model = H::zeroed();
-    model.init(&mut rng(seed), Init::UniformFanIn);
     let hyper = stacknet_hyper_t::DEFAULT;
-    let (opt, objective) = hyper.build(&model)?;
+    let (base, objective) = hyper.validate()?;
     let s = p.cast::<State<H::M, B>>();
     // SAFETY: `p` is aligned and valid for `size_of::<H>() ≥ size_of::<State>()` bytes
-    // (compile-time check in `shapes!`). Each field is written in place through a raw
-    // pointer (the memory may be uninitialised), the magic last: until then `open` refuses
-    // the state.
+    // (compile-time check in `shapes!`), and exclusive per the contract. Each field is
+    // written in place through a raw pointer (the memory may be uninitialised; no reference
+    // to the whole state exists until the end), the magic last: until then `open` refuses
+    // the state. The model is drawn in place once written, and the optimizer's velocity is
+    // shaped after it, so no model-sized value is built on the stack twice.
     unsafe {
-        core::ptr::addr_of_mut!((*s).magic).write(0);
-        core::ptr::addr_of_mut!((*s).id).write(H::ID);
-        core::ptr::addr_of_mut!((*s).hyper).write(hyper);
-        core::ptr::addr_of_mut!((*s).objective).write(objective);
-        core::ptr::addr_of_mut!((*s).model).write(model);
-        core::ptr::addr_of_mut!((*s).opt).write(opt);
-        core::ptr::addr_of_mut!((*s).ws).write(Workspace::new());
-        core::ptr::addr_of_mut!((*s).magic).write(MAGIC);
+        addr_of_mut!((*s).magic).write(0);
+        addr_of_mut!((*s).id).write(H::ID);
+        addr_of_mut!((*s).hyper).write(hyper);
+        addr_of_mut!((*s).objective).write(objective);
+        let model = addr_of_mut!((*s).model);
+        model.write(H::zeroed());
+        (*model).init(&mut rng(seed), Init::UniformFanIn);
+        // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
+        let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+        addr_of_mut!((*s).opt).write(opt);
+        addr_of_mut!((*s).ws).write(Workspace::new());
+        addr_of_mut!((*s).magic).write(MAGIC);
     }
     Ok(())
 }
@@ -166,9 +171,10 @@ pub(crate) unsafe fn set_hyper<H: Shape, const B: usize>(p: *mut H, h: *const st
     // SAFETY: non-null, aligned, not inside the state; every bit pattern is a valid
     // `stacknet_hyper_t` (only u32 and f32 fields).
     let h = unsafe { h.read() };
-    let (opt, objective) = h.build(&st.model)?;
+    let (base, objective) = h.validate()?;
+    // Validated above, so this cannot fail; it is still checked, and before any write.
+    st.opt = base.with_momentum(h.momentum, &st.model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
     st.hyper = h;
-    st.opt = opt;
     st.objective = objective;
     Ok(())
 }
