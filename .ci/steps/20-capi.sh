@@ -41,6 +41,7 @@ if ! diff -u capi/include/stacknet.h "$out/stacknet.h"; then
 fi
 
 section "header compiles as C99 and C++"
+command -v g++ >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends g++ >/dev/null; }
 printf '#include "stacknet.h"\nint main(void) { static stacknet_xor_2_10_2_t net; return (int)sizeof net != STACKNET_XOR_2_10_2_STATE_SIZE; }\n' >"$out/header.c"
 gcc "${cflags[@]}" "$out/header.c" -o "$out/header-c" && "$out/header-c"
 g++ -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Icapi/include "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
