@@ -102,8 +102,9 @@ fn sigmoid_and_backward() {
     let mut x = [0.0f32, 2.0, -2.0, 80.0, -200.0];
     assert_eq!(unsafe { stacknet_sigmoid(x.as_mut_ptr(), x.len()) }, STACKNET_OK);
     assert_eq!(x[0], 0.5);
-    assert!((x[1] - 0.880_797_1).abs() < 1e-6);
-    assert!((x[2] - 0.119_202_92).abs() < 1e-6);
+    // Within the loosest tier tolerance (SIMD tiers approximate e^x).
+    assert!((x[1] - 0.880_797_1).abs() < 1e-5);
+    assert!((x[2] - 0.119_202_92).abs() < 1e-5);
     assert_eq!((x[3], x[4]), (1.0, 0.0));
 
     let dy = [1.0f32, 2.0, -1.0];

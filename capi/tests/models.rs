@@ -432,7 +432,10 @@ fn eval_checks<H: Api>() {
     for r in [0, 1, H::BATCH - 1, H::BATCH, rows - 1] {
         let mut one = vec![0.0f32; H::OUT];
         assert_eq!(unsafe { H::predict(b.at(0), xp.add(r * H::IN), 1, one.as_mut_ptr()) }, STACKNET_OK);
-        assert_eq!(one, out[r * H::OUT..(r + 1) * H::OUT], "{} row {r}", H::NAME);
+        // Equal up to kernel rounding (a SIMD tier may treat a row differently by position).
+        for (a, b) in one.iter().zip(&out[r * H::OUT..(r + 1) * H::OUT]) {
+            assert!((a - b).abs() <= 1e-6, "{} row {r}: {a} vs {b}", H::NAME);
+        }
         assert!(one.iter().all(|v| (0.0..=1.0).contains(v)));
     }
     // Accuracy over all rows is the mean of accuracy over single rows.
@@ -569,4 +572,22 @@ fn a_blob_of_another_shape_is_refused() {
     refuses::<stacknet_xor_2_50_2_bias_t>(&mut wide, STACKNET_ERR_BLOB_MODEL, "2-50-2", |p| unsafe {
         stacknet_xor_2_50_2_bias_load(p, blob.as_ptr(), n, null_mut())
     });
+}
+
+#[test]
+fn a_state_copied_byte_for_byte_is_a_working_snapshot() {
+    type H = stacknet_xor_2_10_2_bias_t;
+    let mut a = fresh::<H>(21);
+    let (x, y) = batch::<H>(H::BATCH, 22);
+    let step = |b: &mut Block| {
+        let mut r = std::mem::MaybeUninit::<stacknet_step_report_t>::zeroed();
+        assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, r.as_mut_ptr()) }, STACKNET_OK);
+        format!("{:?}", unsafe { r.assume_init() })
+    };
+    step(&mut a);
+    let mut snapshot = Block::new();
+    snapshot.0.copy_from_slice(&a.0);
+    let (ra, rb) = (step(&mut a), step(&mut snapshot));
+    assert_eq!(ra, rb);
+    assert!(a.bytes() == snapshot.bytes());
 }
