@@ -44,10 +44,7 @@ impl Tier {
 
     /// Whether this CPU (and this build) can run the tier.
     pub fn is_available(self) -> bool {
-        match self {
-            Tier::Scalar => true,
-            _ => false,
-        }
+        matches!(self, Tier::Scalar)
     }
 
     fn from_u8(v: u8) -> Option<Tier> {

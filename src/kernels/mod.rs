@@ -52,7 +52,7 @@ impl core::fmt::Display for ShapeError {
 
 #[inline]
 fn check(kernel: &'static str, operand: &'static str, len: usize, r: usize, c: usize) -> Result<(), ShapeError> {
-    let expected = r.checked_mul(c).unwrap_or(usize::MAX);
+    let expected = r.saturating_mul(c);
     if len == expected {
         Ok(())
     } else {
@@ -65,9 +65,7 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
     check("matmul", "a", a.len(), m, k)?;
     check("matmul", "b", b.len(), k, n)?;
     check("matmul", "c", c.len(), m, n)?;
-    match active() {
-        _ => scalar::matmul(m, k, n, a, b, c, mode.acc()),
-    }
+    scalar::matmul(m, k, n, a, b, c, mode.acc());
     Ok(())
 }
 
@@ -84,9 +82,7 @@ pub fn matmul_tn(
     check("matmul_tn", "a", a.len(), k, m)?;
     check("matmul_tn", "b", b.len(), k, n)?;
     check("matmul_tn", "c", c.len(), m, n)?;
-    match active() {
-        _ => scalar::matmul_tn(m, k, n, a, b, c, mode.acc()),
-    }
+    scalar::matmul_tn(m, k, n, a, b, c, mode.acc());
     Ok(())
 }
 
@@ -103,44 +99,34 @@ pub fn matmul_nt(
     check("matmul_nt", "a", a.len(), m, k)?;
     check("matmul_nt", "b", b.len(), n, k)?;
     check("matmul_nt", "c", c.len(), m, n)?;
-    match active() {
-        _ => scalar::matmul_nt(m, k, n, a, b, c, mode.acc()),
-    }
+    scalar::matmul_nt(m, k, n, a, b, c, mode.acc());
     Ok(())
 }
 
 /// In place `x ← σ(x) = 1/(1+e^(−x))`. NaN stays NaN, ±∞ give exactly 1/0, and no finite
 /// input produces NaN or ∞.
 pub fn sigmoid(x: &mut [f32]) {
-    match active() {
-        _ => scalar::sigmoid(x),
-    }
+    scalar::sigmoid(x);
 }
 
 /// `dx = dy ⊙ y ⊙ (1 − y)`, the sigmoid's backward pass from its cached output `y`.
 pub fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) -> Result<(), ShapeError> {
     check("sigmoid_backward", "y", y.len(), dy.len(), 1)?;
     check("sigmoid_backward", "dx", dx.len(), dy.len(), 1)?;
-    match active() {
-        _ => scalar::sigmoid_backward(dy, y, dx),
-    }
+    scalar::sigmoid_backward(dy, y, dx);
     Ok(())
 }
 
 /// `y += alpha · x`.
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(), ShapeError> {
     check("axpy", "y", y.len(), x.len(), 1)?;
-    match active() {
-        _ => scalar::axpy(alpha, x, y),
-    }
+    scalar::axpy(alpha, x, y);
     Ok(())
 }
 
 /// `Σ xᵢ²`.
 pub fn sum_sq(x: &[f32]) -> f32 {
-    match active() {
-        _ => scalar::sum_sq(x),
-    }
+    scalar::sum_sq(x)
 }
 
 /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.
