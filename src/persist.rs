@@ -147,6 +147,9 @@ pub enum SaveError {
     },
     /// The model has more than `u32::MAX` parameters or bytes.
     TooLarge,
+    /// The optimizer's velocity is not shaped like the model (momentum built for another
+    /// model: use `Sgd::with_momentum(mu, &model)`).
+    OptimizerMismatch,
 }
 
 impl core::fmt::Display for SaveError {
@@ -155,6 +158,7 @@ impl core::fmt::Display for SaveError {
             SaveError::BufferTooSmall { needed, got } => write!(f, "buffer holds {got} bytes, the blob needs {needed}"),
             SaveError::NonFinite { index } => write!(f, "value {index} is not finite; refusing to save"),
             SaveError::TooLarge => write!(f, "model too large for the format (over 2^32 values or bytes)"),
+            SaveError::OptimizerMismatch => write!(f, "optimizer velocity is not shaped like the model"),
         }
     }
 }
@@ -187,8 +191,9 @@ pub enum LoadError {
         /// The blob's shape.
         found: Shape,
     },
-    /// The blob has no optimizer section, or its velocity does not match the target
-    /// optimizer's (momentum vs. none).
+    /// The blob has no optimizer section, its velocity does not match the target
+    /// optimizer's (momentum vs. none), or the target's velocity is not shaped like the
+    /// model.
     OptimizerMismatch,
     /// The header is self-inconsistent (a length that disagrees with the counts, unknown
     /// flags): written by something other than this format's writer.
@@ -246,6 +251,23 @@ impl<M: Layer> VelocityState<M> for Momentum<M> {
     }
 }
 
+/// Slice count, value count and a CRC of the slice lengths, for comparing layouts.
+fn layout(each: impl FnOnce(&mut dyn FnMut(usize))) -> (usize, usize, u32) {
+    let mut digest = CRC32.digest();
+    let (mut count, mut total) = (0usize, 0usize);
+    each(&mut |len| {
+        digest.update(&(len as u64).to_le_bytes());
+        count += 1;
+        total = total.saturating_add(len);
+    });
+    (count, total, digest.finalize())
+}
+
+/// Whether the optimizer's velocity (if any) has the model's slice lengths.
+fn velocity_fits<M: Layer, V: VelocityState<M>>(model: &M, v: &V) -> bool {
+    !V::PRESENT || layout(|f| model.visit(&mut |_, s| f(s.len()))) == layout(|f| v.visit_state(&mut |s| f(s.len())))
+}
+
 /// The exact length [`save`] writes for `model`.
 pub fn saved_len<M: Layer>(model: &M) -> usize {
     HEADER_LEN + 4 * param_count(model) + CRC_LEN
@@ -289,6 +311,11 @@ fn write_blob<M: Layer, V: VelocityState<M>>(
     out: &mut [u8],
 ) -> Result<usize, SaveError> {
     let shape = Shape::of(model).ok_or(SaveError::TooLarge)?;
+    if let Some(opt) = opt {
+        if !velocity_fits(model, opt.velocity()) {
+            return Err(SaveError::OptimizerMismatch);
+        }
+    }
     let params = shape.params as usize;
     let total = HEADER_LEN + 4 * params + opt.map_or(0, |_| opt_section_len::<M, V>(params)) + CRC_LEN;
     let total32 = u32::try_from(total).map_err(|_| SaveError::TooLarge)?;
@@ -375,7 +402,7 @@ pub fn load_with_optimizer<M: Layer, V: VelocityState<M>>(
     bytes: &[u8],
 ) -> Result<usize, LoadError> {
     let blob = check_blob(model, bytes)?;
-    if !blob.optimizer || blob.velocity != V::PRESENT {
+    if !blob.optimizer || blob.velocity != V::PRESENT || !velocity_fits(model, opt.velocity()) {
         return Err(LoadError::OptimizerMismatch);
     }
     check_finite(blob.opt_values(), blob.params)?;

@@ -119,36 +119,6 @@ fn failing_step<M: Layer, const B: usize>(
     e
 }
 
-#[test]
-fn nan_or_infinity_in_the_batch_names_its_place() {
-    let mut n = net();
-    let mut opt = Sgd::new(0.5).unwrap();
-    let obj = Objective::default();
-    let (mut x, mut y) = stacknet::data::XOR_CORNERS;
-    x[2][1] = f32::NAN;
-    assert_eq!(failing_step(&mut n, &x, &y, &mut opt, &obj), StepError::NonFiniteInput { row: 2, col: 1 });
-    x[2][1] = 0.0;
-    x[3][0] = f32::NEG_INFINITY;
-    assert_eq!(failing_step(&mut n, &x, &y, &mut opt, &obj), StepError::NonFiniteInput { row: 3, col: 0 });
-    x[3][0] = 0.0;
-    y[1][1] = f32::INFINITY;
-    assert_eq!(failing_step(&mut n, &x, &y, &mut opt, &obj), StepError::NonFiniteTarget { row: 1, col: 1 });
-    // The input is checked before the target.
-    x[0][0] = f32::NAN;
-    assert_eq!(failing_step(&mut n, &x, &y, &mut opt, &obj), StepError::NonFiniteInput { row: 0, col: 0 });
-}
-
-/// Exploding weights: the ridge term overflows, so the loss is not finite.
-#[test]
-fn exploding_loss_is_refused() {
-    let mut n = net();
-    n.0.weights_mut()[0][0] = 1e20; // 1e40 overflows f32
-    let mut opt = Sgd::new(0.5).unwrap();
-    let (x, y) = stacknet::data::XOR_CORNERS;
-    let e = failing_step(&mut n, &x, &y, &mut opt, &Objective::mse_ridge(1e-3).unwrap());
-    assert_eq!(e, StepError::NonFiniteLoss);
-}
-
 /// A NaN already in the model (say, written by the caller) never trains silently.
 #[test]
 fn nan_weight_in_the_model_is_refused() {
@@ -157,67 +127,6 @@ fn nan_weight_in_the_model_is_refused() {
     let mut opt = Sgd::new(0.5).unwrap();
     let (x, y) = stacknet::data::XOR_CORNERS;
     assert_eq!(failing_step(&mut n, &x, &y, &mut opt, &Objective::default()), StepError::NonFiniteLoss);
-}
-
-/// A finite loss with an overflowing gradient: softmax cross-entropy whose target weight is
-/// 1e38 on a class the net already predicts with p = 1 (loss exactly 0), fed by an input
-/// of 1e30: `dW = xᵀ·G ≈ 1e30 · −1e38 = −∞`.
-#[test]
-fn non_finite_gradient_is_refused() {
-    let mut n: Dense<2, 2> = Dense::from_parts([[1.0, 0.0], [0.0, 0.0]], None);
-    let mut opt = Sgd::new(0.1).unwrap();
-    let obj = Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::NONE };
-    let e = failing_step(&mut n, &[[1e30, 0.0]], &[[1e38, 0.0]], &mut opt, &obj);
-    assert_eq!(e, StepError::NonFiniteGradient { index: 0 });
-}
-
-/// Finite weights and gradient, but `w − η·d` would overflow: a legal but enormous
-/// learning rate.
-#[test]
-fn overflowing_update_is_refused() {
-    let mut n = net();
-    let mut opt = Sgd::new(1e38).unwrap();
-    let (x, y) = stacknet::data::XOR_CORNERS;
-    let e = failing_step(&mut n, &x, &y, &mut opt, &Objective::mse_ridge(1e3).unwrap());
-    assert!(matches!(e, StepError::NonFiniteUpdate { .. }), "{e:?}");
-}
-
-#[test]
-fn bad_hyperparameters_are_refused_when_building() {
-    use stacknet::loss::BadPenalty;
-    use stacknet::optim::ConfigError;
-    for lr in [0.0, -1.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        assert_eq!(
-            Sgd::new(lr).map(|_| ()).map_err(|e| format!("{e:?}")),
-            Err(format!("{:?}", ConfigError::LearningRate(lr)))
-        );
-    }
-    assert!(Sgd::new(f32::MIN_POSITIVE).is_ok());
-    for mu in [-0.1, 1.0, 1.5, f32::NAN] {
-        let e = Sgd::new(0.1).unwrap().with_momentum(mu, &<Net as Layer>::zeroed()).unwrap_err();
-        assert!(matches!(e, ConfigError::Momentum(v) if v.to_bits() == mu.to_bits()), "{e:?}");
-    }
-    assert!(Sgd::new(0.1).unwrap().with_momentum(0.0, &<Net as Layer>::zeroed()).is_ok());
-    for c in [0.0, -1.0, f32::NAN, f32::INFINITY] {
-        for clip in [Clip::Value(c), Clip::Norm(c)] {
-            let e = Sgd::new(0.1).unwrap().with_clip(clip).unwrap_err();
-            assert!(matches!(e, ConfigError::Clip(v) if v.to_bits() == c.to_bits()), "{e:?}");
-        }
-    }
-    for s in [
-        Schedule::StepDecay { every: 0, factor: 0.5 },
-        Schedule::StepDecay { every: 10, factor: 0.0 },
-        Schedule::StepDecay { every: 10, factor: 1.5 },
-        Schedule::StepDecay { every: 10, factor: f32::NAN },
-        Schedule::ExpDecay { rate: -0.1 },
-        Schedule::ExpDecay { rate: f32::INFINITY },
-    ] {
-        assert_eq!(Sgd::new(0.1).unwrap().with_schedule(s).unwrap_err(), ConfigError::Schedule, "{s:?}");
-    }
-    for l in [-1e-3, f32::NAN, f32::INFINITY] {
-        assert!(matches!(Objective::mse_ridge(l), Err(BadPenalty(v)) if v.to_bits() == l.to_bits()));
-        assert!(matches!(Penalty::new(0.0, l), Err(BadPenalty(v)) if v.to_bits() == l.to_bits()));
-    }
 }
 
 /// σ keeps its contract on the values a sensor spike brings.

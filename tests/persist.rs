@@ -34,7 +34,7 @@ fn saved(n: &Net) -> Vec<u8> {
 /// A momentum optimizer after a few real steps, so the velocity and counter are non-zero.
 fn trained() -> (Net, Sgd<stacknet::optim::Momentum<Net>>) {
     let mut n = net(3);
-    let mut opt = Sgd::new(0.5).unwrap().with_momentum(0.9, &<Net as Layer>::zeroed()).unwrap();
+    let mut opt = Sgd::new(0.5).unwrap().with_momentum(0.9, &n).unwrap();
     let (x, y) = stacknet::data::XOR_CORNERS;
     let mut ws = Workspace::<Net, 4>::new();
     let obj = Objective::mse_ridge(1e-3).unwrap();
@@ -140,7 +140,7 @@ fn every_single_bit_flip_of_a_blob_with_optimizer_is_detected() {
     let len = persist::save_with_optimizer(&n, &opt, &mut buf).unwrap();
     assert_eq!(len, 176);
     let blob = &buf[..len];
-    let (mut tn, mut topt) = (net(2), Sgd::new(0.1).unwrap().with_momentum(0.5, &<Net as Layer>::zeroed()).unwrap());
+    let (mut tn, mut topt) = (net(2), Sgd::new(0.1).unwrap().with_momentum(0.5, &net(2)).unwrap());
     let (before, obefore) = (bits(&tn), opt_bits(&topt));
     for i in 0..len * 8 {
         let mut bad = blob.to_vec();
@@ -285,7 +285,7 @@ fn optimizer_state_round_trips_and_training_continues_identically() {
 
     // "Reset": a fresh model and optimizer, then load.
     let mut n2 = net(42);
-    let mut opt2 = Sgd::new(0.5).unwrap().with_momentum(0.9, &<Net as Layer>::zeroed()).unwrap();
+    let mut opt2 = Sgd::new(0.5).unwrap().with_momentum(0.9, &n2).unwrap();
     assert_eq!(persist::load_with_optimizer(&mut n2, &mut opt2, &buf[..len]), Ok(len));
     assert_eq!(bits(&n2), bits(&n));
     assert_eq!(opt_bits(&opt2), opt_bits(&opt));
@@ -332,7 +332,7 @@ fn optimizer_kind_must_match() {
 
     let mut tn = net(2);
     let mut plain = Sgd::new(0.1).unwrap();
-    let mut mom = Sgd::new(0.1).unwrap().with_momentum(0.9, &<Net as Layer>::zeroed()).unwrap();
+    let mut mom = Sgd::new(0.1).unwrap().with_momentum(0.9, &tn).unwrap();
     let (before, mbefore) = (bits(&tn), opt_bits(&mom));
     assert_eq!(persist::load_with_optimizer(&mut tn, &mut plain, &with_velocity), Err(LoadError::OptimizerMismatch));
     assert_eq!(persist::load_with_optimizer(&mut tn, &mut mom, &model_only), Err(LoadError::OptimizerMismatch));
@@ -376,4 +376,24 @@ fn malformed_header_behind_a_valid_checksum() {
     b[8..12].copy_from_slice(&20u32.to_le_bytes());
     assert_eq!(persist::load(&mut target, &b), Err(LoadError::Malformed));
     assert_eq!(bits(&target), before);
+}
+
+/// Momentum built for a model without biases does not fit a model with them: refused on
+/// save and on load, nothing written.
+#[test]
+fn velocity_of_another_shape_is_refused() {
+    let n = net(1);
+    let nobias: Net = (Dense::zeros(false), Sigmoid, Dense::zeros(false), Sigmoid);
+    let wrong = Sgd::new(0.1).unwrap().with_momentum(0.9, &nobias).unwrap();
+    let mut buf = [0xAAu8; 256];
+    assert_eq!(persist::save_with_optimizer(&n, &wrong, &mut buf), Err(SaveError::OptimizerMismatch));
+    assert!(buf.iter().all(|&b| b == 0xAA));
+
+    let right = Sgd::new(0.1).unwrap().with_momentum(0.9, &n).unwrap();
+    let len = persist::save_with_optimizer(&n, &right, &mut buf).unwrap();
+    let (mut tn, mut wrong) = (net(2), wrong);
+    let (before, wbefore) = (bits(&tn), opt_bits(&wrong));
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut wrong, &buf[..len]), Err(LoadError::OptimizerMismatch));
+    assert_eq!(bits(&tn), before);
+    assert_eq!(opt_bits(&wrong), wbefore);
 }

@@ -65,7 +65,8 @@ fn model_only(blob: &[u8], bias: bool) {
                 // The weights came from a blob with an optimizer section: one of the two
                 // optimizer kinds must take it whole, and reproduce it.
                 let a = with_optimizer(&blob[..n], Sgd::new(1.0).unwrap(), bias);
-                let b = with_optimizer(&blob[..n], Sgd::new(1.0).unwrap().with_momentum(0.5, &<Net as Layer>::zeroed()).unwrap(), bias);
+                let b =
+                    with_optimizer(&blob[..n], Sgd::new(1.0).unwrap().with_momentum(0.5, &net(bias)).unwrap(), bias);
                 assert!(a ^ b, "a blob with an optimizer section fits exactly one optimizer kind");
             } else {
                 let mut out = vec![0u8; persist::max_len::<Net>()];
@@ -124,7 +125,7 @@ fuzz_target!(|data: &[u8]| {
         0 => model_only(&blob, true),
         1 => model_only(&blob, false),
         2 => {
-            with_optimizer(&blob, Sgd::new(1.0).unwrap().with_momentum(0.5, &<Net as Layer>::zeroed()).unwrap(), true);
+            with_optimizer(&blob, Sgd::new(1.0).unwrap().with_momentum(0.5, &net(true)).unwrap(), true);
         }
         _ => {
             with_optimizer::<NoMomentum>(&blob, Sgd::new(1.0).unwrap(), true);

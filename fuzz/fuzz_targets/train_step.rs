@@ -198,7 +198,7 @@ fuzz_target!(|inp: Input| {
         Some(mu) => {
             let mu = mu.get();
             let mu_ok = mu.is_finite() && (0.0..1.0).contains(&mu);
-            match opt.with_momentum(mu, &<Net as Layer>::zeroed()) {
+            match opt.with_momentum(mu, &model) {
                 Ok(o) => {
                     assert!(mu_ok, "momentum {mu} accepted");
                     run(&inp, &mut model, o, &objective)
