@@ -456,8 +456,10 @@ mod persist {
             SaveError::BufferTooSmall { .. } => STACKNET_ERR_BUFFER_TOO_SMALL,
             // Training is transactional, so a state never holds NaN/∞ …
             SaveError::NonFinite { .. } => STACKNET_ERR_NON_FINITE,
-            // … and the predefined shapes are far below 2³² values.
+            // … the predefined shapes are far below 2³² values …
             SaveError::TooLarge => STACKNET_ERR_DIMENSIONS,
+            // … and the velocity is always built from the state's own model.
+            SaveError::OptimizerMismatch => STACKNET_ERR_WRONG_MODEL,
         })
     }
 
