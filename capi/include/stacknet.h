@@ -427,6 +427,10 @@ typedef enum {
    * A saved blob holds another model shape (or another optimizer kind).
    */
   STACKNET_ERR_BLOB_MODEL = 14,
+  /**
+   * The kernel tier asked for is not available on this CPU or in this build.
+   */
+  STACKNET_ERR_UNAVAILABLE = 15,
 } stacknet_status_t;
 
 /**
@@ -599,6 +603,16 @@ stacknet_status_t stacknet_simd_tier(uint32_t *tier);
  * `name` is null or valid for writing one pointer.
  */
 stacknet_status_t stacknet_simd_tier_name(const char **name);
+
+/**
+ * Forces every later kernel call, in every thread, onto tier `tier` (`STACKNET_TIER_*`), or
+ * with 0 goes back to the best tier the CPU has. With `STACKNET_TIER_SCALAR` the same seed
+ * and data give bit-identical models on every target (host, aarch64, Cortex-M).
+ * `STACKNET_ERR_UNAVAILABLE` if this CPU or build cannot run the tier (nothing changes);
+ * `STACKNET_ERR_BAD_ARGUMENT` for an unknown code. Do not call it while another thread is
+ * in a kernel.
+ */
+stacknet_status_t stacknet_force_tier(uint32_t tier);
 
 /**
  * `c = a·b` (`accumulate` = 0) or `c += a·b` (`accumulate` = 1), with `a` m×k, `b` k×n and

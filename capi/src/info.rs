@@ -1,9 +1,9 @@
 //! Version and kernel-tier queries.
 
 use crate::check::out_ptr;
-use crate::status::{stacknet_status_t, status};
+use crate::status::{stacknet_status_t, stacknet_status_t::*, status};
 use core::ffi::c_char;
-use stacknet::kernels::{Tier, active};
+use stacknet::kernels::{Tier, active, force, reset};
 
 /// Major version of this API (and of the stacknet crate it wraps).
 pub const STACKNET_VERSION_MAJOR: u32 = 0;
@@ -98,5 +98,23 @@ pub unsafe extern "C" fn stacknet_simd_tier_name(name: *mut *const c_char) -> st
         // SAFETY: non-null and aligned (checked); writable per the contract.
         unsafe { out.write(s.as_ptr()) };
         Ok(())
+    })())
+}
+
+/// Forces every later kernel call, in every thread, onto tier `tier` (`STACKNET_TIER_*`), or
+/// with 0 goes back to the best tier the CPU has. With `STACKNET_TIER_SCALAR` the same seed
+/// and data give bit-identical models on every target (host, aarch64, Cortex-M).
+/// `STACKNET_ERR_UNAVAILABLE` if this CPU or build cannot run the tier (nothing changes);
+/// `STACKNET_ERR_BAD_ARGUMENT` for an unknown code. Do not call it while another thread is
+/// in a kernel.
+#[unsafe(no_mangle)]
+pub extern "C" fn stacknet_force_tier(tier: u32) -> stacknet_status_t {
+    status((|| {
+        if tier == 0 {
+            reset();
+            return Ok(());
+        }
+        let t = Tier::ALL.into_iter().find(|t| *t as u32 == tier).ok_or(STACKNET_ERR_BAD_ARGUMENT)?;
+        force(t).map_err(|_| STACKNET_ERR_UNAVAILABLE)
     })())
 }

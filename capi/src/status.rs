@@ -42,12 +42,14 @@ pub enum stacknet_status_t {
     STACKNET_ERR_BLOB_VERSION = 13,
     /// A saved blob holds another model shape (or another optimizer kind).
     STACKNET_ERR_BLOB_MODEL = 14,
+    /// The kernel tier asked for is not available on this CPU or in this build.
+    STACKNET_ERR_UNAVAILABLE = 15,
 }
 
 use stacknet_status_t::*;
 
 /// Every status, in code order.
-const ALL: [stacknet_status_t; 15] = [
+const ALL: [stacknet_status_t; 16] = [
     STACKNET_OK,
     STACKNET_ERR_NULL,
     STACKNET_ERR_MISALIGNED,
@@ -63,11 +65,12 @@ const ALL: [stacknet_status_t; 15] = [
     STACKNET_ERR_BLOB_CORRUPT,
     STACKNET_ERR_BLOB_VERSION,
     STACKNET_ERR_BLOB_MODEL,
+    STACKNET_ERR_UNAVAILABLE,
 ];
 
 impl stacknet_status_t {
     /// Every status, in code order.
-    pub fn all() -> [stacknet_status_t; 15] {
+    pub fn all() -> [stacknet_status_t; 16] {
         ALL
     }
 
@@ -89,6 +92,7 @@ impl stacknet_status_t {
             STACKNET_ERR_BLOB_CORRUPT => c"STACKNET_ERR_BLOB_CORRUPT",
             STACKNET_ERR_BLOB_VERSION => c"STACKNET_ERR_BLOB_VERSION",
             STACKNET_ERR_BLOB_MODEL => c"STACKNET_ERR_BLOB_MODEL",
+            STACKNET_ERR_UNAVAILABLE => c"STACKNET_ERR_UNAVAILABLE",
         }
     }
 }

@@ -71,7 +71,7 @@ int main(void) {
     }
 
     /* Every code has a name; unknown codes are refused. */
-    for (code = 0; code <= (int32_t)STACKNET_ERR_BLOB_MODEL; code++) {
+    for (code = 0; code <= (int32_t)STACKNET_ERR_UNAVAILABLE; code++) {
         name = NULL;
         EXPECT(stacknet_status_str(code, &name), STACKNET_OK);
         CHECK(name != NULL && strncmp(name, "STACKNET_", 9) == 0);
@@ -201,6 +201,19 @@ int main(void) {
     used = 0;
     EXPECT(stacknet_xor_2_10_2_bias_load(&net, blob, n, &used), STACKNET_OK);
     CHECK(used == n);
+
+    /* STACKNET_ERR_UNAVAILABLE: no CPU runs both NEON and AVX-512 */
+    {
+        stacknet_status_t neon = stacknet_force_tier(STACKNET_TIER_NEON);
+        stacknet_status_t avx512 = stacknet_force_tier(STACKNET_TIER_AVX512);
+        uint32_t tier = 0;
+        CHECK(neon == STACKNET_ERR_UNAVAILABLE || avx512 == STACKNET_ERR_UNAVAILABLE);
+        EXPECT(stacknet_force_tier(STACKNET_TIER_SCALAR), STACKNET_OK);
+        EXPECT(stacknet_force_tier(42), STACKNET_ERR_BAD_ARGUMENT);
+        EXPECT(stacknet_simd_tier(&tier), STACKNET_OK);
+        CHECK(tier == STACKNET_TIER_SCALAR);
+        EXPECT(stacknet_force_tier(0), STACKNET_OK);
+    }
 
     printf("status.c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
