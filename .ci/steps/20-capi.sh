@@ -7,7 +7,7 @@
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
 #            semihosting; the program's exit status comes back as QEMU's), where
 #            firmware/stack.c also measures each call's stack use by painting;
-# plus a link-time check of which exported functions can reach the panic handler.
+# tests/reproducible.c must print the same model hash on all three; plus a link-time check of which exported functions can reach the panic handler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=target/capi-ci
@@ -15,7 +15,7 @@ mkdir -p "$out"
 t0=$(date +%s)
 section() { printf -- '--- [%4ss] capi: %s\n' "$(($(date +%s) - t0))" "$*"; }
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Icapi/include)
-progs=(examples/xor tests/status)
+progs=(examples/xor tests/status tests/reproducible)
 
 section "Rust tests, clippy, fmt"
 cargo test -p stacknet-capi
@@ -51,7 +51,7 @@ for p in "${progs[@]}"; do
   exe="$out/x86_64-$(basename "$p")"
   gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \
     "capi/$p.c" target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$exe"
-  "$exe"
+  "$exe" | tee "$out/x86_64-$(basename "$p").out"
 done
 
 section "link-time panic check (every exported function, x86_64)"
@@ -66,7 +66,7 @@ for p in "${progs[@]}"; do
   exe="$out/aarch64-$(basename "$p")"
   aarch64-linux-gnu-gcc "${cflags[@]}" "capi/$p.c" \
     target/aarch64-unknown-linux-gnu/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$exe"
-  qemu-aarch64 -L /usr/aarch64-linux-gnu "$exe"
+  qemu-aarch64 -L /usr/aarch64-linux-gnu "$exe" | tee "$out/aarch64-$(basename "$p").out"
 done
 
 section "Cortex-M4F: staticlib, firmware with newlib, run in qemu-system-arm"
@@ -79,7 +79,14 @@ for p in "${progs[@]}" firmware/stack; do
   arm-none-eabi-size "$elf"
   # A hang (e.g. a fault handler loop) is a failure too.
   timeout 300 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-    -semihosting-config enable=on,target=native -kernel "$elf"
+    -semihosting-config enable=on,target=native -kernel "$elf" | tee "$out/m4f-$(basename "$p").out"
 done
+
+section "scalar tier: the same model, bit for bit, on all three targets"
+cat "$out"/{x86_64,aarch64,m4f}-reproducible.out
+if [ "$(cat "$out"/{x86_64,aarch64,m4f}-reproducible.out | sort -u | wc -l)" -ne 1 ]; then
+  echo "the scalar-tier model differs between targets" >&2
+  exit 1
+fi
 
 section "done"
