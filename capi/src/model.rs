@@ -115,7 +115,9 @@ fn state_aligned<H>(p: *mut H) -> Check {
 /// Copies `n` rows of `x` (row-major, `n ≤ B`) into a zero-padded batch.
 fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
     let mut b = <Rows<W, B> as Matrix>::zeroed();
-    b.flat_mut()[..x.len()].copy_from_slice(x);
+    for (d, s) in b.flat_mut().iter_mut().zip(x) {
+        *d = *s;
+    }
     b
 }
 
@@ -247,19 +249,25 @@ pub(crate) unsafe fn train<H: Shape, const B: usize>(
     Ok(())
 }
 
-/// Runs the network over `rows` rows of `x` in chunks of `B`, calling `f(first_row, out)`
-/// with each chunk's output rows (padding rows excluded).
-fn forward_chunks<M: Layer, const B: usize>(
+/// Runs the network over the rows of `x` in chunks of `B` rows, calling `f` with each
+/// chunk's output rows (padding rows excluded) beside the matching item of `partners` (the
+/// chunk's targets, or where its outputs go).
+///
+/// Written with iterators only (no indexing), so no bounds check can panic here; inlined so
+/// that the partners' chunk size is a known non-zero constant (no division-by-zero check).
+#[inline(always)]
+fn forward_chunks<M: Layer, const B: usize, T>(
     model: &M,
     ws: &mut Workspace<M, B>,
     x: &[f32],
-    mut f: impl FnMut(usize, &[f32]),
+    partners: impl Iterator<Item = T>,
+    mut f: impl FnMut(&[f32], T),
 ) {
     let (i, o) = (ins::<M>(), outs::<M>());
-    for (c, chunk) in x.chunks(B * i).enumerate() {
+    for (chunk, t) in x.chunks(B * i).zip(partners) {
         let n = chunk.len() / i;
         let out = ws.forward(model, &batch_of::<M::In, B>(chunk));
-        f(c * B, &out.flat()[..n * o]);
+        f(out.flat().get(..n * o).unwrap_or(&[]), t);
     }
 }
 
@@ -304,7 +312,11 @@ pub(crate) unsafe fn predict<H: Shape, const B: usize>(p: *mut H, x: *const f32,
     let (x, out) = unsafe { (core::slice::from_raw_parts(x, e.nx), core::slice::from_raw_parts_mut(out, no)) };
     finite(x)?;
     let o = outs::<H::M>();
-    forward_chunks(&st.model, &mut st.ws, x, |row, h| out[row * o..row * o + h.len()].copy_from_slice(h));
+    forward_chunks(&st.model, &mut st.ws, x, out.chunks_mut(B * o), |h, dst| {
+        for (d, s) in dst.iter_mut().zip(h) {
+            *d = *s;
+        }
+    });
     Ok(())
 }
 
@@ -359,10 +371,11 @@ pub(crate) unsafe fn loss<H: Shape, const B: usize>(
             let o = outs::<H::M>();
             let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::zeroed();
             let (loss, mut sum) = (st.objective.loss, 0.0f32);
-            forward_chunks(&st.model, &mut st.ws, x, |row, h| {
-                let n = h.len() / o;
-                let l = loss.eval(n, o, h, &y[row * o..row * o + h.len()], &mut grad.flat_mut()[..h.len()]);
-                sum += l * n as f32;
+            forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
+                let n = t.len() / o;
+                if let Some(g) = grad.flat_mut().get_mut(..t.len()) {
+                    sum += loss.eval(n, o, h, t, g) * n as f32;
+                }
             });
             sum / rows as f32 + st.objective.penalty.value(&st.model, rows)
         })
@@ -385,9 +398,8 @@ pub(crate) unsafe fn accuracy<H: Shape, const B: usize>(
         with_targets::<H, B>(p, x, y, rows, out, |st, x, y| {
             let o = outs::<H::M>();
             let mut hits = 0usize;
-            forward_chunks(&st.model, &mut st.ws, x, |row, h| {
-                for (r, h) in h.chunks_exact(o).enumerate() {
-                    let t = &y[(row + r) * o..(row + r + 1) * o];
+            forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
+                for (h, t) in h.chunks_exact(o).zip(t.chunks_exact(o)) {
                     hits += usize::from(argmax(h) == argmax(t));
                 }
             });
