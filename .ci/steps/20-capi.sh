@@ -82,6 +82,30 @@ for p in "${progs[@]}" firmware/stack; do
     -semihosting-config enable=on,target=native -kernel "$elf" | tee "$out/m4f-$(basename "$p").out"
 done
 
+section "Cortex-M4F: every exported function and shape in one image"
+{
+  echo '#include <stdio.h>'
+  echo '#include "stacknet.h"'
+  echo 'typedef void (*any_fn)(void);'
+  echo 'static any_fn const fns[] = {'
+  grep -oE '^stacknet_status_t stacknet_[a-z0-9_]+\(' capi/include/stacknet.h | sed -E 's/^stacknet_status_t (.*)\($/    (any_fn)\1,/'
+  echo '};'
+  echo 'int main(void) {'
+  echo '    any_fn const *volatile t = fns; /* keeps every function */'
+  echo '    unsigned i, n = 0;'
+  echo '    for (i = 0; i < sizeof fns / sizeof fns[0]; i++) n += t[i] != 0;'
+  echo '    printf("%u functions linked\n", n);'
+  echo '    return n == sizeof fns / sizeof fns[0] ? 0 : 1;'
+  echo '}'
+} >"$out/all_functions.c"
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 "${cflags[@]}" \
+  --specs=rdimon.specs -T capi/firmware/mps2.ld -Wl,--gc-sections -Wl,-z,noexecstack \
+  "$out/all_functions.c" capi/firmware/vectors.c target/thumbv7em-none-eabihf/capi/libstacknet_capi.a -lm \
+  -o "$out/m4f-all_functions.elf"
+arm-none-eabi-size "$out/m4f-all_functions.elf"
+timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native -kernel "$out/m4f-all_functions.elf"
+
 section "scalar tier: the same model, bit for bit, on all three targets"
 cat "$out"/{x86_64,aarch64,m4f}-reproducible.out
 if [ "$(cat "$out"/{x86_64,aarch64,m4f}-reproducible.out | sort -u | wc -l)" -ne 1 ]; then
