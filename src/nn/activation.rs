@@ -26,6 +26,10 @@ macro_rules! activation {
                 $name
             }
 
+            fn zeroed_like(&self) -> Self {
+                $name
+            }
+
             fn forward<const B: usize>(&self, x: &Rows<D<N>, B>, cache: &mut Self::Cache<B>) {
                 let fwd: fn(&[f32], &mut [f32]) = $fwd;
                 fwd(x.flat(), cache.y.flat_mut());

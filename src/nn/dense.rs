@@ -73,6 +73,10 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         Dense::zeros(true)
     }
 
+    fn zeroed_like(&self) -> Self {
+        Dense::zeros(self.has_bias)
+    }
+
     fn forward<const B: usize>(&self, x: &Rows<D<IN>, B>, cache: &mut Self::Cache<B>) {
         let y = cache.y.flat_mut();
         shapes_hold(kernels::matmul(B, IN, OUT, x.flat(), self.w.as_flattened(), y, Mode::Overwrite));
@@ -88,6 +92,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         dx: Option<&mut Rows<D<IN>, B>>,
         grads: &mut Self,
     ) {
+        grads.has_bias = self.has_bias;
         let dy = cache.dy.flat();
         // dW = xᵀ·dy
         shapes_hold(kernels::matmul_tn(IN, B, OUT, x.flat(), dy, grads.w.as_flattened_mut(), Mode::Overwrite));

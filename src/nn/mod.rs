@@ -52,14 +52,21 @@ pub trait Layer: Copy {
     /// Number of trainable `f32` parameters.
     const PARAMS: usize;
 
-    /// A brick of this type with every parameter zero (the shape of a gradient buffer).
+    /// A brick of this type with every parameter zero. Its optional parts (a `Dense`
+    /// bias) take their default; [`Layer::backward`] gives a gradient buffer the structure
+    /// of the model it differentiates.
     fn zeroed() -> Self;
+
+    /// All parameters zero, with the same structure as `self` (e.g. bias or no bias):
+    /// the shape of a gradient or velocity buffer for this model.
+    fn zeroed_like(&self) -> Self;
 
     /// Computes the output of `x` into `cache`.
     fn forward<const B: usize>(&self, x: &Rows<Self::In, B>, cache: &mut Self::Cache<B>);
 
     /// Given `x` and the `cache` of the forward pass (whose output gradient has been
-    /// written), writes this brick's parameter gradients into `grads` (overwriting them)
+    /// written), writes this brick's parameter gradients into `grads` (overwriting them,
+    /// structure included)
     /// and, when `dx` is given, the gradient with respect to `x`. The output gradient in
     /// `cache` may be used as scratch.
     fn backward<const B: usize>(

@@ -67,6 +67,11 @@ macro_rules! tuple_layer {
             }
 
             #[inline]
+            fn zeroed_like(&self) -> Self {
+                ($(self.$ai.zeroed_like(),)+)
+            }
+
+            #[inline]
             fn forward<const B: usize>(&self, x: &Rows<Self::In, B>, cache: &mut Self::Cache<B>) {
                 self.$fi.forward(x, &mut cache.$fi);
                 $( self.$ti.forward(cache.$pi.output(), &mut cache.$ti); )+
