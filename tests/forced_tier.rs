@@ -10,7 +10,9 @@ use stacknet::kernels::{self, force, last_tier_used, reset, Kernels, Mode, Tier,
 
 #[test]
 fn forced_tiers_are_taken_and_unavailable_ones_refused() {
-    assert!(cfg!(debug_assertions), "run in a debug build: release builds keep no record");
+    // Release builds keep no record: there the tier checks below are skipped and only the
+    // refusals are tested (CI runs this in the default debug profile).
+    let recorded = || if cfg!(debug_assertions) { last_tier_used() } else { None };
     if let Ok(list) = std::env::var("STACKNET_ENSURE_TIER") {
         for name in list.split(',').filter(|s| !s.is_empty()) {
             let t = Tier::from_name(name.trim()).unwrap_or_else(|| panic!("unknown tier {name:?}"));
@@ -25,16 +27,22 @@ fn forced_tiers_are_taken_and_unavailable_ones_refused() {
             Ok(k) => {
                 // Through a handle…
                 k.matmul(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
-                assert_eq!(last_tier_used(), Some(t), "Kernels::new({t:?}) ran another tier");
+                if cfg!(debug_assertions) {
+                    assert_eq!(recorded(), Some(t), "Kernels::new({t:?}) ran another tier");
+                }
                 assert_eq!(c, [4.0; 9]);
                 let mut s = [0.0f32; 5];
                 k.sigmoid(&mut s);
-                assert_eq!(last_tier_used(), Some(t));
+                if cfg!(debug_assertions) {
+                    assert_eq!(recorded(), Some(t));
+                }
                 // …and through the process-wide choice.
                 force(t).unwrap();
                 assert_eq!(kernels::active(), t);
                 kernels::matmul_nt(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
-                assert_eq!(last_tier_used(), Some(t), "force({t:?}) ran another tier");
+                if cfg!(debug_assertions) {
+                    assert_eq!(recorded(), Some(t), "force({t:?}) ran another tier");
+                }
                 tested += 1;
             }
             Err(e) => {
