@@ -55,10 +55,22 @@ pub fn fill(r: &mut impl RngCore, v: &mut [f32], edges: bool) {
     }
 }
 
-/// The exact σ in f64 (f64 `exp` is accurate to far below one f32 ULP).
+/// The exact σ in f64 (f64 `exp` is accurate to far below one f32 ULP). Where the answer
+/// is known without `exp` it skips it, which makes the 2³² sweep several times faster:
+/// for x ≤ −104, σ < e⁻¹⁰⁴ < 2⁻¹⁵⁰ (rounds to 0; returned as 0); for x ≥ 104, 1 − σ <
+/// 2⁻¹⁵⁰ (returned as 1); for |x| < 2⁻²⁰, σ = ½ + x/4 − x³/48 + … and the
+/// cubic term is below 2⁻⁶⁵, far under an ULP of ½.
 pub fn sigmoid64(x: f32) -> f64 {
     let x = x as f64;
-    1.0 / (1.0 + (-x).exp())
+    if x <= -104.0 {
+        0.0
+    } else if x >= 104.0 {
+        1.0
+    } else if x.abs() < 2f64.powi(-20) {
+        0.5 + x / 4.0
+    } else {
+        1.0 / (1.0 + (-x).exp())
+    }
 }
 
 /// `|y − r|` in units of the f32 ULP at `r` (subnormal spacing below 2⁻¹²⁶).
