@@ -15,6 +15,18 @@ use crate::model::{self, STACKNET_STATE_ALIGN, Shape, State, stacknet_step_repor
 use crate::status::{stacknet_status_t, status};
 use stacknet::nn::{Dense, Sigmoid};
 
+/// FNV-1a of a shape's whole line (name, widths, bias, batch): the id stored in its states.
+/// Names are unique (they name functions), so two lines never share an id, even when they
+/// differ only in batch size, which changes the state's layout.
+const fn shape_id(line: &str) -> u32 {
+    let (b, mut i, mut h) = (line.as_bytes(), 0, 0x811c_9dc5u32);
+    while i < b.len() {
+        h = (h ^ b[i] as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+}
+
 macro_rules! shapes {
     ($( $name:ident: $i:literal -> $h:literal -> $o:literal, bias: $bias:literal, batch: $b:literal; )+) => {
         paste::paste! { $(
@@ -50,7 +62,9 @@ macro_rules! shapes {
 
             impl Shape for [<stacknet_ $name _t>] {
                 type M = (Dense<$i, $h>, Sigmoid<$h>, Dense<$h, $o>, Sigmoid<$o>);
-                const ID: u32 = ($i << 22 | $h << 12 | $o << 1 | $bias as u32) as u32;
+                const ID: u32 = shape_id(concat!(
+                    stringify!($name), ":", $i, "-", $h, "-", $o, ",", $bias, ",", $b
+                ));
                 fn zeroed() -> Self::M {
                     (Dense::zeros($bias), Sigmoid, Dense::zeros($bias), Sigmoid)
                 }
@@ -195,7 +209,22 @@ macro_rules! shapes {
                 // SAFETY: forwarded from this function's contract.
                 status(unsafe { model::load::<_, $b>(state, buf, len, used) })
             }
-        )+ }
+        )+
+
+        // Every shape's states carry a different id (a hash collision would fail the build).
+        const _: () = {
+            let ids = [$( <[<stacknet_ $name _t>] as Shape>::ID ),+];
+            let mut i = 0;
+            while i < ids.len() {
+                let mut j = i + 1;
+                while j < ids.len() {
+                    assert!(ids[i] != ids[j], "two shapes share a state id");
+                    j += 1;
+                }
+                i += 1;
+            }
+        };
+        }
     };
 }
 
