@@ -25,6 +25,12 @@ pub(crate) use simd::Simd;
 /// where (1) holds by the caller's promise.
 macro_rules! tier_kernels {
     ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal) => {
+        tier_kernels!($tok, $features, $mr, $nv, $dr, $dc, narrow: $tok);
+    };
+    // `narrow`: a token of a narrower tier that `$features` implies; products whose rows
+    // fit one of its vectors use it (AVX-512 uses 8-lane AVX2+FMA for n ≤ 8: fewer wasted
+    // lanes, no masks).
+    ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal, narrow: $narrow:ident) => {
         use crate::arch::generic::{gemm, nt, vecops};
         use crate::arch::FusedGrad;
 
@@ -35,6 +41,12 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None, false) };
+                }
                 // SAFETY: the features are enabled (caller's promise, see `# Safety`).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
@@ -76,6 +88,12 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None) };
+                }
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).

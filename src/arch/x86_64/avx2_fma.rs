@@ -13,7 +13,7 @@ impl Avx2Fma {
     /// # Safety
     /// The CPU supports AVX2 and FMA (and the OS saves the ymm registers).
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(super) unsafe fn new_unchecked() -> Self {
         Avx2Fma(())
     }
 }
