@@ -73,9 +73,30 @@ macro_rules! tier_kernels {
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: `$features` include the narrow tier's (caller's promise).
+                let narrow = unsafe { $narrow::new_unchecked() };
                 let bias = if bias.is_empty() { None } else { Some(bias) };
+                let lanes = if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    <$narrow as crate::arch::generic::Simd>::LANES
+                } else {
+                    <$tok as crate::arch::generic::Simd>::LANES
+                };
+                // σ in the tile epilogue runs on whole vectors: when more than 1/8 of their
+                // lanes would be padding (rows much narrower than a vector, e.g. n = 2), the
+                // activations are computed first and σ then runs once over the contiguous
+                // m×n block, still in this call and while it is in L1/L2.
+                let sig_in_tile = n.div_ceil(lanes) * lanes * 8 <= n * 9;
                 // SAFETY: lengths match the dimensions (caller's promise).
-                unsafe { gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, true) }
+                unsafe {
+                    if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                        gemm::matmul::<_, $mr, 1>(narrow, m, k, n, a, b, c, false, bias, sig_in_tile)
+                    } else {
+                        gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, sig_in_tile)
+                    }
+                }
+                if !sig_in_tile {
+                    vecops::sigmoid(s, c);
+                }
             }
             // SAFETY: forwarded caller obligations.
             unsafe { inner(m, k, n, a, b, bias, c) }
@@ -117,6 +138,12 @@ macro_rules! tier_kernels {
         ) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, &[], c, false, Some(fg)) };
+                }
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
