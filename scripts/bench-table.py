@@ -2,7 +2,7 @@
 """Turns criterion's results (target/criterion) of benches/kernels.rs into the BENCHMARKS.md tables.
 
 Usage: scripts/bench-table.py CLOCK_GHZ FLOP_PER_CYCLE_MEASURED [CRITERION_DIR]
-Each cell is the fastest of criterion's samples (time / iterations of the sample in
+Each cell is the fastest of criterion's samples (time / iterations of a sample in
 `new/sample.json`): on a shared, busy machine the median includes time spent descheduled, the
 fastest sample (a few ms of back-to-back iterations) mostly does not. `--median` uses criterion's
 median estimate instead.
