@@ -138,14 +138,24 @@ macro_rules! tier_kernels {
         ) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                let s = unsafe { $tok::new_unchecked() };
+                if !<$tok as crate::arch::generic::Simd>::MASKED
+                    && n % <$tok as crate::arch::generic::Simd>::LANES != 0
+                {
+                    // Ragged rows without masked loads: σ′ inside the product would copy
+                    // `dy`, `y` and `g` through the stack on every row; the two passes are
+                    // cheaper and give the same bits.
+                    vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, fg.g, c, false, None) };
+                }
                 if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                     // SAFETY: `$features` include the narrow tier's (caller's promise).
                     let s = unsafe { $narrow::new_unchecked() };
                     // SAFETY: lengths match the dimensions (caller's promise).
                     return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, &[], c, false, Some(fg)) };
                 }
-                // SAFETY: the features are enabled (caller's promise).
-                let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
                 unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, &[], c, false, Some(fg)) }
             }
