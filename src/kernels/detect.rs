@@ -16,7 +16,7 @@ pub enum Tier {
     Sse2 = 2,
     /// x86_64 AVX2 with FMA, 8 lanes.
     Avx2Fma = 3,
-    /// x86_64 AVX-512F, 16 lanes.
+    /// x86_64 AVX-512F (with AVX2 and FMA, which every AVX-512F CPU has), 16 lanes.
     Avx512 = 4,
     /// aarch64 NEON, 4 lanes.
     Neon = 5,
@@ -66,7 +66,7 @@ impl Tier {
 mod x86 {
     cpufeatures::new!(has_sse2, "sse2");
     cpufeatures::new!(has_avx2_fma, "avx2", "fma");
-    cpufeatures::new!(has_avx512, "avx512f");
+    cpufeatures::new!(has_avx512, "avx512f", "avx2", "fma");
 
     #[inline]
     pub(super) fn sse2() -> bool {
@@ -78,7 +78,7 @@ mod x86 {
     }
     #[inline]
     pub(super) fn avx512() -> bool {
-        cfg!(target_feature = "avx512f") || has_avx512::get()
+        cfg!(all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma")) || has_avx512::get()
     }
 }
 
