@@ -19,7 +19,7 @@ pub const POINTS: usize = 300;
 /// steps, the learned decision boundary with the data, and loss over steps.
 ///
 /// With no arguments it trains the reference configuration: 2-10-2 with biases, 300
-/// points, full batch, 3000 steps at learning rate 2 with ridge 1e-4.
+/// points, full batch, 10 000 steps at learning rate 2 with ridge 1e-4.
 #[derive(Parser, Debug, Clone)]
 #[command(name = "xor", version, about, long_about = None)]
 pub struct Args {
@@ -32,7 +32,7 @@ pub struct Args {
     pub no_bias: bool,
 
     /// Number of training steps (one step = one mini-batch update).
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 10_000)]
     pub steps: u32,
 
     /// Base learning rate η.
@@ -47,6 +47,11 @@ pub struct Args {
     /// are drawn without replacement from a fresh shuffle of the 300 points each epoch.
     #[arg(long, default_value_t = 300, value_parser = parse_batch)]
     pub batch: usize,
+
+    /// Exactly symmetric data: 150 random points and their mirror images −x (same labels).
+    /// On such data the no-bias network cannot beat 75% accuracy.
+    #[arg(long)]
+    pub mirror: bool,
 
     /// Seed of the data, the initial weights and the shuffles.
     #[arg(long, default_value_t = 1)]

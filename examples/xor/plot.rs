@@ -39,7 +39,8 @@ pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
         .configure_mesh()
         .x_desc("step")
         .y_desc("accuracy (300 points)")
-        .light_line_style(BLACK.mix(0.04))
+        .max_light_lines(1)
+        .light_line_style(BLACK.mix(0.05))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()?;
@@ -69,9 +70,13 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let steps = run.last().step.max(1);
-    let values = run.evals.iter().map(|e| e.loss).chain(run.batch_loss.iter().map(|b| b.1));
+    // A run that blew up can hold losses that overflowed f32: leave those out.
+    let full: Vec<(u32, f32)> = run.evals.iter().map(|e| (e.step, e.loss)).filter(|p| p.1.is_finite()).collect();
+    let batch: Vec<(u32, f32)> = run.batch_loss.iter().copied().filter(|p| p.1.is_finite()).collect();
+    let values = full.iter().chain(&batch).map(|p| p.1);
     let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let (lo, hi) = (lo.max(1e-6) * 0.8, hi.max(lo * 2.0) * 1.25);
+    let lo = lo.clamp(1e-6, 1e30) * 0.8;
+    let hi = hi.clamp(lo * 2.0, 1e30) * 1.25;
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("Loss — {subtitle}"), (FONT, 18))
         .margin(14)
@@ -83,18 +88,19 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
         .x_desc("step")
         .y_desc("MSE + ridge (log scale)")
         .y_label_formatter(&|v| if *v >= 0.01 { format!("{v:.2}") } else { format!("{v:.0e}") })
-        .light_line_style(BLACK.mix(0.04))
+        .max_light_lines(1)
+        .light_line_style(BLACK.mix(0.05))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()?;
     if !full_batch {
         chart
-            .draw_series(LineSeries::new(run.batch_loss.iter().copied(), CLASS[1].mix(0.35)))?
+            .draw_series(LineSeries::new(batch, CLASS[1].mix(0.35)))?
             .label("mini-batch loss")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[1].mix(0.6)));
     }
     chart
-        .draw_series(LineSeries::new(run.evals.iter().map(|e| (e.step, e.loss)), CLASS[0].stroke_width(2)))?
+        .draw_series(LineSeries::new(full, CLASS[0].stroke_width(2)))?
         .label(format!("loss on all 300 points (final {:.5})", run.last().loss))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[0].stroke_width(2)));
     if let Some((step, _)) = run.refusal {
@@ -151,7 +157,8 @@ pub fn boundary(path: &Path, run: &Outcome, subtitle: &str) -> Res {
     chart.draw_series(g.out.iter().enumerate().map(|(i, o)| {
         let (x0, y0) = (-e + (i % g.n) as f32 * cell, -e + (i / g.n) as f32 * cell);
         let class = usize::from(o[1] > o[0]);
-        let confidence = f64::from((o[1] - o[0]).abs()).min(1.0);
+        // Four bands of |out₁ − out₀|: contour-like, and the PNG stays small.
+        let confidence = (f64::from((o[1] - o[0]).abs()).min(0.999) * 4.0).floor() / 3.0;
         Rectangle::new([(x0, y0), (x0 + cell, y0 + cell)], blend(CLASS[class], 0.18 + 0.42 * confidence).filled())
     }))?;
     chart
@@ -159,7 +166,6 @@ pub fn boundary(path: &Path, run: &Outcome, subtitle: &str) -> Res {
         .disable_mesh()
         .x_desc("x₀")
         .y_desc("x₁")
-        .light_line_style(BLACK.mix(0.04))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()?;

@@ -47,7 +47,7 @@ impl Progress {
     pub fn wants(&self, step: u32) -> bool {
         match self {
             Progress::Bar(_) => false,
-            Progress::Lines { every, .. } => step % every == 0,
+            Progress::Lines { every, .. } => step.is_multiple_of(*every),
         }
     }
 
@@ -59,7 +59,7 @@ impl Progress {
                 bar.set_message(format!("loss {:.5}  accuracy {:.4}  lr {lr:.4}", e.loss, e.accuracy));
             }
             Progress::Lines { every, total } => {
-                if e.step % every == 0 {
+                if e.step.is_multiple_of(*every) {
                     println!("step {:>7}/{total} loss={:.6} accuracy={:.4} lr={lr:.5}", e.step, e.loss, e.accuracy);
                 }
             }

@@ -62,6 +62,9 @@ impl Outcome {
 pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> Result<Outcome, String> {
     let mut rng = stacknet::init::rng(args.seed);
     let mut data = Dataset::<POINTS, 2, 2>::xor(&mut rng);
+    if args.mirror {
+        data = mirrored(&data);
+    }
     let (x_all, y_all) = data.batch::<POINTS>(0).ok_or("no training data")?;
 
     let bias = !args.no_bias;
@@ -108,7 +111,7 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
             Ok(report) => {
                 batch_loss.push((step, report.loss));
                 clipped_steps += u32::from(report.clipped);
-                if step % eval_every == 0 || progress.wants(step) || step == steps {
+                if step.is_multiple_of(eval_every) || progress.wants(step) || step == steps {
                     let e = evaluate(&net, &mut eval_ws, step);
                     evals.push(e);
                     progress.update(&e, report.lr);
@@ -135,6 +138,18 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     let extent = x_all.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs())).ceil().max(1.0);
     let grid = grid_outputs(&net, &mut eval_ws, extent, 150);
     Ok(Outcome { evals, batch_loss, refusal, clipped_steps, points, predicted, grid })
+}
+
+/// The first half of `data` followed by its mirror images `−x`, which keep their labels
+/// (the XOR-of-signs label is even).
+fn mirrored(data: &Dataset<POINTS, 2, 2>) -> Dataset<POINTS, 2, 2> {
+    let half = &data.samples()[..POINTS / 2];
+    let mut out = Dataset::new();
+    let mirror = half.iter().map(|&(x, y)| ([-x[0], -x[1]], y));
+    for (x, y) in half.iter().copied().chain(mirror) {
+        out.push(x, y).expect("the mirror has as many points as the original");
+    }
+    out
 }
 
 /// The network's outputs at the centres of an `n × n` grid over `[-extent, extent]²`,
