@@ -95,7 +95,8 @@ fn main_with(args: &Args) -> Result<(), String> {
     let last = outcome.last();
 
     std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let subtitle = format!("{shape}, lr {}, seed {}", args.lr, args.seed);
+    let lr = if args.lr >= 1e4 { format!("{:e}", args.lr) } else { args.lr.to_string() };
+    let subtitle = format!("{shape}, lr {lr}, seed {}", args.seed);
     let files = [
         ("accuracy.png", plot::accuracy as fn(&std::path::Path, &Outcome, &str) -> _),
         ("boundary.png", plot::boundary),

@@ -69,7 +69,7 @@ pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
 pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let steps = run.last().step.max(1);
+    let steps = run.last().step.max(run.refusal.map_or(0, |r| r.0)).max(1);
     // A run that blew up can hold losses that overflowed f32: leave those out.
     let full: Vec<(u32, f32)> = run.evals.iter().map(|e| (e.step, e.loss)).filter(|p| p.1.is_finite()).collect();
     let batch: Vec<(u32, f32)> = run.batch_loss.iter().copied().filter(|p| p.1.is_finite()).collect();
@@ -87,7 +87,7 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
         .configure_mesh()
         .x_desc("step")
         .y_desc("MSE + ridge (log scale)")
-        .y_label_formatter(&|v| if *v >= 0.01 { format!("{v:.2}") } else { format!("{v:.0e}") })
+        .y_label_formatter(&|v| if (0.01..100.0).contains(v) { format!("{v:.2}") } else { format!("{v:.0e}") })
         .max_light_lines(1)
         .light_line_style(BLACK.mix(0.05))
         .label_style((FONT, 14))
@@ -95,18 +95,25 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
         .draw()?;
     if !full_batch {
         chart
-            .draw_series(LineSeries::new(batch, CLASS[1].mix(0.35)))?
+            .draw_series(LineSeries::new(batch, CLASS[1].mix(0.25)))?
             .label("mini-batch loss")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[1].mix(0.6)));
+    }
+    // The initial loss as a reference: a blow-up in the first steps is a jump above it.
+    let initial = run.evals[0].loss;
+    if initial.is_finite() {
+        chart
+            .draw_series(LineSeries::new([(0, initial), (steps, initial)], BLACK.mix(0.35)))?
+            .label(format!("loss at step 0 ({initial:.3})"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.35)));
     }
     chart
         .draw_series(LineSeries::new(full, CLASS[0].stroke_width(2)))?
         .label(format!("loss on all 300 points (final {:.5})", run.last().loss))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[0].stroke_width(2)));
     if let Some((step, _)) = run.refusal {
-        let s = step.min(steps);
         chart
-            .draw_series(LineSeries::new([(s, lo), (s, hi)], RED.stroke_width(2)))?
+            .draw_series(LineSeries::new([(step, lo), (step, hi)], RED.stroke_width(2)))?
             .label(format!("step {step}: update refused (non-finite)"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
     }
@@ -125,12 +132,22 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
 /// decades of short ranges).
 fn log_ticks(lo: f32, hi: f32) -> Vec<f32> {
     let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let all = (k0..=k1).flat_map(|k| [1.0f32, 2.0, 5.0].map(|m| m * 10f32.powi(k)));
-    let ticks: Vec<f32> = all.filter(|v| (lo..=hi).contains(v)).collect();
-    if ticks.len() > 12 {
-        ticks.into_iter().filter(|v| (v.log10() - v.log10().round()).abs() < 1e-3).collect()
+    let ticks = |mantissas: &[f32]| -> Vec<f32> {
+        (k0..=k1)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f32.powi(k)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let few = ticks(&[1.0, 2.0, 5.0]);
+    if few.len() > 12 {
+        // Whole decades, thinned to about ten ticks.
+        let decades = ticks(&[1.0]);
+        let every = decades.len().div_ceil(10);
+        decades.into_iter().step_by(every).collect()
+    } else if few.len() < 3 {
+        ticks(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     } else {
-        ticks
+        few
     }
 }
 
