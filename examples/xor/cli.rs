@@ -1,7 +1,8 @@
 //! The command line of the XOR example (clap derive), and the parsing of `--decay`.
 
 use clap::Parser;
-use stacknet::optim::Schedule;
+use stacknet::loss::Objective;
+use stacknet::optim::{Clip, Schedule, Sgd};
 use std::path::PathBuf;
 
 /// Hidden-layer widths the example is compiled for (the width is a const generic).
@@ -21,7 +22,7 @@ pub const POINTS: usize = 300;
 /// With no arguments it trains the reference configuration: 2-10-2 with biases, 300
 /// points, full batch, 10 000 steps at learning rate 2 with ridge 1e-4.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "xor", version, about, long_about = None)]
+#[command(name = "xor", version, allow_negative_numbers = true)]
 pub struct Args {
     /// Hidden-layer width. One of 2, 3, 4, 5, 8, 10, 20, 50, 100.
     #[arg(long, default_value_t = 10, value_parser = parse_hidden)]
@@ -101,7 +102,8 @@ fn parse_batch(s: &str) -> Result<usize, String> {
 
 /// Parses `exp:R`, a bare `R` (exponential), or `step:N:F`.
 pub fn parse_decay(s: &str) -> Result<Schedule, String> {
-    let num = |v: &str| v.parse::<f32>().map_err(|e| format!("`{v}` is not a number: {e}"));
+    let num =
+        |v: &str| v.parse::<f32>().map_err(|e| format!("`{v}` is not a number ({e}); expected exp:R, R or step:N:F"));
     let parts: Vec<&str> = s.split(':').collect();
     let schedule = match parts.as_slice() {
         [rate] => Schedule::ExpDecay { rate: num(rate)? },
@@ -114,6 +116,22 @@ pub fn parse_decay(s: &str) -> Result<Schedule, String> {
     };
     // Range checks (rate ≥ 0, every ≥ 1, factor in (0, 1]) happen in Sgd::with_schedule.
     Ok(schedule)
+}
+
+impl Args {
+    /// The optimizer and the objective the flags describe, or why a flag is refused.
+    pub fn training(&self) -> Result<(Sgd, Objective), String> {
+        let mut opt = Sgd::new(self.lr).map_err(|e| format!("--lr: {e}"))?;
+        if let Some(schedule) = self.decay {
+            opt = opt.with_schedule(schedule).map_err(|e| format!("--decay: {e}"))?;
+        }
+        if let Some(c) = self.clip {
+            opt = opt.with_clip(Clip::Norm(c)).map_err(|e| format!("--clip: {e}"))?;
+        }
+        let objective =
+            Objective::mse_ridge(self.reg).map_err(|e| format!("--reg must be finite and ≥ 0, got {}", e.0))?;
+        Ok((opt, objective))
+    }
 }
 
 /// A short human description of a schedule.

@@ -72,6 +72,7 @@ fn main_with(args: &Args) -> Result<(), String> {
         let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
         stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
     }
+    args.training()?; // refuse bad hyperparameters before anything is printed
     let bias = if args.no_bias { "without biases (the article's network)" } else { "with biases" };
     let shape = format!("2-{}-2 {}", args.hidden, if args.no_bias { "no bias" } else { "bias" });
     println!(

@@ -4,9 +4,8 @@
 use crate::cli::{Args, POINTS};
 use crate::progress::Progress;
 use stacknet::data::Dataset;
-use stacknet::loss::{Loss, Objective};
+use stacknet::loss::Loss;
 use stacknet::nn::{Dense, Layer, Sigmoid};
-use stacknet::optim::{Clip, Sgd};
 use stacknet::train::{argmax, train_step, StepError, Workspace};
 
 /// The article's network with `H` hidden units: 2 → H → 2, sigmoid after each layer.
@@ -71,14 +70,7 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     let mut net: Net<H> = (Dense::zeros(bias), Sigmoid, Dense::zeros(bias), Sigmoid);
     net.init(&mut rng, stacknet::init::Init::UniformFanIn);
 
-    let mut opt = Sgd::new(args.lr).map_err(|e| format!("--lr: {e}"))?;
-    if let Some(schedule) = args.decay {
-        opt = opt.with_schedule(schedule).map_err(|e| format!("--decay: {e}"))?;
-    }
-    if let Some(c) = args.clip {
-        opt = opt.with_clip(Clip::Norm(c)).map_err(|e| format!("--clip: {e}"))?;
-    }
-    let objective = Objective::mse_ridge(args.reg).map_err(|e| format!("--reg must be finite and ≥ 0, got {}", e.0))?;
+    let (mut opt, objective) = args.training()?;
 
     // The workspaces are a few hundred KiB at H = 100; keep them off the main stack.
     let mut ws: Box<Workspace<Net<H>, B>> = Box::default();
