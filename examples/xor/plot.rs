@@ -28,7 +28,7 @@ pub fn register() -> Result<(), String> {
 pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let steps = run.last().step.max(1);
+    let steps = run.last().step.max(run.refusal.map_or(0, |r| r.0)).max(1);
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("Training accuracy — {subtitle}"), (FONT, 18))
         .margin(14)
@@ -53,6 +53,12 @@ pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
         .draw_series(LineSeries::new(run.evals.iter().map(|e| (e.step, e.accuracy)), CLASS[0].stroke_width(2)))?
         .label(format!("accuracy (final {:.4})", last.accuracy))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[0].stroke_width(2)));
+    if let Some((step, _)) = run.refusal {
+        chart
+            .draw_series(LineSeries::new([(step, 0.0), (step, 1.02)], RED.stroke_width(2)))?
+            .label(format!("step {step}: update refused"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
