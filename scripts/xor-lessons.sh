@@ -28,10 +28,9 @@ run wide-lr50-first50 --hidden 50 --lr 50 --steps 50
 run wide-lr50-clip --hidden 50 --lr 50 --clip 0.05
 text wide-lr50-decay --hidden 50 --lr 50 --decay exp:0.001
 text wide-lr50-step-decay --hidden 50 --lr 50 --decay step:100:0.5
-run wide-batch25-lr30 --hidden 50 --batch 25 --lr 30
-run wide-batch25-lr30-decay --hidden 50 --batch 25 --lr 30 --decay exp:0.0005
-text wide-batch25-lr30-clip --hidden 50 --batch 25 --lr 30 --clip 0.05
-for seed in 2 3 4 5; do
+run wide-batch25-lr30 --hidden 50 --batch 25 --lr 30 --seed 2
+run wide-batch25-lr30-decay --hidden 50 --batch 25 --lr 30 --decay exp:0.0005 --seed 2
+for seed in 1 2 3 4 5; do
     text "wide-batch25-lr30-seed$seed" --hidden 50 --batch 25 --lr 30 --seed "$seed"
     text "wide-batch25-lr30-decay-seed$seed" --hidden 50 --batch 25 --lr 30 --decay exp:0.0005 --seed "$seed"
     text "wide-batch25-lr30-clip-seed$seed" --hidden 50 --batch 25 --lr 30 --clip 0.05 --seed "$seed"

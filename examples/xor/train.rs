@@ -60,7 +60,12 @@ impl Outcome {
 /// Trains `Net<H>` with mini-batches of `B` rows as `args` says.
 pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> Result<Outcome, String> {
     let mut rng = stacknet::init::rng(args.seed);
-    let mut data = Dataset::<POINTS, 2, 2>::xor(&mut rng);
+    // The same draws as `tests/convergence.rs`: 300 points first, then the weights.
+    let (x0, y0) = stacknet::data::xor_batch::<_, POINTS>(&mut rng);
+    let mut data = Dataset::<POINTS, 2, 2>::new();
+    for (x, y) in x0.into_iter().zip(y0) {
+        data.push(x, y).map_err(|_| "the dataset holds exactly 300 points")?;
+    }
     if args.mirror {
         data = mirrored(&data);
     }
