@@ -6,7 +6,42 @@
 //! calls in here (indexing would still panic, never read out of bounds).
 
 /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n`, all row-major.
+///
+/// Every `c_ij` is `(…((c_ij or 0) + a_i0·b_0j) + a_i1·b_1j) + …`, left to right, in every
+/// path. Narrow outputs (`n ≤ 4`, the small nets microcontrollers train) keep a row of `c`
+/// in registers: no `fill`, no reload per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    match n {
+        1 => matmul_narrow::<1>(k, a, b, c, acc),
+        2 => matmul_narrow::<2>(k, a, b, c, acc),
+        3 => matmul_narrow::<3>(k, a, b, c, acc),
+        4 => matmul_narrow::<4>(k, a, b, c, acc),
+        _ => matmul_wide(m, k, n, a, b, c, acc),
+    }
+}
+
+#[inline(always)]
+fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if k == 0 {
+        if !acc {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let (b_rows, _) = b.as_chunks::<N>();
+    let (c_rows, _) = c.as_chunks_mut::<N>();
+    for (c_row, a_row) in c_rows.iter_mut().zip(a.chunks_exact(k)) {
+        let mut s = if acc { *c_row } else { [0.0; N] };
+        for (&a_ip, b_row) in a_row.iter().zip(b_rows) {
+            for j in 0..N {
+                s[j] += a_ip * b_row[j];
+            }
+        }
+        *c_row = s;
+    }
+}
+
+fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     for i in 0..m {
         let c_row = &mut c[i * n..(i + 1) * n];
         if !acc {
@@ -23,7 +58,39 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 }
 
 /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
+///
+/// Every `c_ij` is `(…((c_ij or 0) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
+/// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    match n {
+        1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
+        2 => matmul_tn_narrow::<2>(m, a, b, c, acc),
+        3 => matmul_tn_narrow::<3>(m, a, b, c, acc),
+        4 => matmul_tn_narrow::<4>(m, a, b, c, acc),
+        _ => matmul_tn_wide(m, k, n, a, b, c, acc),
+    }
+}
+
+#[inline(always)]
+fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if m == 0 {
+        return;
+    }
+    let (b_rows, _) = b.as_chunks::<N>();
+    let (c_rows, _) = c.as_chunks_mut::<N>();
+    for (i, c_row) in (0..m).zip(c_rows) {
+        let mut s = if acc { *c_row } else { [0.0; N] };
+        for (a_row, b_row) in a.chunks_exact(m).zip(b_rows) {
+            let a_pi = a_row[i];
+            for j in 0..N {
+                s[j] += a_pi * b_row[j];
+            }
+        }
+        *c_row = s;
+    }
+}
+
+fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     if !acc {
         c[..m * n].fill(0.0);
     }
@@ -40,7 +107,38 @@ pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f3
 }
 
 /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
+///
+/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
+/// dot products (`k ≤ 4`) are unrolled.
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    match k {
+        1 => matmul_nt_short::<1>(n, a, b, c, acc),
+        2 => matmul_nt_short::<2>(n, a, b, c, acc),
+        3 => matmul_nt_short::<3>(n, a, b, c, acc),
+        4 => matmul_nt_short::<4>(n, a, b, c, acc),
+        _ => matmul_nt_long(m, k, n, a, b, c, acc),
+    }
+}
+
+#[inline(always)]
+fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if n == 0 {
+        return;
+    }
+    let (a_rows, _) = a.as_chunks::<K>();
+    let (b_rows, _) = b.as_chunks::<K>();
+    for (a_row, c_row) in a_rows.iter().zip(c.chunks_exact_mut(n)) {
+        for (c_ij, b_row) in c_row.iter_mut().zip(b_rows) {
+            let mut s = 0.0f32;
+            for p in 0..K {
+                s += a_row[p] * b_row[p];
+            }
+            *c_ij = if acc { *c_ij + s } else { s };
+        }
+    }
+}
+
+fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     for i in 0..m {
         let a_row = &a[i * k..(i + 1) * k];
         for j in 0..n {
