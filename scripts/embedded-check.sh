@@ -111,16 +111,35 @@ for t in "${targets[@]}"; do
   grep '^bench 2-' <<<"$out" | sed 's/^/      /'
 done
 
+# --- flash: what one train_step pulls in = flash_232 (or flash_2102) minus flash_base ---
+flash() { llvm-size -A "$1" | awk '$1==".text" || $1==".rodata" {s += $2} END {print s}'; }
+declare -A flash232
+for t in "${targets[@]}"; do
+  d="target/$t/release"
+  if [ -f "$d/flash_base" ] && [ -f "$d/flash_232" ] && [ -f "$d/flash_2102" ]; then
+    base=$(flash "$d/flash_base")
+    flash232[$t]=$(($(flash "$d/flash_232") - base))
+    echo "INFO  $t: flash of one train_step (.text+.rodata over flash_base): 2-3-2 ${flash232[$t]} B, 2-10-2 $(($(flash "$d/flash_2102") - base)) B"
+  else
+    fail "$t: flash probes not built"
+  fi
+done
+
 # --- Cortex-M4F: hard float only, and the budgets of the issue --------------------------
 m4=thumbv7em-none-eabihf
 soft=$(llvm-objdump -d --no-show-raw-insn "target/$m4/release/firmware" | grep -cE 'bl\s.*<__(aeabi_f|addsf|subsf|mulsf|divsf|cmpsf|fixsf|floatsi)' || true)
 if [ "$soft" -eq 0 ]; then pass "$m4: no soft-float calls (__aeabi_f*, __*sf*) in the firmware"; else fail "$m4: $soft soft-float calls"; fi
-budget() { # budget NAME VALUE LIMIT
+budget() { # budget NAME VALUE LIMIT: enforced
   if [ -n "$2" ] && [ "$2" -le "$3" ]; then pass "$1: $2 <= $3"; else fail "$1: ${2:-?} > $3"; fi
+}
+goal() { # goal NAME VALUE LIMIT: a target of issue 7 not met yet (docs/embedded.md says why); reported, not enforced
+  if [ -n "$2" ] && [ "$2" -le "$3" ]; then pass "$1: $2 <= $3"; else echo "OPEN  $1: ${2:-?} > $3 (not met yet, see docs/embedded.md)"; fi
 }
 budget "$m4 2-3-2 stack high-water (B)" "${stack232[$m4]:-}" 512
 budget "$m4 2-3-2 model + workspace + optimizer (B)" "${ram232[$m4]:-}" 512
 budget "thumbv6m-none-eabi 2-3-2 insns/step" "${insns232[thumbv6m-none-eabi]:-}" 88000
+goal "$m4 2-3-2 insns/step" "${insns232[$m4]:-}" 2300
+goal "$m4 2-3-2 flash of train_step (B)" "${flash232[$m4]:-}" 4096
 
 echo "embedded-check: $fails failed"
 [ "$fails" -eq 0 ]

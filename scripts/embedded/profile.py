@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-function instruction counts from the QEMU plugin's `prof=FILE` output.
 
-usage: profile.py ELF PROF [TOP] [--inline]
+usage: profile.py ELF PROF [TOP] [--inline [--lines]]
 Reads the function symbols of ELF with `llvm-nm -S -C` (any ELF: Arm, RISC-V) and adds
 up the "pc count" lines of PROF per function; prints count, share and name, largest
 first, then the total. With --inline, each pc is charged instead to the innermost
@@ -9,7 +9,7 @@ first, then the total. With --inline, each pc is charged instead to the innermos
 its source line, which shows what inside an inlined `train_step` costs what."""
 import bisect, subprocess, sys
 
-args = [a for a in sys.argv[1:] if a != "--inline"]
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
 inline = "--inline" in sys.argv
 elf, prof = args[0], args[1]
 top = int(args[2]) if len(args) > 2 else 30
@@ -26,18 +26,25 @@ rows = [(int(pc, 16), int(n)) for pc, n in (line.split() for line in open(prof))
 where = {}
 if inline:
     q = "\n".join(hex(pc) for pc, _ in rows)
-    out = subprocess.run(["llvm-addr2line", "-i", "-f", "-C", "-s", "-a", "-e", elf], input=q,
+    # binutils' addr2line for Arm: llvm-addr2line 14 misreads the DWARF 5 of rustc 1.96's LLVM.
+    tool = "arm-none-eabi-addr2line" if open(elf, "rb").read(20)[18] == 40 else "llvm-addr2line"
+    out = subprocess.run([tool, "-i", "-f", "-C", "-s", "-a", "-e", elf], input=q,
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    cur, first = None, False
+    chains, cur = {}, None
     for line in out:
         if line.startswith("0x"):
-            cur, first = int(line, 16), True
-        elif first and not line.startswith("??"):
-            fn = line  # innermost frame: function name, the next line is file:line
-            first = None
-        elif first is None:
-            where[cur] = f"{fn} ({line.split(' ')[0]})"
-            first = False
+            cur = int(line, 16)
+            chains[cur] = []
+        else:
+            chains[cur].append(line)
+    for pc, lines in chains.items():
+        frames = list(zip(lines[0::2], lines[1::2]))  # (function, file:line), innermost first
+        # Charge the pc to the innermost frame that is project or libm code, not core's
+        # iterator plumbing, so "what kernel or step part" is visible.
+        own = [f for f in frames if not f[0].startswith(("core::", "<core::", "<f32", "<usize", "<u32",
+                                                          "<*", "<[", "<&", "<u8", "<i32", "??"))]
+        fn, loc = (own or frames or [("??", "??")])[0]
+        where[pc] = f"{fn} ({loc.split(' ')[0]})" if "--lines" in sys.argv else fn
 counts, total = {}, 0
 for pc, n in rows:
     total += n

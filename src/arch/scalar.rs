@@ -155,8 +155,18 @@ fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 
 /// σ(x) = 1/(1+e^(−x)) of one value, computed so that no finite input overflows:
 /// for x ≥ 0 it uses e^(−x) ≤ 1, for x < 0 the mirrored form e^x/(1+e^x).
+/// With feature `mcu-sigmoid`, the cheaper [`super::mcu_sigmoid::sigmoid_one`] instead.
 #[inline]
 pub fn sigmoid_one(x: f32) -> f32 {
+    #[cfg(feature = "mcu-sigmoid")]
+    return super::mcu_sigmoid::sigmoid_one(x);
+    #[cfg(not(feature = "mcu-sigmoid"))]
+    sigmoid_libm(x)
+}
+
+#[cfg(not(feature = "mcu-sigmoid"))]
+#[inline]
+fn sigmoid_libm(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + libm::expf(-x))
     } else {
