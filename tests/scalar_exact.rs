@@ -1,7 +1,8 @@
 //! The scalar tier's unrolled small-shape paths (`n ≤ 4` outputs, `k ≤ 4` dot products,
-//! written for Cortex-M) give the same bits as the plain loops, in both modes, for every
-//! shape up to 7×7×7: the summation order is the documented one, so weights trained on a
-//! microcontroller hash the same as on any other target.
+//! written for Cortex-M) and its general paths give the same bits as the plain reference
+//! loops, in both modes, for every shape up to 7×7×7: the summation order is the documented
+//! one (left to right, an overwriting sum starting from its first product), so weights
+//! trained on a microcontroller hash the same as on any other target.
 
 use rand_core::RngCore;
 use stacknet::kernels::{self, force, Mode, Tier};
@@ -9,7 +10,7 @@ use stacknet::kernels::{self, force, Mode, Tier};
 fn values(rng: &mut impl RngCore, len: usize) -> Vec<f32> {
     (0..len)
         .map(|i| match i % 11 {
-            // signed zeros, so that `0 + (−0)` is exercised
+            // signed zeros, so that the sign of zero sums is exercised
             3 => -0.0,
             7 => 0.0,
             _ => stacknet::sample::uniform_pm1(rng) * 4.0,
@@ -17,7 +18,8 @@ fn values(rng: &mut impl RngCore, len: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The reference loops: `c_ij (=|+=)` Σ_p in ascending p, starting from 0 (or `c_ij`).
+/// The reference loops: `c_ij (=|+=)` Σ_p in ascending p, starting from `c_ij` when
+/// accumulating, else from the first product (0 when `k = 0`).
 fn reference(
     m: usize,
     k: usize,
@@ -31,7 +33,7 @@ fn reference(
         for j in 0..n {
             let mut s = if acc { c[i * n + j] } else { 0.0 };
             for p in 0..k {
-                s += at(i, p) * bt(p, j);
+                s = if p == 0 && !acc { at(i, p) * bt(p, j) } else { s + at(i, p) * bt(p, j) };
             }
             c[i * n + j] = s;
         }
@@ -81,4 +83,20 @@ fn small_shape_paths_are_bit_exact() {
             }
         }
     }
+}
+
+#[test]
+fn sums_and_column_sums_start_from_the_first_term() {
+    force(Tier::Scalar).unwrap();
+    assert_eq!(kernels::sum_sq(&[]), 0.0);
+    assert_eq!(kernels::sum_sq(&[3.0, -4.0]), 25.0);
+    let g = [1.0, -0.0, 2.0, -0.0, 0.5, -0.0];
+    let mut out = [9.0f32; 2];
+    kernels::sum_rows(3, 2, &g, &mut out, Mode::Overwrite).unwrap();
+    assert_eq!(bits(&out), bits(&[3.5, -0.0]));
+    kernels::sum_rows(3, 2, &g, &mut out, Mode::Accumulate).unwrap();
+    assert_eq!(bits(&out), bits(&[7.0, -0.0]));
+    let mut none = [9.0f32; 2];
+    kernels::sum_rows(0, 2, &[], &mut none, Mode::Overwrite).unwrap();
+    assert_eq!(none, [0.0, 0.0]);
 }

@@ -7,8 +7,10 @@
 
 /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n`, all row-major.
 ///
-/// Every `c_ij` is `(…((c_ij or 0) + a_i0·b_0j) + a_i1·b_1j) + …`, left to right, in every
-/// path. Narrow outputs (`n ≤ 4`, the small nets microcontrollers train) keep a row of `c`
+/// Every `c_ij` is `(…(a_i0·b_0j + a_i1·b_1j) + …)` (overwrite; 0 if `k = 0`) or
+/// `(…(c_ij + a_i0·b_0j) + …)` (accumulate), left to right, in every path: an overwriting
+/// sum starts from its first product, not from `0 +` (the same value, one addition fewer;
+/// only the sign of an exact zero can differ). Narrow outputs (`n ≤ 4`, the small nets microcontrollers train) keep a row of `c`
 /// in registers: no `fill`, no reload per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
@@ -31,8 +33,16 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     let (b_rows, _) = b.as_chunks::<N>();
     let (c_rows, _) = c.as_chunks_mut::<N>();
     for (c_row, a_row) in c_rows.iter_mut().zip(a.chunks_exact(k)) {
-        let mut s = if acc { *c_row } else { [0.0; N] };
-        for (&a_ip, b_row) in a_row.iter().zip(b_rows) {
+        let mut terms = a_row.iter().zip(b_rows);
+        let mut s = if acc {
+            *c_row
+        } else {
+            match terms.next() {
+                Some((&a_i0, b_row)) => core::array::from_fn(|j| a_i0 * b_row[j]),
+                None => [0.0; N],
+            }
+        };
+        for (&a_ip, b_row) in terms {
             for j in 0..N {
                 s[j] += a_ip * b_row[j];
             }
@@ -42,13 +52,23 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
 }
 
 fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if k == 0 {
+        if !acc {
+            c[..m * n].fill(0.0);
+        }
+        return;
+    }
     for i in 0..m {
         let c_row = &mut c[i * n..(i + 1) * n];
-        if !acc {
-            c_row.fill(0.0);
-        }
         let a_row = &a[i * k..(i + 1) * k];
-        for (p, &a_ip) in a_row.iter().enumerate() {
+        let mut start = 0;
+        if !acc {
+            for (c_ij, &b_0j) in c_row.iter_mut().zip(&b[..n]) {
+                *c_ij = a_row[0] * b_0j;
+            }
+            start = 1;
+        }
+        for (p, &a_ip) in a_row.iter().enumerate().skip(start) {
             let b_row = &b[p * n..(p + 1) * n];
             for (c_ij, &b_pj) in c_row.iter_mut().zip(b_row) {
                 *c_ij += a_ip * b_pj;
@@ -59,8 +79,9 @@ fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]
 
 /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
 ///
-/// Every `c_ij` is `(…((c_ij or 0) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
-/// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
+/// Every `c_ij` is `(…(a_0i·b_0j + a_1i·b_1j) + …)` (overwrite; 0 if `k = 0`) or
+/// `(…(c_ij + a_0i·b_0j) + …)` (accumulate), left to right; narrow outputs (`n ≤ 4`)
+/// accumulate a row of `c` in registers.
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
@@ -79,8 +100,16 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
     let (b_rows, _) = b.as_chunks::<N>();
     let (c_rows, _) = c.as_chunks_mut::<N>();
     for (i, c_row) in (0..m).zip(c_rows) {
-        let mut s = if acc { *c_row } else { [0.0; N] };
-        for (a_row, b_row) in a.chunks_exact(m).zip(b_rows) {
+        let mut terms = a.chunks_exact(m).zip(b_rows);
+        let mut s = if acc {
+            *c_row
+        } else {
+            match terms.next() {
+                Some((a_row, b_row)) => core::array::from_fn(|j| a_row[i] * b_row[j]),
+                None => [0.0; N],
+            }
+        };
+        for (a_row, b_row) in terms {
             let a_pi = a_row[i];
             for j in 0..N {
                 s[j] += a_pi * b_row[j];
@@ -91,10 +120,20 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
 }
 
 fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    let mut start = 0;
     if !acc {
-        c[..m * n].fill(0.0);
+        if k == 0 {
+            c[..m * n].fill(0.0);
+            return;
+        }
+        for (i, &a_0i) in a[..m].iter().enumerate() {
+            for (c_ij, &b_0j) in c[i * n..(i + 1) * n].iter_mut().zip(&b[..n]) {
+                *c_ij = a_0i * b_0j;
+            }
+        }
+        start = 1;
     }
-    for p in 0..k {
+    for p in start..k {
         let a_row = &a[p * m..(p + 1) * m];
         let b_row = &b[p * n..(p + 1) * n];
         for (i, &a_pi) in a_row.iter().enumerate() {
@@ -108,8 +147,8 @@ fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 
 /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
 ///
-/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
-/// dot products (`k ≤ 4`) are unrolled.
+/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(a_i0·b_j0 + a_i1·b_j1) + …)` (0 if
+/// `k = 0`); short dot products (`k ≤ 4`) are unrolled.
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match k {
         1 => matmul_nt_short::<1>(n, a, b, c, acc),
@@ -129,8 +168,8 @@ fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32]
     let (b_rows, _) = b.as_chunks::<K>();
     for (a_row, c_row) in a_rows.iter().zip(c.chunks_exact_mut(n)) {
         for (c_ij, b_row) in c_row.iter_mut().zip(b_rows) {
-            let mut s = 0.0f32;
-            for p in 0..K {
+            let mut s = a_row[0] * b_row[0];
+            for p in 1..K {
                 s += a_row[p] * b_row[p];
             }
             *c_ij = if acc { *c_ij + s } else { s };
@@ -143,9 +182,10 @@ fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
         let a_row = &a[i * k..(i + 1) * k];
         for j in 0..n {
             let b_row = &b[j * k..(j + 1) * k];
-            let mut s = 0.0f32;
-            for (&x, &y) in a_row.iter().zip(b_row) {
-                s += x * y;
+            let mut terms = a_row.iter().zip(b_row).map(|(&x, &y)| x * y);
+            let mut s = terms.next().unwrap_or(0.0);
+            for t in terms {
+                s += t;
             }
             let c_ij = &mut c[i * n + j];
             *c_ij = if acc { *c_ij + s } else { s };
@@ -196,11 +236,12 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `Σ xᵢ²`, summed left to right.
+/// `Σ xᵢ²`, summed left to right from the first square (0 for an empty slice).
 pub fn sum_sq(x: &[f32]) -> f32 {
-    let mut s = 0.0f32;
-    for &v in x {
-        s += v * v;
+    let mut squares = x.iter().map(|&v| v * v);
+    let mut s = squares.next().unwrap_or(0.0);
+    for q in squares {
+        s += q;
     }
     s
 }
@@ -214,12 +255,19 @@ pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
     }
 }
 
-/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient).
+/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient); an
+/// overwriting sum starts from the first row (0 if `m = 0`).
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
+    let mut start = 0;
     if !acc {
-        out[..n].fill(0.0);
+        if m == 0 {
+            out[..n].fill(0.0);
+            return;
+        }
+        out[..n].copy_from_slice(&g[..n]);
+        start = n;
     }
-    for row in g[..m * n].chunks_exact(n) {
+    for row in g[start..m * n].chunks_exact(n) {
         for (o, &v) in out.iter_mut().zip(row) {
             *o += v;
         }
