@@ -21,5 +21,17 @@ fn main() {
     };
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     fs::copy(src, out.join("memory.x")).unwrap();
+    if target.starts_with("thumbv6m") {
+        // Cortex-M0 has no FPU: give the linker libgcc's soft-float routines (the ones a C
+        // firmware gets) as `libgccfloat.a`. `.cargo/config.toml` puts `-lgccfloat` before
+        // every Rust object, so ld.lld takes `__aeabi_fadd` & co. from it rather than from
+        // compiler_builtins: 4% fewer instructions per step, the same IEEE-754 results.
+        let gcc = std::process::Command::new("arm-none-eabi-gcc")
+            .args(["-mcpu=cortex-m0", "-mthumb", "-print-libgcc-file-name"])
+            .output()
+            .expect("arm-none-eabi-gcc (bash scripts/setup-cross.sh installs it)");
+        let libgcc = String::from_utf8(gcc.stdout).unwrap();
+        fs::copy(libgcc.trim(), out.join("libgccfloat.a")).expect("libgcc.a for Cortex-M0");
+    }
     println!("cargo:rustc-link-search={}", out.display());
 }
