@@ -26,7 +26,7 @@ pub fn xor_sample<R: RngCore + ?Sized>(rng: &mut R) -> ([f32; 2], [f32; 2]) {
 }
 
 /// `B` XOR samples as a batch `(x, y)`, deterministic per RNG state.
-pub fn xor_batch<R: RngCore + ?Sized, const B: usize>(rng: &mut R) -> ([[f32; 2]; B], [[f32; 2]; B]) {
+pub fn xor_batch<R: RngCore + ?Sized, const B: usize>(rng: &mut R) -> Batch<B, 2, 2> {
     let mut x = [[0.0; 2]; B];
     let mut y = [[0.0; 2]; B];
     for (x, y) in x.iter_mut().zip(&mut y) {
@@ -38,6 +38,9 @@ pub fn xor_batch<R: RngCore + ?Sized, const B: usize>(rng: &mut R) -> ([[f32; 2]
 /// The four corners `(±1, ±1)` with their XOR labels: the classic truth table.
 pub const XOR_CORNERS: ([[f32; 2]; 4], [[f32; 2]; 4]) =
     ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]);
+
+/// A batch of `B` rows: inputs and targets.
+pub type Batch<const B: usize, const IN: usize, const OUT: usize> = ([[f32; IN]; B], [[f32; OUT]; B]);
 
 /// The dataset is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +84,7 @@ impl<const N: usize, const IN: usize, const OUT: usize> Dataset<N, IN, OUT> {
     }
 
     /// The `B` samples starting at `start`, wrapping around the end; `None` if empty.
-    pub fn batch<const B: usize>(&self, start: usize) -> Option<([[f32; IN]; B], [[f32; OUT]; B])> {
+    pub fn batch<const B: usize>(&self, start: usize) -> Option<Batch<B, IN, OUT>> {
         let n = self.samples.len();
         if n == 0 {
             return None;

@@ -32,8 +32,8 @@
 //! ```
 //!
 //! ## Crate features
-//! - `std` (off by default): implements `std::error::Error` for the error types. The
-//!   library never allocates, with or without it.
+//! None: the library is `no_std` and allocation-free everywhere, and its error types
+//! implement `core::error::Error` (which `std` re-exports as `std::error::Error`).
 //!
 //! ## Safety model
 //! All public functions are safe and never panic on bad input: shapes are checked at
@@ -43,9 +43,6 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
-
-#[cfg(feature = "std")]
-extern crate std;
 
 mod arch;
 pub mod data;
@@ -66,10 +63,13 @@ pub mod prelude {
     pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
 }
 
-#[cfg(feature = "std")]
-mod std_impls {
-    impl std::error::Error for crate::train::StepError {}
-    impl std::error::Error for crate::optim::ConfigError {}
-    impl std::error::Error for crate::kernels::ShapeError {}
-    impl std::error::Error for crate::kernels::TierUnavailable {}
-}
+impl core::error::Error for train::StepError {}
+impl core::error::Error for optim::ConfigError {}
+impl core::error::Error for loss::BadPenalty {}
+impl core::error::Error for kernels::ShapeError {}
+impl core::error::Error for kernels::TierUnavailable {}
+
+/// The README's code, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

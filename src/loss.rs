@@ -71,6 +71,12 @@ pub struct Penalty {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BadPenalty(pub f32);
 
+impl core::fmt::Display for BadPenalty {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "penalty coefficient must be finite and >= 0, got {}", self.0)
+    }
+}
+
 impl Penalty {
     /// No penalty.
     pub const NONE: Penalty = Penalty { l2: 0.0, l1: 0.0 };

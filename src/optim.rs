@@ -130,8 +130,8 @@ impl Sgd<NoMomentum> {
         })
     }
 
-    /// Adds momentum `mu` in `[0, 1)`, with a zero velocity shaped like `M`.
-    pub fn with_momentum<M: Layer>(self, mu: f32) -> Result<Sgd<Momentum<M>>, ConfigError> {
+    /// Adds momentum `mu` in `[0, 1)`, with a zero velocity shaped like `model`.
+    pub fn with_momentum<M: Layer>(self, mu: f32, model: &M) -> Result<Sgd<Momentum<M>>, ConfigError> {
         if !(mu.is_finite() && (0.0..1.0).contains(&mu)) {
             return Err(ConfigError::Momentum(mu));
         }
@@ -141,7 +141,7 @@ impl Sgd<NoMomentum> {
             clip: self.clip,
             momentum: mu,
             step: self.step,
-            velocity: Momentum(M::zeroed()),
+            velocity: Momentum(model.zeroed_like()),
         })
     }
 }

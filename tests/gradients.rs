@@ -1,0 +1,281 @@
+//! Every brick's and whole networks' gradients against central finite differences,
+//! computed in f64 on an independent f64 re-implementation of the forward pass.
+//!
+//! Tolerance: |analytic − numeric| ≤ 2e-5 + 2e-3·|numeric| (the analytic side is f32).
+
+use stacknet::loss::{Loss, Objective, Penalty};
+use stacknet::nn::{Cache, CacheNew, Dense, Layer, Matrix, Relu, Rows, Sigmoid, Tanh};
+use stacknet::prelude::*;
+
+/// The f64 mirror of a brick, for the numeric side.
+#[derive(Clone, Copy)]
+enum B64 {
+    Lin { inp: usize, out: usize, bias: bool },
+    Sig,
+    Th,
+    Re,
+}
+
+impl B64 {
+    fn n_params(self) -> usize {
+        match self {
+            B64::Lin { inp, out, bias } => inp * out + if bias { out } else { 0 },
+            _ => 0,
+        }
+    }
+
+    fn forward(self, x: &[f64], rows: usize, p: &[f64]) -> Vec<f64> {
+        match self {
+            B64::Lin { inp, out, bias } => {
+                let mut y = vec![0.0; rows * out];
+                for r in 0..rows {
+                    for j in 0..out {
+                        let mut s = if bias { p[inp * out + j] } else { 0.0 };
+                        for i in 0..inp {
+                            s += x[r * inp + i] * p[i * out + j];
+                        }
+                        y[r * out + j] = s;
+                    }
+                }
+                y
+            }
+            B64::Sig => x.iter().map(|&v| 1.0 / (1.0 + (-v).exp())).collect(),
+            B64::Th => x.iter().map(|&v| v.tanh()).collect(),
+            B64::Re => x.iter().map(|&v| v.max(0.0)).collect(),
+        }
+    }
+}
+
+fn forward64(spec: &[B64], x: &[f64], rows: usize, params: &[f64]) -> Vec<f64> {
+    let mut h = x.to_vec();
+    let mut at = 0;
+    for b in spec {
+        let n = b.n_params();
+        h = b.forward(&h, rows, &params[at..at + n]);
+        at += n;
+    }
+    assert_eq!(at, params.len());
+    h
+}
+
+fn params64<M: Layer>(m: &M) -> Vec<f64> {
+    let mut v = Vec::new();
+    m.visit(&mut |_, p| v.extend(p.iter().map(|&x| x as f64)));
+    v
+}
+
+fn weight_mask<M: Layer>(m: &M) -> Vec<bool> {
+    let mut v = Vec::new();
+    m.visit(&mut |k, p| v.extend(p.iter().map(|_| k == stacknet::nn::ParamKind::Weight)));
+    v
+}
+
+fn grads32<M: Layer>(g: &M) -> Vec<f32> {
+    let mut v = Vec::new();
+    g.visit(&mut |_, p| v.extend_from_slice(p));
+    v
+}
+
+#[track_caller]
+fn assert_grad(what: &str, analytic: &[f32], numeric: &[f64]) {
+    assert_eq!(analytic.len(), numeric.len(), "{what}: length");
+    for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
+        let tol = 2e-5 + 2e-3 * n.abs();
+        assert!(((a as f64) - n).abs() <= tol, "{what}[{i}]: analytic {a}, numeric {n}");
+    }
+    assert!(numeric.iter().any(|v| v.abs() > 1e-4), "{what}: gradient is trivially zero");
+}
+
+/// Central differences of `f` at `p`, in f64.
+fn numeric_grad(p: &[f64], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+    let h = 1e-6;
+    let mut q = p.to_vec();
+    (0..p.len())
+        .map(|i| {
+            q[i] = p[i] + h;
+            let up = f(&q);
+            q[i] = p[i] - h;
+            let down = f(&q);
+            q[i] = p[i];
+            (up - down) / (2.0 * h)
+        })
+        .collect()
+}
+
+fn random_rows<R: Matrix>(seed: u64, scale: f32) -> R {
+    let mut rng = stacknet::init::rng(seed);
+    let mut m = R::zeroed();
+    for v in m.flat_mut() {
+        *v = stacknet::sample::uniform_pm1(&mut rng) * scale;
+    }
+    m
+}
+
+/// A brick (or stack) alone, with the loss Σ c⊙y: checks parameter and input gradients.
+fn check_brick<M: Layer, const B: usize>(name: &str, model: M, spec: &[B64]) {
+    let x: Rows<M::In, B> = random_rows(1, 1.5);
+    let c: Rows<M::Out, B> = random_rows(2, 1.0);
+    let mut cache = M::Cache::<B>::new();
+    model.forward(&x, &mut cache);
+    *cache.output_grad_mut() = c;
+    let mut dx = <Rows<M::In, B> as Matrix>::zeroed();
+    let mut grads = M::zeroed();
+    model.backward(&x, &mut cache, Some(&mut dx), &mut grads);
+
+    let x64: Vec<f64> = x.flat().iter().map(|&v| v as f64).collect();
+    let c64: Vec<f64> = c.flat().iter().map(|&v| v as f64).collect();
+    let p64 = params64(&model);
+    let loss = |x: &[f64], p: &[f64]| forward64(spec, x, B, p).iter().zip(&c64).map(|(y, c)| y * c).sum::<f64>();
+    if !p64.is_empty() {
+        assert_grad(&format!("{name} params"), &grads32(&grads), &numeric_grad(&p64, |p| loss(&x64, p)));
+    }
+    assert_grad(&format!("{name} input"), dx.flat(), &numeric_grad(&x64, |x| loss(x, &p64)));
+}
+
+fn init<M: Layer>(mut m: M, seed: u64) -> M {
+    m.init(&mut stacknet::init::rng(seed), Init::XavierUniform);
+    // Xavier leaves biases at zero: give them values so their gradients are tested too.
+    let mut rng = stacknet::init::rng(seed + 100);
+    m.visit_mut(&mut |k, p| {
+        if k == stacknet::nn::ParamKind::Bias {
+            for v in p {
+                *v = stacknet::sample::uniform_pm1(&mut rng) * 0.5;
+            }
+        }
+    });
+    m
+}
+
+#[test]
+fn dense_with_bias() {
+    check_brick::<_, 4>("dense 3x5", init(Dense::<3, 5>::zeros(true), 3), &[B64::Lin { inp: 3, out: 5, bias: true }]);
+}
+
+#[test]
+fn dense_without_bias_odd_sizes() {
+    check_brick::<_, 7>("dense 7x1", init(Dense::<7, 1>::zeros(false), 4), &[B64::Lin { inp: 7, out: 1, bias: false }]);
+    check_brick::<_, 1>("dense 1x9", init(Dense::<1, 9>::zeros(false), 5), &[B64::Lin { inp: 1, out: 9, bias: false }]);
+}
+
+#[test]
+fn activations() {
+    check_brick::<_, 5>("sigmoid", Sigmoid::<6>, &[B64::Sig]);
+    check_brick::<_, 3>("tanh", Tanh::<5>, &[B64::Th]);
+    check_brick::<_, 4>("relu", Relu::<7>, &[B64::Re]);
+}
+
+#[test]
+fn stacks_of_every_arity_and_nesting() {
+    use B64::*;
+    check_brick::<_, 4>(
+        "2-3-2",
+        init((Dense::<2, 3>::zeros(true), Sigmoid::<3>, Dense::<3, 2>::zeros(true), Sigmoid::<2>), 6),
+        &[Lin { inp: 2, out: 3, bias: true }, Sig, Lin { inp: 3, out: 2, bias: true }, Sig],
+    );
+    check_brick::<_, 3>(
+        "six bricks",
+        init(
+            (
+                Dense::<5, 7>::zeros(true),
+                Tanh::<7>,
+                Dense::<7, 3>::zeros(false),
+                Relu::<3>,
+                Dense::<3, 2>::zeros(true),
+                Sigmoid::<2>,
+            ),
+            7,
+        ),
+        &[
+            Lin { inp: 5, out: 7, bias: true },
+            Th,
+            Lin { inp: 7, out: 3, bias: false },
+            Re,
+            Lin { inp: 3, out: 2, bias: true },
+            Sig,
+        ],
+    );
+    check_brick::<_, 5>(
+        "nested",
+        init(((Dense::<2, 4>::zeros(true), Sigmoid::<4>), (Dense::<4, 1>::zeros(true), Sigmoid::<1>)), 8),
+        &[Lin { inp: 2, out: 4, bias: true }, Sig, Lin { inp: 4, out: 1, bias: true }, Sig],
+    );
+    check_brick::<_, 2>(
+        "three bricks",
+        init((Dense::<3, 3>::zeros(true), Tanh::<3>, Dense::<3, 4>::zeros(true)), 9),
+        &[Lin { inp: 3, out: 3, bias: true }, Th, Lin { inp: 3, out: 4, bias: true }],
+    );
+}
+
+/// The whole objective (loss + penalties) through `train_step`, whose workspace keeps the
+/// gradients it applied.
+fn check_objective<M: Layer, const B: usize>(
+    name: &str,
+    model: M,
+    spec: &[B64],
+    objective: Objective,
+    y: Rows<M::Out, B>,
+) {
+    let x: Rows<M::In, B> = random_rows(11, 2.0);
+    let mut ws = Workspace::<M, B>::new();
+    let mut stepped = model;
+    let mut opt = Sgd::new(0.1).unwrap();
+    let report = train_step(&mut stepped, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+
+    let x64: Vec<f64> = x.flat().iter().map(|&v| v as f64).collect();
+    let y64: Vec<f64> = y.flat().iter().map(|&v| v as f64).collect();
+    let mask = weight_mask(&model);
+    let cols = <Rows<M::Out, B> as Matrix>::COLS;
+    let (l2, l1) = (objective.penalty.l2() as f64, objective.penalty.l1() as f64);
+    let f = |p: &[f64]| {
+        let h = forward64(spec, &x64, B, p);
+        let data = match objective.loss {
+            Loss::Mse => h.iter().zip(&y64).map(|(h, y)| (h - y) * (h - y)).sum::<f64>() / (2.0 * B as f64),
+            Loss::SoftmaxCrossEntropy => {
+                let mut s = 0.0;
+                for (h, y) in h.chunks(cols).zip(y64.chunks(cols)) {
+                    let m = h.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let lz = h.iter().map(|v| (v - m).exp()).sum::<f64>().ln() + m;
+                    s -= h.iter().zip(y).map(|(h, y)| y * (h - lz)).sum::<f64>();
+                }
+                s / B as f64
+            }
+        };
+        let (sq, abs) =
+            p.iter().zip(&mask).filter(|(_, &w)| w).fold((0.0, 0.0), |(s, a), (v, _)| (s + v * v, a + v.abs()));
+        data + l2 * sq / (2.0 * B as f64) + l1 * abs / B as f64
+    };
+    let p64 = params64(&model);
+    assert!((report.loss as f64 - f(&p64)).abs() <= 1e-5 * (1.0 + f(&p64).abs()), "{name}: loss");
+    assert_grad(name, &grads32(ws.grads()), &numeric_grad(&p64, f));
+}
+
+#[test]
+fn mse_with_ridge_article_net() {
+    use B64::*;
+    let y = stacknet::data::XOR_CORNERS.1;
+    for bias in [false, true] {
+        let net = init((Dense::<2, 3>::zeros(bias), Sigmoid::<3>, Dense::<3, 2>::zeros(bias), Sigmoid::<2>), 12);
+        check_objective::<_, 4>(
+            "mse+ridge",
+            net,
+            &[Lin { inp: 2, out: 3, bias }, Sig, Lin { inp: 3, out: 2, bias }, Sig],
+            Objective::mse_ridge(0.3).unwrap(),
+            y,
+        );
+    }
+}
+
+#[test]
+fn softmax_cross_entropy_with_l1_and_ridge() {
+    use B64::*;
+    let labels = [0usize, 3, 1, 2, 2, 0];
+    let y: [[f32; 4]; 6] = core::array::from_fn(|r| core::array::from_fn(|c| f32::from(u8::from(labels[r] == c))));
+    let net = init((Dense::<3, 5>::zeros(true), Tanh::<5>, Dense::<5, 4>::zeros(true)), 13);
+    check_objective::<_, 6>(
+        "softmax-ce+l1",
+        net,
+        &[Lin { inp: 3, out: 5, bias: true }, Th, Lin { inp: 5, out: 4, bias: true }],
+        Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::new(0.2, 0.05).unwrap() },
+        y,
+    );
+}
