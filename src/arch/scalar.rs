@@ -255,19 +255,13 @@ pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
     }
 }
 
-/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient); an
-/// overwriting sum starts from the first row (0 if `m = 0`).
+/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), starting
+/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`).
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
-    let mut start = 0;
     if !acc {
-        if m == 0 {
-            out[..n].fill(0.0);
-            return;
-        }
-        out[..n].copy_from_slice(&g[..n]);
-        start = n;
+        out[..n].fill(0.0);
     }
-    for row in g[start..m * n].chunks_exact(n) {
+    for row in g[..m * n].chunks_exact(n) {
         for (o, &v) in out.iter_mut().zip(row) {
             *o += v;
         }
