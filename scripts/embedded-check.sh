@@ -53,8 +53,10 @@ run() { # run NAME CMD... : runs with a time limit, records the result
 }
 
 # --- bare metal: build firmware + bench, run the firmware in QEMU ----------------------
+declare -A built
 for t in "${targets[@]}"; do
   if "$xcargo" build --release --locked -q -Zbuild-std=core --target "$t" --bins; then
+    built[$t]=1
     # shellcheck disable=SC2086
     run "$t" ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/firmware"
   else
@@ -90,7 +92,7 @@ sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
 declare -A insns232 stack232 ram232
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
-  [ -f "$elf" ] || { fail "$t: bench not built"; continue; }
+  [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
   rc=0
   # shellcheck disable=SC2086
   out=$(timeout 120 ${qemu[$t]} "${semi[@]}" -plugin "$plugin,start=$(sym "$elf" bench_start),end=$(sym "$elf" bench_end)" \
@@ -116,7 +118,7 @@ flash() { llvm-size -A "$1" | awk '$1==".text" || $1==".rodata" {s += $2} END {p
 declare -A flash232
 for t in "${targets[@]}"; do
   d="target/$t/release"
-  if [ -f "$d/flash_base" ] && [ -f "$d/flash_232" ] && [ -f "$d/flash_2102" ]; then
+  if [ -n "${built[$t]:-}" ]; then
     base=$(flash "$d/flash_base")
     flash232[$t]=$(($(flash "$d/flash_232") - base))
     echo "INFO  $t: flash of one train_step (.text+.rodata over flash_base): 2-3-2 ${flash232[$t]} B, 2-10-2 $(($(flash "$d/flash_2102") - base)) B"
@@ -144,8 +146,10 @@ goal "$m4 2-3-2 flash of train_step (B)" "${flash232[$m4]:-}" 4096
 # --- feature fast-sigmoid (stacknet `mcu-sigmoid`): same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).
 declare -A fast232 fast2102
+declare -A fast_built
 for t in "$m4" thumbv6m-none-eabi; do
   if "$xcargo" build --release --locked -q -Zbuild-std=core --target "$t" --bins --features fast-sigmoid; then
+    fast_built[$t]=1
     # shellcheck disable=SC2086
     out=$(timeout 300 ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/firmware" 2>&1) || true
     fast232[$t]=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
@@ -165,6 +169,7 @@ for t in "$m4" thumbv6m-none-eabi; do
   fi
 done
 elf="target/$m4/release/bench"
+[ -n "${fast_built[$m4]:-}" ] || rm -f "$elf"  # never measure a stale ELF
 out=$(timeout 120 ${qemu[$m4]} "${semi[@]}" -plugin "$plugin,start=$(sym "$elf" bench_start),end=$(sym "$elf" bench_end)" \
   -d plugin -kernel "$elf" 2>&1) || true
 w0=$(sed -n 's/^insncount: window 0 = //p' <<<"$out")

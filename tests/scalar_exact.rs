@@ -1,8 +1,8 @@
 //! The scalar tier's unrolled small-shape paths (`n ≤ 4` outputs, `k ≤ 4` dot products,
 //! written for Cortex-M) and its general paths give the same bits as the plain reference
-//! loops, in both modes, for every shape up to 7×7×7: the summation order is the documented
-//! one (left to right, an overwriting sum starting from its first product), so weights
-//! trained on a microcontroller hash the same as on any other target.
+//! loops, in both modes, for every shape up to 7×7×7, signed zeros included: the summation
+//! order is the documented one (from 0, left to right), so weights trained on a
+//! microcontroller hash the same as on any other target.
 
 use rand_core::RngCore;
 use stacknet::kernels::{self, force, Mode, Tier};
@@ -18,8 +18,7 @@ fn values(rng: &mut impl RngCore, len: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The reference loops: `c_ij (=|+=)` Σ_p in ascending p, starting from `c_ij` when
-/// accumulating, else from the first product (0 when `k = 0`).
+/// The reference loops: `c_ij (=|+=)` Σ_p in ascending p, starting from 0 (or `c_ij`).
 fn reference(
     m: usize,
     k: usize,
@@ -33,7 +32,7 @@ fn reference(
         for j in 0..n {
             let mut s = if acc { c[i * n + j] } else { 0.0 };
             for p in 0..k {
-                s = if p == 0 && !acc { at(i, p) * bt(p, j) } else { s + at(i, p) * bt(p, j) };
+                s += at(i, p) * bt(p, j);
             }
             c[i * n + j] = s;
         }

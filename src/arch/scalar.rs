@@ -5,13 +5,29 @@
 //! Shapes are the caller's responsibility: `crate::kernels` checks every length before it
 //! calls in here (indexing would still panic, never read out of bounds).
 
+/// `0 + x`: `x` with −0 turned into +0 (and NaN kept), the first step of a sum that starts
+/// from zero. With an FPU that is one addition; on soft-float targets (Cortex-M0, RV32
+/// without F) a float addition is a ~50-instruction library call, so it is done on the bits.
+#[inline(always)]
+fn zero_plus(x: f32) -> f32 {
+    #[cfg(any(
+        all(target_arch = "arm", not(target_abi = "eabihf")),
+        all(any(target_arch = "riscv32", target_arch = "riscv64"), not(target_feature = "f"))
+    ))]
+    return f32::from_bits(if x.to_bits() == 0x8000_0000 { 0 } else { x.to_bits() });
+    #[allow(unreachable_code)]
+    {
+        0.0 + x
+    }
+}
+
 /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n`, all row-major.
 ///
-/// Every `c_ij` is `(…(a_i0·b_0j + a_i1·b_1j) + …)` (overwrite; 0 if `k = 0`) or
-/// `(…(c_ij + a_i0·b_0j) + …)` (accumulate), left to right, in every path: an overwriting
-/// sum starts from its first product, not from `0 +` (the same value, one addition fewer;
-/// only the sign of an exact zero can differ). Narrow outputs (`n ≤ 4`, the small nets microcontrollers train) keep a row of `c`
-/// in registers: no `fill`, no reload per product, no bounds checks.
+/// Every `c_ij` is `(…((0 or c_ij) + a_i0·b_0j) + a_i1·b_1j) + …`, left to right, in every
+/// path and on every tier without FMA (bit-identical to the SIMD tiers' start from zero;
+/// [`zero_plus`] makes the first `0 +` cheap without an FPU). Narrow outputs (`n ≤ 4`, the
+/// small nets microcontrollers train) keep a row of `c` in registers: no `fill`, no reload
+/// per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_narrow::<1>(k, a, b, c, acc),
@@ -38,7 +54,7 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
             *c_row
         } else {
             match terms.next() {
-                Some((&a_i0, b_row)) => core::array::from_fn(|j| a_i0 * b_row[j]),
+                Some((&a_i0, b_row)) => core::array::from_fn(|j| zero_plus(a_i0 * b_row[j])),
                 None => [0.0; N],
             }
         };
@@ -64,7 +80,7 @@ fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]
         let mut start = 0;
         if !acc {
             for (c_ij, &b_0j) in c_row.iter_mut().zip(&b[..n]) {
-                *c_ij = a_row[0] * b_0j;
+                *c_ij = zero_plus(a_row[0] * b_0j);
             }
             start = 1;
         }
@@ -79,9 +95,8 @@ fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]
 
 /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
 ///
-/// Every `c_ij` is `(…(a_0i·b_0j + a_1i·b_1j) + …)` (overwrite; 0 if `k = 0`) or
-/// `(…(c_ij + a_0i·b_0j) + …)` (accumulate), left to right; narrow outputs (`n ≤ 4`)
-/// accumulate a row of `c` in registers.
+/// Every `c_ij` is `(…((0 or c_ij) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
+/// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
@@ -105,7 +120,7 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
             *c_row
         } else {
             match terms.next() {
-                Some((a_row, b_row)) => core::array::from_fn(|j| a_row[i] * b_row[j]),
+                Some((a_row, b_row)) => core::array::from_fn(|j| zero_plus(a_row[i] * b_row[j])),
                 None => [0.0; N],
             }
         };
@@ -128,7 +143,7 @@ fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
         }
         for (i, &a_0i) in a[..m].iter().enumerate() {
             for (c_ij, &b_0j) in c[i * n..(i + 1) * n].iter_mut().zip(&b[..n]) {
-                *c_ij = a_0i * b_0j;
+                *c_ij = zero_plus(a_0i * b_0j);
             }
         }
         start = 1;
@@ -147,8 +162,8 @@ fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 
 /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
 ///
-/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(a_i0·b_j0 + a_i1·b_j1) + …)` (0 if
-/// `k = 0`); short dot products (`k ≤ 4`) are unrolled.
+/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
+/// dot products (`k ≤ 4`) are unrolled.
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match k {
         1 => matmul_nt_short::<1>(n, a, b, c, acc),
@@ -168,7 +183,7 @@ fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32]
     let (b_rows, _) = b.as_chunks::<K>();
     for (a_row, c_row) in a_rows.iter().zip(c.chunks_exact_mut(n)) {
         for (c_ij, b_row) in c_row.iter_mut().zip(b_rows) {
-            let mut s = a_row[0] * b_row[0];
+            let mut s = zero_plus(a_row[0] * b_row[0]);
             for p in 1..K {
                 s += a_row[p] * b_row[p];
             }
@@ -183,7 +198,7 @@ fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
         for j in 0..n {
             let b_row = &b[j * k..(j + 1) * k];
             let mut terms = a_row.iter().zip(b_row).map(|(&x, &y)| x * y);
-            let mut s = terms.next().unwrap_or(0.0);
+            let mut s = terms.next().map_or(0.0, zero_plus);
             for t in terms {
                 s += t;
             }
@@ -236,7 +251,8 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `Σ xᵢ²`, summed left to right from the first square (0 for an empty slice).
+/// `Σ xᵢ²`, summed left to right from the first square (0 for an empty slice; a square is
+/// never −0, so this is the same value as a sum from 0, one addition fewer).
 pub fn sum_sq(x: &[f32]) -> f32 {
     let mut squares = x.iter().map(|&v| v * v);
     let mut s = squares.next().unwrap_or(0.0);
