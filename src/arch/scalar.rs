@@ -262,8 +262,31 @@ pub fn sum_sq(x: &[f32]) -> f32 {
     s
 }
 
-/// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.
+/// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`; narrow rows (`n ≤ 4`)
+/// keep the bias in registers.
 pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+    match n {
+        1 => add_bias_narrow::<1>(bias, c),
+        2 => add_bias_narrow::<2>(bias, c),
+        3 => add_bias_narrow::<3>(bias, c),
+        4 => add_bias_narrow::<4>(bias, c),
+        _ => add_bias_wide(m, n, bias, c),
+    }
+}
+
+#[inline(always)]
+fn add_bias_narrow<const N: usize>(bias: &[f32], c: &mut [f32]) {
+    let (rows, _) = c.as_chunks_mut::<N>();
+    if let Some(bias) = bias.first_chunk::<N>() {
+        for row in rows {
+            for j in 0..N {
+                row[j] += bias[j];
+            }
+        }
+    }
+}
+
+fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
     for row in c[..m * n].chunks_exact_mut(n) {
         for (v, &b) in row.iter_mut().zip(bias) {
             *v += b;
