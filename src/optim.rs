@@ -235,8 +235,13 @@ pub(crate) fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool
             let mut changed = false;
             grads.visit_mut(&mut |_, g| {
                 for v in g {
-                    if *v > c || *v < -c {
-                        *v = v.clamp(-c, c);
+                    // Not `f32::clamp`: its NaN/order assertion formats floats, which pulls
+                    // ~20 KB of float formatting into every firmware image (and a panic path).
+                    if *v > c {
+                        *v = c;
+                        changed = true;
+                    } else if *v < -c {
+                        *v = -c;
                         changed = true;
                     }
                 }

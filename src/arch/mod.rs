@@ -1,4 +1,25 @@
 //! One module per instruction-set tier, each exporting the same kernel functions with the
-//! same signatures. Only `cfg` lines live here; `crate::kernels` picks a tier and calls it.
+//! same signatures (SIMD tiers mark them `unsafe`: "this CPU has my features"). Only `cfg`
+//! lines and the shared argument types live here; `crate::kernels` picks a tier and calls it.
 
 pub mod scalar;
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) mod generic;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86_64;
+
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod aarch64;
+
+/// The inputs of the fused sigmoid-gradient product: `g = dy⊙y⊙(1−y)` is computed from
+/// `dy` and `y` inside the `Aᵀ·g` kernel and written to `g` once (all three `k×n`).
+pub(crate) struct FusedGrad<'a> {
+    /// Gradient with respect to the sigmoid's output.
+    pub dy: &'a [f32],
+    /// The sigmoid's output.
+    pub y: &'a [f32],
+    /// Receives `dy⊙y⊙(1−y)`.
+    pub g: &'a mut [f32],
+}

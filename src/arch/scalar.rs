@@ -123,3 +123,20 @@ pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
         }
     }
 }
+
+/// `c = σ(a·b + bias)`: exactly [`matmul`], [`add_bias`] (if `bias` is not empty) and
+/// [`sigmoid`] in sequence, so the scalar tier's fused path is bit-identical to its
+/// unfused one (the deterministic mode does not depend on fusion).
+pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
+    matmul(m, k, n, a, b, c, false);
+    if !bias.is_empty() {
+        add_bias(m, n, bias, c);
+    }
+    sigmoid(&mut c[..m * n]);
+}
+
+/// `g = dy⊙y⊙(1−y)`, then `c = aᵀ·g`: exactly [`sigmoid_backward`] and [`matmul_tn`].
+pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg: super::FusedGrad<'_>, c: &mut [f32]) {
+    sigmoid_backward(fg.dy, fg.y, fg.g);
+    matmul_tn(m, k, n, a, fg.g, c, false);
+}

@@ -42,13 +42,56 @@ impl Tier {
         Tier::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// Whether this CPU (and this build) can run the tier.
+    /// Whether this CPU (and this build) can run the tier: `true` without asking the CPU
+    /// when the build enables the tier's target features (`-C target-cpu=native`, or NEON on
+    /// aarch64); otherwise, on x86_64, CPUID + XGETBV through `cpufeatures` (no `std`
+    /// needed), asked once per feature set and cached in an atomic. Tiers of another
+    /// architecture are never available.
     pub fn is_available(self) -> bool {
-        matches!(self, Tier::Scalar)
+        match self {
+            Tier::Scalar => true,
+            Tier::Sse2 => x86::sse2(),
+            Tier::Avx2Fma => x86::avx2_fma(),
+            Tier::Avx512 => x86::avx512(),
+            Tier::Neon => cfg!(all(target_arch = "aarch64", target_feature = "neon")),
+        }
     }
 
     fn from_u8(v: u8) -> Option<Tier> {
         Tier::ALL.into_iter().find(|t| *t as u8 == v)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    cpufeatures::new!(has_sse2, "sse2");
+    cpufeatures::new!(has_avx2_fma, "avx2", "fma");
+    cpufeatures::new!(has_avx512, "avx512f");
+
+    #[inline]
+    pub(super) fn sse2() -> bool {
+        cfg!(target_feature = "sse2") || has_sse2::get()
+    }
+    #[inline]
+    pub(super) fn avx2_fma() -> bool {
+        cfg!(all(target_feature = "avx2", target_feature = "fma")) || has_avx2_fma::get()
+    }
+    #[inline]
+    pub(super) fn avx512() -> bool {
+        cfg!(target_feature = "avx512f") || has_avx512::get()
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod x86 {
+    pub(super) fn sse2() -> bool {
+        false
+    }
+    pub(super) fn avx2_fma() -> bool {
+        false
+    }
+    pub(super) fn avx512() -> bool {
+        false
     }
 }
 

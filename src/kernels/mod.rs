@@ -9,7 +9,8 @@ mod detect;
 
 pub use detect::{active, best_available, force, reset, Tier, TierUnavailable};
 
-use crate::arch::scalar;
+use crate::arch::{scalar, FusedGrad};
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// Whether a product overwrites its output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,13 +61,278 @@ fn check(kernel: &'static str, operand: &'static str, len: usize, r: usize, c: u
     }
 }
 
-/// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`).
+/// In debug builds, the tier whose code the last kernel call ran (written by the dispatch
+/// arm itself, so a wrong arm would show). Release builds record nothing.
+static LAST_USED: AtomicU8 = AtomicU8::new(0);
+
+#[inline(always)]
+fn note(t: Tier) {
+    if cfg!(debug_assertions) {
+        LAST_USED.store(t as u8, Ordering::Relaxed);
+    }
+}
+
+/// The tier whose code ran in the most recent kernel call (any thread), recorded by the
+/// dispatch arm that ran it; `None` before any call and always in release builds (the
+/// record costs a store per call, so only debug builds keep it). Tests use it to prove that
+/// a forced tier was really taken and not silently replaced.
+pub fn last_tier_used() -> Option<Tier> {
+    Tier::ALL.into_iter().find(|t| *t as u8 == LAST_USED.load(Ordering::Relaxed))
+}
+
+/// Calls kernel `$f` of `$tier`. Every arm is reachable only with an available tier: a
+/// [`Kernels`] value is built only for available tiers, and callers check lengths first.
+macro_rules! dispatch {
+    ($tier:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        match $tier {
+            #[cfg(target_arch = "x86_64")]
+            Tier::Sse2 => {
+                note(Tier::Sse2);
+                // SAFETY: SSE2 availability was checked when the `Kernels` was built; the
+                // slice lengths were checked against the dimensions above.
+                unsafe { crate::arch::x86_64::sse2::$f($($arg),*) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Tier::Avx2Fma => {
+                note(Tier::Avx2Fma);
+                // SAFETY: AVX2+FMA availability was checked when the `Kernels` was built;
+                // the slice lengths were checked against the dimensions above.
+                unsafe { crate::arch::x86_64::avx2_fma::$f($($arg),*) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Tier::Avx512 => {
+                note(Tier::Avx512);
+                // SAFETY: AVX-512F availability was checked when the `Kernels` was built;
+                // the slice lengths were checked against the dimensions above.
+                unsafe { crate::arch::x86_64::avx512::$f($($arg),*) }
+            }
+            #[cfg(target_arch = "aarch64")]
+            Tier::Neon => {
+                note(Tier::Neon);
+                // SAFETY: NEON availability was checked when the `Kernels` was built; the
+                // slice lengths were checked against the dimensions above.
+                unsafe { crate::arch::aarch64::neon::$f($($arg),*) }
+            }
+            _ => {
+                note(Tier::Scalar);
+                scalar::$f($($arg),*)
+            }
+        }
+    };
+}
+
+/// The kernels of one tier, proven available: build it with [`Kernels::new`] (fails for a
+/// tier this CPU lacks) or [`Kernels::active`]. Tests and benchmarks use it to run a given
+/// tier without touching the process-wide choice; the free functions of this module are
+/// `Kernels::active()`'s methods.
+///
+/// Tolerances against [`Tier::Scalar`] (the oracle) are stated on each method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kernels {
+    tier: Tier,
+}
+
+impl Kernels {
+    /// The kernels of `tier`, if this CPU can run it.
+    pub fn new(tier: Tier) -> Result<Kernels, TierUnavailable> {
+        if tier.is_available() {
+            Ok(Kernels { tier })
+        } else {
+            Err(TierUnavailable(tier))
+        }
+    }
+
+    /// The kernels of the active tier ([`active`]).
+    #[inline]
+    pub fn active() -> Kernels {
+        Kernels { tier: active() }
+    }
+
+    /// The tier.
+    pub const fn tier(self) -> Tier {
+        self.tier
+    }
+
+    /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`).
+    ///
+    /// Tolerance vs scalar: bit-identical on SSE2 (same order, no FMA); with FMA, for each
+    /// element `|c − c_scalar| ≤ 2·(k+1)·2⁻²⁴·Σₚ|aᵢₚ·bₚⱼ| + 2⁻¹²⁶` (plus `|c_old|` terms when
+    /// accumulating), i.e. the usual dot-product rounding bound. NaN where scalar gives NaN;
+    /// equal infinities where no finite partial sum overflows.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        mode: Mode,
+    ) -> Result<(), ShapeError> {
+        check("matmul", "a", a.len(), m, k)?;
+        check("matmul", "b", b.len(), k, n)?;
+        check("matmul", "c", c.len(), m, n)?;
+        dispatch!(self.tier, matmul(m, k, n, a, b, c, mode.acc()));
+        Ok(())
+    }
+
+    /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
+    /// Tolerance: as [`Kernels::matmul`].
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_tn(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        mode: Mode,
+    ) -> Result<(), ShapeError> {
+        check("matmul_tn", "a", a.len(), k, m)?;
+        check("matmul_tn", "b", b.len(), k, n)?;
+        check("matmul_tn", "c", c.len(), m, n)?;
+        dispatch!(self.tier, matmul_tn(m, k, n, a, b, c, mode.acc()));
+        Ok(())
+    }
+
+    /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
+    ///
+    /// Tolerance: as [`Kernels::matmul`], on every tier (SIMD tiers sum in another order
+    /// here, so SSE2 is not bit-identical).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_nt(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        mode: Mode,
+    ) -> Result<(), ShapeError> {
+        check("matmul_nt", "a", a.len(), m, k)?;
+        check("matmul_nt", "b", b.len(), n, k)?;
+        check("matmul_nt", "c", c.len(), m, n)?;
+        dispatch!(self.tier, matmul_nt(m, k, n, a, b, c, mode.acc()));
+        Ok(())
+    }
+
+    /// The fused forward pass of `Dense` + `Sigmoid`: `c = σ(a·b + bias)` with the bias
+    /// row added to every row (`bias` empty for none, else of length `n`), each element of
+    /// `c` written once. Tolerance: the matmul bound, then σ's (σ is 1/4-Lipschitz).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_bias_sigmoid(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        bias: &[f32],
+        c: &mut [f32],
+    ) -> Result<(), ShapeError> {
+        check("matmul_bias_sigmoid", "a", a.len(), m, k)?;
+        check("matmul_bias_sigmoid", "b", b.len(), k, n)?;
+        if !bias.is_empty() {
+            check("matmul_bias_sigmoid", "bias", bias.len(), n, 1)?;
+        }
+        check("matmul_bias_sigmoid", "c", c.len(), m, n)?;
+        dispatch!(self.tier, matmul_bias_sigmoid(m, k, n, a, b, bias, c));
+        Ok(())
+    }
+
+    /// The fused weight gradient of `Dense` + `Sigmoid`: `g = dy⊙y⊙(1−y)` (σ′ from the
+    /// sigmoid's output `y`) computed inside the product `c = aᵀ·g`, and stored to `g` once
+    /// for the bias and input gradients. `a: k×m`; `dy, y, g: k×n`; `c: m×n`.
+    /// Tolerance: `g` bit-identical to [`Kernels::sigmoid_backward`]; `c` as `matmul_tn`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_tn_sigmoid_grad(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        dy: &[f32],
+        y: &[f32],
+        g: &mut [f32],
+        c: &mut [f32],
+    ) -> Result<(), ShapeError> {
+        const K: &str = "matmul_tn_sigmoid_grad";
+        check(K, "a", a.len(), k, m)?;
+        check(K, "dy", dy.len(), k, n)?;
+        check(K, "y", y.len(), k, n)?;
+        check(K, "g", g.len(), k, n)?;
+        check(K, "c", c.len(), m, n)?;
+        let fg = FusedGrad { dy, y, g };
+        dispatch!(self.tier, matmul_tn_sigmoid_grad(m, k, n, a, fg, c));
+        Ok(())
+    }
+
+    /// In place `x ← σ(x) = 1/(1+e^(−x))`. NaN stays NaN, ±∞ give exactly 1/0, and no
+    /// finite input produces NaN or ∞; values whose true σ rounds to 0 or 1 give exactly 0
+    /// or 1. Tolerance: every tier is within 4 ULP of the true σ on all 2³² inputs (the
+    /// exhaustive sweep in `tests/tiers.rs`, results in `docs/kernels.md`).
+    #[inline]
+    pub fn sigmoid(self, x: &mut [f32]) {
+        dispatch!(self.tier, sigmoid(x));
+    }
+
+    /// `dx = dy ⊙ y ⊙ (1 − y)`, the sigmoid's backward pass from its cached output `y`.
+    /// Tolerance: bit-identical on every tier (same operations, same order, no FMA).
+    #[inline]
+    pub fn sigmoid_backward(self, dy: &[f32], y: &[f32], dx: &mut [f32]) -> Result<(), ShapeError> {
+        check("sigmoid_backward", "y", y.len(), dy.len(), 1)?;
+        check("sigmoid_backward", "dx", dx.len(), dy.len(), 1)?;
+        dispatch!(self.tier, sigmoid_backward(dy, y, dx));
+        Ok(())
+    }
+
+    /// `y += alpha · x`. Tolerance: bit-identical on every tier (product then sum, no FMA).
+    #[inline]
+    pub fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(), ShapeError> {
+        check("axpy", "y", y.len(), x.len(), 1)?;
+        dispatch!(self.tier, axpy(alpha, x, y));
+        Ok(())
+    }
+
+    /// `Σ xᵢ²`. Tolerance: SIMD tiers sum lane-parallel, so `|s − s_scalar| ≤ 2·n·2⁻²⁴·Σxᵢ²`.
+    #[inline]
+    pub fn sum_sq(self, x: &[f32]) -> f32 {
+        dispatch!(self.tier, sum_sq(x))
+    }
+
+    /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`. Bit-identical on
+    /// every tier.
+    #[inline]
+    pub fn add_bias(self, m: usize, n: usize, bias: &[f32], c: &mut [f32]) -> Result<(), ShapeError> {
+        check("add_bias", "bias", bias.len(), n, 1)?;
+        check("add_bias", "c", c.len(), m, n)?;
+        dispatch!(self.tier, add_bias(m, n, bias, c));
+        Ok(())
+    }
+
+    /// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), row by
+    /// row in order: bit-identical on every tier.
+    #[inline]
+    pub fn sum_rows(self, m: usize, n: usize, g: &[f32], out: &mut [f32], mode: Mode) -> Result<(), ShapeError> {
+        check("sum_rows", "g", g.len(), m, n)?;
+        check("sum_rows", "out", out.len(), n, 1)?;
+        dispatch!(self.tier, sum_rows(m, n, g, out, mode.acc()));
+        Ok(())
+    }
+}
+
+/// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`), on the
+/// active tier; see [`Kernels::matmul`] for the tolerance.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], mode: Mode) -> Result<(), ShapeError> {
-    check("matmul", "a", a.len(), m, k)?;
-    check("matmul", "b", b.len(), k, n)?;
-    check("matmul", "c", c.len(), m, n)?;
-    scalar::matmul(m, k, n, a, b, c, mode.acc());
-    Ok(())
+    Kernels::active().matmul(m, k, n, a, b, c, mode)
 }
 
 /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
@@ -79,11 +345,7 @@ pub fn matmul_tn(
     c: &mut [f32],
     mode: Mode,
 ) -> Result<(), ShapeError> {
-    check("matmul_tn", "a", a.len(), k, m)?;
-    check("matmul_tn", "b", b.len(), k, n)?;
-    check("matmul_tn", "c", c.len(), m, n)?;
-    scalar::matmul_tn(m, k, n, a, b, c, mode.acc());
-    Ok(())
+    Kernels::active().matmul_tn(m, k, n, a, b, c, mode)
 }
 
 /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
@@ -96,51 +358,64 @@ pub fn matmul_nt(
     c: &mut [f32],
     mode: Mode,
 ) -> Result<(), ShapeError> {
-    check("matmul_nt", "a", a.len(), m, k)?;
-    check("matmul_nt", "b", b.len(), n, k)?;
-    check("matmul_nt", "c", c.len(), m, n)?;
-    scalar::matmul_nt(m, k, n, a, b, c, mode.acc());
-    Ok(())
+    Kernels::active().matmul_nt(m, k, n, a, b, c, mode)
+}
+
+/// `c = σ(a·b + bias)` in one pass; see [`Kernels::matmul_bias_sigmoid`].
+pub fn matmul_bias_sigmoid(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    bias: &[f32],
+    c: &mut [f32],
+) -> Result<(), ShapeError> {
+    Kernels::active().matmul_bias_sigmoid(m, k, n, a, b, bias, c)
+}
+
+/// `g = dy⊙y⊙(1−y)` inside `c = aᵀ·g`; see [`Kernels::matmul_tn_sigmoid_grad`].
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_tn_sigmoid_grad(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    dy: &[f32],
+    y: &[f32],
+    g: &mut [f32],
+    c: &mut [f32],
+) -> Result<(), ShapeError> {
+    Kernels::active().matmul_tn_sigmoid_grad(m, k, n, a, dy, y, g, c)
 }
 
 /// In place `x ← σ(x) = 1/(1+e^(−x))`. NaN stays NaN, ±∞ give exactly 1/0, and no finite
-/// input produces NaN or ∞.
+/// input produces NaN or ∞; see [`Kernels::sigmoid`].
 pub fn sigmoid(x: &mut [f32]) {
-    scalar::sigmoid(x);
+    Kernels::active().sigmoid(x)
 }
 
 /// `dx = dy ⊙ y ⊙ (1 − y)`, the sigmoid's backward pass from its cached output `y`.
 pub fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) -> Result<(), ShapeError> {
-    check("sigmoid_backward", "y", y.len(), dy.len(), 1)?;
-    check("sigmoid_backward", "dx", dx.len(), dy.len(), 1)?;
-    scalar::sigmoid_backward(dy, y, dx);
-    Ok(())
+    Kernels::active().sigmoid_backward(dy, y, dx)
 }
 
 /// `y += alpha · x`.
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(), ShapeError> {
-    check("axpy", "y", y.len(), x.len(), 1)?;
-    scalar::axpy(alpha, x, y);
-    Ok(())
+    Kernels::active().axpy(alpha, x, y)
 }
 
 /// `Σ xᵢ²`.
 pub fn sum_sq(x: &[f32]) -> f32 {
-    scalar::sum_sq(x)
+    Kernels::active().sum_sq(x)
 }
 
 /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.
 pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) -> Result<(), ShapeError> {
-    check("add_bias", "bias", bias.len(), n, 1)?;
-    check("add_bias", "c", c.len(), m, n)?;
-    scalar::add_bias(m, n, bias, c);
-    Ok(())
+    Kernels::active().add_bias(m, n, bias, c)
 }
 
 /// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient).
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], mode: Mode) -> Result<(), ShapeError> {
-    check("sum_rows", "g", g.len(), m, n)?;
-    check("sum_rows", "out", out.len(), n, 1)?;
-    scalar::sum_rows(m, n, g, out, mode.acc());
-    Ok(())
+    Kernels::active().sum_rows(m, n, g, out, mode)
 }

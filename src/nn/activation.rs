@@ -10,7 +10,7 @@ use crate::kernels;
 use rand_core::RngCore;
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, forward: $fwd:expr, backward: $bwd:expr) => {
+    ($(#[$doc:meta])* $name:ident, sigmoid: $is_sig:expr, forward: $fwd:expr, backward: $bwd:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name<const N: usize>;
@@ -21,6 +21,7 @@ macro_rules! activation {
             type Cache<const B: usize> = Act<[[f32; N]; B]>;
 
             const PARAMS: usize = 0;
+            const IS_SIGMOID: bool = $is_sig;
 
             fn zeroed() -> Self {
                 $name
@@ -64,6 +65,7 @@ macro_rules! activation {
 activation!(
     /// The logistic sigmoid `σ(z) = 1/(1+e^(−z))` on `N` columns.
     Sigmoid,
+    sigmoid: true,
     forward: |x, y| {
         y.copy_from_slice(x);
         kernels::sigmoid(y);
@@ -76,6 +78,7 @@ activation!(
 activation!(
     /// The hyperbolic tangent on `N` columns.
     Tanh,
+    sigmoid: false,
     forward: |x, y| {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = libm::tanhf(x);
@@ -91,6 +94,7 @@ activation!(
 activation!(
     /// The rectifier `max(0, z)` on `N` columns (gradient 0 at 0; NaN propagates).
     Relu,
+    sigmoid: false,
     forward: |x, y| {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = if x > 0.0 || x.is_nan() { x } else { 0.0 };

@@ -62,6 +62,19 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     }
 }
 
+impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
+    /// From the output gradient `dy` (`B × OUT`): the bias gradient and `dx = dy·Wᵀ`.
+    fn bias_and_input_grads<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>, grads: &mut Self) {
+        if self.has_bias {
+            shapes_hold(kernels::sum_rows(B, OUT, dy, &mut grads.b, Mode::Overwrite));
+        }
+        // dx = dy·Wᵀ
+        if let Some(dx) = dx {
+            shapes_hold(kernels::matmul_nt(B, OUT, IN, dy, self.w.as_flattened(), dx.flat_mut(), Mode::Overwrite));
+        }
+    }
+}
+
 impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     type In = D<IN>;
     type Out = D<OUT>;
@@ -96,13 +109,37 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         let dy = cache.dy.flat();
         // dW = xᵀ·dy
         shapes_hold(kernels::matmul_tn(IN, B, OUT, x.flat(), dy, grads.w.as_flattened_mut(), Mode::Overwrite));
-        if self.has_bias {
-            shapes_hold(kernels::sum_rows(B, OUT, dy, &mut grads.b, Mode::Overwrite));
+        self.bias_and_input_grads::<B>(dy, dx, grads);
+    }
+
+    /// `y = σ(x·W + b)` in one kernel: each activation is written once, straight into the
+    /// sigmoid's buffer.
+    fn forward_sigmoid<const B: usize>(&self, x: &Rows<D<IN>, B>, act: &mut [f32]) -> bool {
+        let bias: &[f32] = if self.has_bias { &self.b } else { &[] };
+        // A length mismatch is refused before anything is written; the stack then falls
+        // back to the unfused pair.
+        kernels::matmul_bias_sigmoid(B, IN, OUT, x.flat(), self.w.as_flattened(), bias, act).is_ok()
+    }
+
+    /// `G = dy⊙σ′` computed inside `dW = xᵀ·G` (and stored once into this brick's output
+    /// gradient), then the bias and input gradients from `G`, as in [`Layer::backward`].
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &Rows<D<IN>, B>,
+        cache: &mut Self::Cache<B>,
+        act: &[f32],
+        act_grad: &[f32],
+        dx: Option<&mut Rows<D<IN>, B>>,
+        grads: &mut Self,
+    ) -> bool {
+        let g = cache.dy.flat_mut();
+        let w = grads.w.as_flattened_mut();
+        if kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w).is_err() {
+            return false;
         }
-        // dx = dy·Wᵀ
-        if let Some(dx) = dx {
-            shapes_hold(kernels::matmul_nt(B, OUT, IN, dy, self.w.as_flattened(), dx.flat_mut(), Mode::Overwrite));
-        }
+        grads.has_bias = self.has_bias;
+        self.bias_and_input_grads::<B>(cache.dy.flat(), dx, grads);
+        true
     }
 
     fn visit<F: FnMut(ParamKind, &[f32])>(&self, f: &mut F) {

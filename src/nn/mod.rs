@@ -24,7 +24,24 @@ pub use dense::Dense;
 pub use shape::{Dim, Matrix, Rows, D};
 
 use crate::init::Init;
+use core::sync::atomic::{AtomicBool, Ordering};
 use rand_core::RngCore;
+
+static FUSION: AtomicBool = AtomicBool::new(true);
+
+/// Turns the fusion of `Dense` + `Sigmoid` neighbours on (the default) or off, process-wide.
+/// Fused, a stack computes `σ(x·W + b)` in one kernel that writes each activation once, and
+/// applies σ′ inside the weight-gradient product; unfused, it runs the two bricks one after
+/// the other. Both give the same values within the kernels' tolerances (bit-identical with
+/// the scalar tier forced); the switch exists to compare and benchmark them.
+pub fn set_fusion(enabled: bool) {
+    FUSION.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether `Dense` + `Sigmoid` neighbours are fused ([`set_fusion`]).
+pub fn fusion_enabled() -> bool {
+    FUSION.load(Ordering::Relaxed)
+}
 
 /// What a parameter slice is, so that penalties can treat weights and biases apart (the
 /// ridge penalty covers weights only).
@@ -76,6 +93,38 @@ pub trait Layer: Copy {
         dx: Option<&mut Rows<Self::In, B>>,
         grads: &mut Self,
     );
+
+    /// `true` only for [`Sigmoid`]: lets the brick before it fuse with it (checked in the
+    /// tuple impls; a constant, so the check folds away).
+    const IS_SIGMOID: bool = false;
+
+    /// The fused forward pass of this brick followed by a sigmoid of the same width:
+    /// writes `σ(self(x))` into `act` (the sigmoid's output, `B × Out` row-major) in one
+    /// pass, leaving `self`'s own output buffer unused. Returns `false`, having written
+    /// nothing, when the brick has no fused pass (the default); the stack then runs the
+    /// two bricks one after the other. [`Dense`] overrides it.
+    fn forward_sigmoid<const B: usize>(&self, x: &Rows<Self::In, B>, act: &mut [f32]) -> bool {
+        let _ = (x, act);
+        false
+    }
+
+    /// The fused backward pass of this brick followed by a sigmoid with output `act` and
+    /// output gradient `act_grad` (both `B × Out`): writes this brick's output gradient
+    /// `act_grad ⊙ act ⊙ (1 − act)` into `cache` (computed inside the weight-gradient
+    /// product), its parameter gradients into `grads` and, when given, `dx`. Returns
+    /// `false`, having done nothing, when unsupported (the default).
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &Rows<Self::In, B>,
+        cache: &mut Self::Cache<B>,
+        act: &[f32],
+        act_grad: &[f32],
+        dx: Option<&mut Rows<Self::In, B>>,
+        grads: &mut Self,
+    ) -> bool {
+        let _ = (x, cache, act, act_grad, dx, grads);
+        false
+    }
 
     /// Calls `f` on each parameter slice, in a fixed order.
     fn visit<F: FnMut(ParamKind, &[f32])>(&self, f: &mut F);

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The C API (capi/): its Rust boundary tests and lints; the staticlib; the cbindgen header
+# regenerated and diffed against the committed one, then compiled as C99 and as C++; and
+# the XOR example plus the status-code test written in C, run on
+#   x86_64   (gcc, AddressSanitizer + UndefinedBehaviorSanitizer),
+#   aarch64  (aarch64-linux-gnu-gcc, qemu-aarch64),
+#   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
+#            semihosting; the program's exit status comes back as QEMU's), where
+#            firmware/stack.c also measures each call's stack use by painting;
+# tests/reproducible.c must print the same model hash on all three; plus a link-time check of which exported functions can reach the panic handler.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=target/capi-ci
+mkdir -p "$out"
+t0=$(date +%s)
+section() { printf -- '--- [%4ss] capi: %s\n' "$(($(date +%s) - t0))" "$*"; }
+cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Icapi/include)
+progs=(examples/xor tests/status tests/reproducible)
+
+section "Rust tests, clippy, fmt"
+cargo test -p stacknet-capi
+cargo clippy -p stacknet-capi --all-targets -- -D warnings
+cargo fmt -p stacknet-capi --check
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p stacknet-capi
+
+section "staticlib for the host (profile capi: release + panic=abort)"
+cargo build -p stacknet-capi --profile capi
+ls -l target/capi/libstacknet_capi.a
+
+section "header: regenerate with cbindgen and diff"
+want_cbindgen=0.29.4
+if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $want_cbindgen" ]; then
+  cargo install --locked cbindgen --version "$want_cbindgen"
+fi
+# parse.expand (capi/cbindgen.toml) needs -Zunpretty=expanded: RUSTC_BOOTSTRAP for this command only.
+RUSTC_BOOTSTRAP=1 CARGO_EXPAND_TARGET_DIR="$PWD/target/cbindgen-expand" \
+  cbindgen -q --config capi/cbindgen.toml --crate stacknet-capi --output "$out/stacknet.h" capi
+if ! diff -u capi/include/stacknet.h "$out/stacknet.h"; then
+  echo "capi/include/stacknet.h is stale: regenerate it (command in capi/cbindgen.toml)" >&2
+  exit 1
+fi
+
+section "header compiles as C99 and C++"
+command -v g++ >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends g++ >/dev/null; }
+printf '#include "stacknet.h"\nint main(void) { static stacknet_xor_2_10_2_t net; return (int)sizeof net != STACKNET_XOR_2_10_2_STATE_SIZE; }\n' >"$out/header.c"
+gcc "${cflags[@]}" "$out/header.c" -o "$out/header-c" && "$out/header-c"
+g++ -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Icapi/include "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
+
+section "x86_64: examples/xor.c and tests/status.c under ASan + UBSan"
+for p in "${progs[@]}"; do
+  exe="$out/x86_64-$(basename "$p")"
+  gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "capi/$p.c" target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$exe"
+  "$exe" | tee "$out/x86_64-$(basename "$p").out"
+done
+
+section "link-time panic check (every exported function, x86_64)"
+bash capi/panic-check.sh
+
+section "cross toolchains"
+bash scripts/setup-cross.sh
+
+section "aarch64: staticlib, then run under qemu-aarch64"
+scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target aarch64-unknown-linux-gnu
+for p in "${progs[@]}"; do
+  exe="$out/aarch64-$(basename "$p")"
+  aarch64-linux-gnu-gcc "${cflags[@]}" "capi/$p.c" \
+    target/aarch64-unknown-linux-gnu/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$exe"
+  qemu-aarch64 -L /usr/aarch64-linux-gnu "$exe" | tee "$out/aarch64-$(basename "$p").out"
+done
+
+section "Cortex-M4F: staticlib, firmware with newlib, run in qemu-system-arm"
+scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target thumbv7em-none-eabihf
+for p in "${progs[@]}" firmware/stack; do
+  elf="$out/m4f-$(basename "$p").elf"
+  arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 "${cflags[@]}" \
+    --specs=rdimon.specs -T capi/firmware/mps2.ld -Wl,--gc-sections -Wl,-z,noexecstack \
+    "capi/$p.c" capi/firmware/vectors.c target/thumbv7em-none-eabihf/capi/libstacknet_capi.a -lm -o "$elf"
+  arm-none-eabi-size "$elf"
+  # A hang (e.g. a fault handler loop) is a failure too.
+  timeout 300 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+    -semihosting-config enable=on,target=native -kernel "$elf" | tee "$out/m4f-$(basename "$p").out"
+done
+
+section "Cortex-M4F: every exported function and shape in one image"
+{
+  echo '#include <stdio.h>'
+  echo '#include "stacknet.h"'
+  echo 'typedef void (*any_fn)(void);'
+  echo 'static any_fn const fns[] = {'
+  grep -oE '^stacknet_status_t stacknet_[a-z0-9_]+\(' capi/include/stacknet.h | sed -E 's/^stacknet_status_t (.*)\($/    (any_fn)\1,/'
+  echo '};'
+  echo 'int main(void) {'
+  echo '    any_fn const *volatile t = fns; /* keeps every function */'
+  echo '    unsigned i, n = 0;'
+  echo '    for (i = 0; i < sizeof fns / sizeof fns[0]; i++) n += t[i] != 0;'
+  echo '    printf("%u functions linked\n", n);'
+  echo '    return n == sizeof fns / sizeof fns[0] ? 0 : 1;'
+  echo '}'
+} >"$out/all_functions.c"
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 "${cflags[@]}" \
+  --specs=rdimon.specs -T capi/firmware/mps2.ld -Wl,--gc-sections -Wl,-z,noexecstack \
+  "$out/all_functions.c" capi/firmware/vectors.c target/thumbv7em-none-eabihf/capi/libstacknet_capi.a -lm \
+  -o "$out/m4f-all_functions.elf"
+arm-none-eabi-size "$out/m4f-all_functions.elf"
+timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native -kernel "$out/m4f-all_functions.elf"
+
+section "scalar tier: the same model, bit for bit, on all three targets"
+cat "$out"/{x86_64,aarch64,m4f}-reproducible.out
+if [ "$(cat "$out"/{x86_64,aarch64,m4f}-reproducible.out | sort -u | wc -l)" -ne 1 ]; then
+  echo "the scalar-tier model differs between targets" >&2
+  exit 1
+fi
+
+section "done"

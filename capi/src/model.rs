@@ -1,0 +1,489 @@
+//! The model state behind every per-shape handle, and the generic bodies of the per-shape
+//! functions that `shapes!` generates.
+//!
+//! A state is one caller-owned block: magic, model id, hyperparameters, objective, model,
+//! optimizer (with velocity) and the workspace for one batch of `B` rows. Nothing lives
+//! anywhere else, so a `static` of the handle type is all the memory a model needs.
+//!
+//! Every function follows the same order of checks (see `stacknet_status_t`) and
+//! writes nothing before all of them have passed.
+
+use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr, opt_span, out_ptr, span};
+use crate::hyper::stacknet_hyper_t;
+use crate::status::{Check, stacknet_status_t::*};
+use core::ptr::addr_of_mut;
+use stacknet::init::{Init, rng};
+use stacknet::loss::Objective;
+use stacknet::nn::{Dim, Layer, Matrix, Rows};
+use stacknet::optim::{Momentum, Sgd};
+use stacknet::train::{StepError, Workspace, argmax, train_step};
+
+/// The alignment every model state needs (and that the handle types have).
+pub const STACKNET_STATE_ALIGN: usize = 8;
+
+/// "SNCA": marks an initialised state.
+const MAGIC: u32 = u32::from_le_bytes(*b"SNCA");
+
+/// What one training step did (see `*_train_step`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct stacknet_step_report_t {
+    /// The objective (MSE + ridge) before the update.
+    pub loss: f32,
+    /// The MSE alone.
+    pub data_loss: f32,
+    /// L2 norm of the gradient before clipping.
+    pub grad_norm: f32,
+    /// The learning rate this step used.
+    pub learning_rate: f32,
+    /// Successful steps so far, this one included.
+    pub step: u32,
+    /// 1 if clipping changed the gradient, else 0.
+    pub clipped: u32,
+}
+
+/// A model shape: implemented by each handle type that `shapes!` generates.
+pub(crate) trait Shape: Sized {
+    /// The network.
+    type M: Layer;
+    /// Distinguishes the shapes' states from one another.
+    const ID: u32;
+    /// The network with zero parameters (and the shape's bias setting).
+    fn zeroed() -> Self::M;
+}
+
+/// The memory behind a handle of shape `H` with batch `B`. `#[repr(C)]` keeps `magic` and
+/// `id` at offsets 0 and 4, where they are read before anything else is trusted.
+#[repr(C)]
+pub(crate) struct State<M: Layer, const B: usize> {
+    magic: u32,
+    id: u32,
+    hyper: stacknet_hyper_t,
+    objective: Objective,
+    model: M,
+    opt: Sgd<Momentum<M>>,
+    ws: Workspace<M, B>,
+}
+
+/// Width of the rows a network takes / gives.
+const fn ins<M: Layer>() -> usize {
+    <M::In as Dim>::N
+}
+const fn outs<M: Layer>() -> usize {
+    <M::Out as Dim>::N
+}
+
+/// Phase 1 + 2 for a state pointer: non-null, then (by the caller, in phase order) aligned.
+#[inline]
+fn state_span<H>(p: *mut H) -> Span {
+    Span { addr: p as usize, len: size_of::<H>() }
+}
+
+/// Phase 5: the state's magic and model id, then the state itself.
+///
+/// # Safety
+/// `p` is non-null, aligned to [`STACKNET_STATE_ALIGN`] and valid for reads and writes of
+/// `size_of::<H>()` bytes, and no other reference to that memory is live.
+unsafe fn open<'a, H: Shape, const B: usize>(p: *mut H) -> Check<&'a mut State<H::M, B>> {
+    let words = p.cast::<u32>();
+    // SAFETY: offsets 0 and 4 are inside the handle (≥ 8 bytes) and 4-aligned; any bit
+    // pattern is a valid u32.
+    let (magic, id) = unsafe { (words.read(), words.add(1).read()) };
+    if magic != MAGIC {
+        return Err(STACKNET_ERR_NOT_INITIALIZED);
+    }
+    if id != H::ID {
+        return Err(STACKNET_ERR_WRONG_MODEL);
+    }
+    // SAFETY: the magic and id are only ever written by `init`, after it has written a
+    // whole `State<H::M, B>` here (the handle is at least that large and aligned, checked
+    // at compile time by `shapes!`); exclusivity is the caller's guarantee.
+    Ok(unsafe { &mut *p.cast::<State<H::M, B>>() })
+}
+
+/// Null, then alignment, of a state pointer.
+#[inline]
+fn state_ptr<H>(p: *mut H) -> Check {
+    non_null(p)
+}
+
+#[inline]
+fn state_aligned<H>(p: *mut H) -> Check {
+    aligned(p, STACKNET_STATE_ALIGN)
+}
+
+/// Copies `n` rows of `x` (row-major, `n ≤ B`) into a zero-padded batch.
+fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
+    let mut b = <Rows<W, B> as Matrix>::zeroed();
+    for (d, s) in b.flat_mut().iter_mut().zip(x) {
+        *d = *s;
+    }
+    b
+}
+
+/// `*_init`: a fresh model drawn from `seed`, default hyperparameters.
+///
+/// # Safety
+/// `p` is null or valid for writing `size` bytes.
+pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed: u64) -> Check {
+    state_ptr(p)?;
+    state_aligned(p)?;
+    if size < size_of::<H>() {
+        return Err(STACKNET_ERR_BUFFER_TOO_SMALL);
+    }
+    let hyper = stacknet_hyper_t::DEFAULT;
+    let (base, objective) = hyper.validate()?;
+    let s = p.cast::<State<H::M, B>>();
+    // SAFETY: `p` is aligned and valid for `size_of::<H>() ≥ size_of::<State>()` bytes
+    // (compile-time check in `shapes!`), and exclusive per the contract. Each field is
+    // written in place through a raw pointer (the memory may be uninitialised; no reference
+    // to the whole state exists until the end), the magic last: until then `open` refuses
+    // the state. The model is drawn in place once written, and the optimizer's velocity is
+    // shaped after it, so no model-sized value is built on the stack twice.
+    unsafe {
+        addr_of_mut!((*s).magic).write(0);
+        addr_of_mut!((*s).id).write(H::ID);
+        addr_of_mut!((*s).hyper).write(hyper);
+        addr_of_mut!((*s).objective).write(objective);
+        let model = addr_of_mut!((*s).model);
+        model.write(H::zeroed());
+        (*model).init(&mut rng(seed), Init::UniformFanIn);
+        // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
+        let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+        addr_of_mut!((*s).opt).write(opt);
+        addr_of_mut!((*s).ws).write(Workspace::new());
+        addr_of_mut!((*s).magic).write(MAGIC);
+    }
+    Ok(())
+}
+
+/// `*_set_hyper`: validates `h` through stacknet's builders and, if every value is in
+/// range, replaces the optimizer (step counter and velocity restart at 0) and objective.
+///
+/// # Safety
+/// `p` as for [`open`] when non-null; `h` is null or valid for reading.
+pub(crate) unsafe fn set_hyper<H: Shape, const B: usize>(p: *mut H, h: *const stacknet_hyper_t) -> Check {
+    state_ptr(p)?;
+    non_null(h)?;
+    state_aligned(p)?;
+    aligned(h, align_of::<stacknet_hyper_t>())?;
+    disjoint(&[state_span(p)], &[span(h, 1)?])?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, aligned, not inside the state; every bit pattern is a valid
+    // `stacknet_hyper_t` (only u32 and f32 fields).
+    let h = unsafe { h.read() };
+    let (base, objective) = h.validate()?;
+    // Validated above, so this cannot fail; it is still checked, and before any write.
+    st.opt = base.with_momentum(h.momentum, &st.model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+    st.hyper = h;
+    st.objective = objective;
+    Ok(())
+}
+
+/// `*_get_hyper`.
+///
+/// # Safety
+/// As [`set_hyper`], `out` valid for writing.
+pub(crate) unsafe fn get_hyper<H: Shape, const B: usize>(p: *mut H, out: *mut stacknet_hyper_t) -> Check {
+    state_ptr(p)?;
+    non_null(out)?;
+    state_aligned(p)?;
+    let out = out_ptr(out)?;
+    disjoint(&[state_span(p), span(out, 1)?], &[])?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, aligned, outside the state; writable per the contract.
+    unsafe { out.write(st.hyper) };
+    Ok(())
+}
+
+/// `*_train_step`: one SGD step on exactly `B` rows.
+///
+/// # Safety
+/// `p` as for [`open`] when non-null; `x`/`y` null or valid for reading `rows` rows;
+/// `report` null or valid for writing.
+pub(crate) unsafe fn train<H: Shape, const B: usize>(
+    p: *mut H,
+    x: *const f32,
+    y: *const f32,
+    rows: usize,
+    report: *mut stacknet_step_report_t,
+) -> Check {
+    state_ptr(p)?;
+    non_null(x)?;
+    non_null(y)?;
+    state_aligned(p)?;
+    aligned(x, align_of::<f32>())?;
+    aligned(y, align_of::<f32>())?;
+    let report = opt_out_ptr(report)?;
+    if rows != B {
+        return Err(STACKNET_ERR_DIMENSIONS);
+    }
+    let (nx, ny) = (count(B, ins::<H::M>())?, count(B, outs::<H::M>())?);
+    let (sx, sy) = (span(x, nx)?, span(y, ny)?);
+    disjoint(&[state_span(p), opt_span(report)], &[sx, sy])?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, aligned, in range, outside the state and the report.
+    let (x, y) = unsafe { (core::slice::from_raw_parts(x, nx), core::slice::from_raw_parts(y, ny)) };
+    let (xb, yb) = (batch_of::<<H::M as Layer>::In, B>(x), batch_of::<<H::M as Layer>::Out, B>(y));
+    let r = train_step(&mut st.model, &xb, &yb, &mut st.ws, &mut st.opt, &st.objective).map_err(|e| match e {
+        StepError::NonFiniteInput { .. } | StepError::NonFiniteTarget { .. } => STACKNET_ERR_NON_FINITE,
+        StepError::NonFiniteLoss | StepError::NonFiniteGradient { .. } | StepError::NonFiniteUpdate { .. } => {
+            STACKNET_ERR_DIVERGED
+        }
+    })?;
+    if let Some(out) = report {
+        let rep = stacknet_step_report_t {
+            loss: r.loss,
+            data_loss: r.data_loss,
+            grad_norm: r.grad_norm,
+            learning_rate: r.lr,
+            step: r.step,
+            clipped: u32::from(r.clipped),
+        };
+        // SAFETY: aligned, outside the state and the inputs; writable per the contract.
+        unsafe { out.write(rep) };
+    }
+    Ok(())
+}
+
+/// Runs the network over the rows of `x` in chunks of `B` rows, calling `f` with each
+/// chunk's output rows (padding rows excluded) beside the matching item of `partners` (the
+/// chunk's targets, or where its outputs go).
+///
+/// Written with iterators only (no indexing), so no bounds check can panic here; inlined so
+/// that the partners' chunk size is a known non-zero constant (no division-by-zero check).
+#[inline(always)]
+fn forward_chunks<M: Layer, const B: usize, T>(
+    model: &M,
+    ws: &mut Workspace<M, B>,
+    x: &[f32],
+    partners: impl Iterator<Item = T>,
+    mut f: impl FnMut(&[f32], T),
+) {
+    let (i, o) = (ins::<M>(), outs::<M>());
+    for (chunk, t) in x.chunks(B * i).zip(partners) {
+        let n = chunk.len() / i;
+        let out = ws.forward(model, &batch_of::<M::In, B>(chunk));
+        f(out.flat().get(..n * o).unwrap_or(&[]), t);
+    }
+}
+
+/// Phases 1-4 shared by predict, loss and accuracy: the state, `x` (`rows` rows) and an
+/// optional `y`, with the outputs that must not overlap them.
+struct Eval {
+    nx: usize,
+    ny: usize,
+}
+
+fn eval_checks<H: Shape>(p: *mut H, x: *const f32, y: Option<*const f32>, rows: usize, written: Span) -> Check<Eval> {
+    let (nx, ny) = (count(rows, ins::<H::M>())?, count(rows, outs::<H::M>())?);
+    if rows == 0 {
+        return Err(STACKNET_ERR_DIMENSIONS);
+    }
+    let sx = span(x, nx)?;
+    let sy = match y {
+        Some(y) => span(y, ny)?,
+        None => Span { addr: 0, len: 0 },
+    };
+    disjoint(&[state_span(p), written], &[sx, sy])?;
+    Ok(Eval { nx, ny })
+}
+
+/// `*_predict`: the network's outputs for `rows` rows of `x` (any number ≥ 1).
+///
+/// # Safety
+/// `p` as for [`open`] when non-null; `x` null or valid for reading `rows` rows; `out`
+/// null or valid for writing `rows` output rows.
+pub(crate) unsafe fn predict<H: Shape, const B: usize>(p: *mut H, x: *const f32, rows: usize, out: *mut f32) -> Check {
+    state_ptr(p)?;
+    non_null(x)?;
+    non_null(out)?;
+    state_aligned(p)?;
+    aligned(x, align_of::<f32>())?;
+    aligned(out, align_of::<f32>())?;
+    let no = count(rows, outs::<H::M>())?;
+    let e = eval_checks(p, x, None, rows, span(out, no)?)?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, aligned, in range, disjoint from the state and from each other.
+    let (x, out) = unsafe { (core::slice::from_raw_parts(x, e.nx), core::slice::from_raw_parts_mut(out, no)) };
+    finite(x)?;
+    let o = outs::<H::M>();
+    forward_chunks(&st.model, &mut st.ws, x, out.chunks_mut(B * o), |h, dst| {
+        for (d, s) in dst.iter_mut().zip(h) {
+            *d = *s;
+        }
+    });
+    Ok(())
+}
+
+/// Shared by loss and accuracy: checks, opens, and hands the state and data to `f`.
+///
+/// # Safety
+/// As [`predict`], with `y` like `x` and `res` valid for writing one float.
+unsafe fn with_targets<H: Shape, const B: usize>(
+    p: *mut H,
+    x: *const f32,
+    y: *const f32,
+    rows: usize,
+    res: *mut f32,
+    f: impl FnOnce(&mut State<H::M, B>, &[f32], &[f32]) -> f32,
+) -> Check {
+    state_ptr(p)?;
+    non_null(x)?;
+    non_null(y)?;
+    non_null(res)?;
+    state_aligned(p)?;
+    aligned(x, align_of::<f32>())?;
+    aligned(y, align_of::<f32>())?;
+    let res = out_ptr(res)?;
+    let e = eval_checks(p, x, Some(y), rows, span(res, 1)?)?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, aligned, in range, disjoint from the state and the result.
+    let (x, y) = unsafe { (core::slice::from_raw_parts(x, e.nx), core::slice::from_raw_parts(y, e.ny)) };
+    finite(x)?;
+    finite(y)?;
+    let v = f(st, x, y);
+    // SAFETY: aligned, outside the state and the inputs; writable per the contract.
+    unsafe { res.write(v) };
+    Ok(())
+}
+
+/// `*_loss`: the objective a training step on these rows would report (MSE + ridge, both
+/// divided by `rows`), for any `rows ≥ 1`.
+///
+/// # Safety
+/// As [`with_targets`].
+pub(crate) unsafe fn loss<H: Shape, const B: usize>(
+    p: *mut H,
+    x: *const f32,
+    y: *const f32,
+    rows: usize,
+    out: *mut f32,
+) -> Check {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        with_targets::<H, B>(p, x, y, rows, out, |st, x, y| {
+            let o = outs::<H::M>();
+            let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::zeroed();
+            let (loss, mut sum) = (st.objective.loss, 0.0f32);
+            forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
+                let n = t.len() / o;
+                if let Some(g) = grad.flat_mut().get_mut(..t.len()) {
+                    sum += loss.eval(n, o, h, t, g) * n as f32;
+                }
+            });
+            sum / rows as f32 + st.objective.penalty.value(&st.model, rows)
+        })
+    }
+}
+
+/// `*_accuracy`: the fraction of rows whose largest output is where the target's is.
+///
+/// # Safety
+/// As [`with_targets`].
+pub(crate) unsafe fn accuracy<H: Shape, const B: usize>(
+    p: *mut H,
+    x: *const f32,
+    y: *const f32,
+    rows: usize,
+    out: *mut f32,
+) -> Check {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        with_targets::<H, B>(p, x, y, rows, out, |st, x, y| {
+            let o = outs::<H::M>();
+            let mut hits = 0usize;
+            forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
+                for (h, t) in h.chunks_exact(o).zip(t.chunks_exact(o)) {
+                    hits += usize::from(argmax(h) == argmax(t));
+                }
+            });
+            hits as f32 / rows as f32
+        })
+    }
+}
+
+/// `*_save`: the weights and optimizer state as a stacknet blob.
+///
+/// # Safety
+/// `p` as for [`open`] when non-null; `buf` null or valid for writing `cap` bytes;
+/// `written` null or valid for writing.
+pub(crate) unsafe fn save<H: Shape, const B: usize>(p: *mut H, buf: *mut u8, cap: usize, written: *mut usize) -> Check {
+    state_ptr(p)?;
+    non_null(buf)?;
+    non_null(written)?;
+    state_aligned(p)?;
+    let written = out_ptr(written)?;
+    let sb = span(buf, cap)?;
+    disjoint(&[sb, span(written, 1)?], &[state_span(p)])?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, in range, disjoint from the state and `written`.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, cap) };
+    let n = persist::save(st, buf)?;
+    // SAFETY: aligned, outside the state and the buffer; writable per the contract.
+    unsafe { written.write(n) };
+    Ok(())
+}
+
+/// `*_load`: replaces the weights and optimizer state with a saved blob, or changes nothing.
+///
+/// # Safety
+/// `p` as for [`open`] when non-null; `buf` null or valid for reading `len` bytes; `used`
+/// null or valid for writing.
+pub(crate) unsafe fn load<H: Shape, const B: usize>(p: *mut H, buf: *const u8, len: usize, used: *mut usize) -> Check {
+    state_ptr(p)?;
+    non_null(buf)?;
+    state_aligned(p)?;
+    let used = opt_out_ptr(used)?;
+    let sb = span(buf, len)?;
+    disjoint(&[state_span(p), opt_span(used)], &[sb])?;
+    // SAFETY: checked above; validity and exclusivity per the contract.
+    let st = unsafe { open::<H, B>(p)? };
+    // SAFETY: non-null, in range, disjoint from the state and `used`.
+    let buf = unsafe { core::slice::from_raw_parts(buf, len) };
+    let n = persist::load(st, buf)?;
+    if let Some(used) = used {
+        // SAFETY: aligned, outside the state and the buffer; writable per the contract.
+        unsafe { used.write(n) };
+    }
+    Ok(())
+}
+
+/// The bridge to `stacknet::persist` (kept in one place: the save format is stacknet's,
+/// with the optimizer section, which always holds a velocity here).
+mod persist {
+    use super::State;
+    use crate::status::{Check, stacknet_status_t::*};
+    use stacknet::nn::Layer;
+    use stacknet::persist::{LoadError, SaveError, load_with_optimizer, save_with_optimizer};
+
+    pub(super) fn save<M: Layer, const B: usize>(st: &State<M, B>, buf: &mut [u8]) -> Check<usize> {
+        save_with_optimizer(&st.model, &st.opt, buf).map_err(|e| match e {
+            SaveError::BufferTooSmall { .. } => STACKNET_ERR_BUFFER_TOO_SMALL,
+            // Training is transactional, so a state never holds NaN/∞ …
+            SaveError::NonFinite { .. } => STACKNET_ERR_NON_FINITE,
+            // … the predefined shapes are far below 2³² values …
+            SaveError::TooLarge => STACKNET_ERR_DIMENSIONS,
+            // … and the velocity is always built from the state's own model.
+            SaveError::OptimizerMismatch => STACKNET_ERR_WRONG_MODEL,
+        })
+    }
+
+    pub(super) fn load<M: Layer, const B: usize>(st: &mut State<M, B>, buf: &[u8]) -> Check<usize> {
+        load_with_optimizer(&mut st.model, &mut st.opt, buf).map_err(|e| match e {
+            LoadError::BadMagic
+            | LoadError::Truncated { .. }
+            | LoadError::Checksum { .. }
+            | LoadError::Malformed
+            | LoadError::NonFinite { .. } => STACKNET_ERR_BLOB_CORRUPT,
+            LoadError::UnknownVersion(_) => STACKNET_ERR_BLOB_VERSION,
+            LoadError::ShapeMismatch { .. } | LoadError::OptimizerMismatch => STACKNET_ERR_BLOB_MODEL,
+        })
+    }
+}

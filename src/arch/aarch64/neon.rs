@@ -1,0 +1,105 @@
+//! aarch64 NEON: 4 lanes, fused multiply-add (`fmla`), true vector division, `faddp`
+//! reductions. NEON is part of the aarch64 baseline, so the tier is chosen at compile
+//! time; partial vectors go through a stack copy (NEON has no masked loads).
+
+use core::arch::aarch64::*;
+
+use crate::arch::generic::{tier_kernels, Simd};
+
+/// Token proving NEON is available.
+#[derive(Clone, Copy)]
+pub(crate) struct Neon(());
+
+impl Neon {
+    /// # Safety
+    /// The CPU supports NEON.
+    #[inline(always)]
+    unsafe fn new_unchecked() -> Self {
+        Neon(())
+    }
+}
+
+// SAFETY (every `unsafe` block in this impl): a `Neon` token exists only where NEON is
+// available (see `new_unchecked`); the intrinsics only compute on registers, except the
+// loads/stores, whose pointer validity is the caller's obligation.
+impl Simd for Neon {
+    const LANES: usize = 4;
+    type V = float32x4_t;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vdupq_n_f32(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vaddq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vsubq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vmulq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vdivq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment. `vfmaq_f32(c, a, b)` = c + a·b, one rounding.
+        unsafe { vfmaq_f32(c, a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vmaxq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vnegq_f32(vabsq_f32(a)) }
+    }
+    #[inline(always)]
+    fn select_nonneg(self, x: float32x4_t, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vbslq_f32(vcgeq_f32(x, vdupq_n_f32(0.0)), a, b) }
+    }
+    #[inline(always)]
+    fn keep_nan(self, x: float32x4_t, y: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment. `x == x` is false exactly in NaN lanes.
+        unsafe { vbslq_f32(vceqq_f32(x, x), y, x) }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let k = vreinterpretq_s32_f32(vaddq_f32(n, vdupq_n_f32(crate::arch::generic::simd::MAGIC)));
+            let e = vsubq_s32(k, vdupq_n_s32(0x4B40_0000 - 127));
+            vreinterpretq_f32_s32(vshlq_n_s32::<23>(e))
+        }
+    }
+    #[inline(always)]
+    fn hsum(self, v: float32x4_t) -> f32 {
+        // SAFETY: see the impl comment.
+        unsafe { vaddvq_f32(v) }
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vld1q_f32(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32, v: float32x4_t) {
+        // SAFETY: see the impl comment.
+        unsafe { vst1q_f32(p, v) }
+    }
+}
+
+tier_kernels!(Neon, "neon", 4, 4, 4, 4);

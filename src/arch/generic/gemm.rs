@@ -1,0 +1,303 @@
+//! `C (=|+=) op(A)·B` for row-major `B` and `C`, with `A` read through two strides (so the
+//! same code does `A·B` and `Aᵀ·B`), written once over [`Simd`].
+//!
+//! The work is cut into register tiles of `R` rows × `NV` vectors of `C`. For each `p` a
+//! tile loads `NV` vectors of row `p` of `B`, broadcasts `R` scalars of `A` and does `R·NV`
+//! multiply-adds into accumulators that live in registers from start to end; `C` is read
+//! (when accumulating) and written exactly once per tile, after the optional epilogue
+//! (bias, then σ) — the fused forward pass. Columns left over after the wide tiles go
+//! through one-vector tiles, the last of them partial (masked or via a 16-lane stack copy);
+//! rows left over go through one-row tiles. No packing, no heap; the only stack scratch is
+//! the 64-byte copy of a partial vector on tiers without masks.
+//!
+//! Accumulators start from the old `C` (or zero) and add the `p` terms in increasing
+//! order, the same order as `arch::scalar`: on a tier without FMA the result is
+//! bit-identical to the scalar tier; with FMA each term is rounded once instead of twice.
+
+use super::simd::Simd;
+use super::vecops::sigmoid_v;
+use crate::arch::FusedGrad;
+
+/// Where the rows of `B` come from: a plain matrix, or (`GRAD` tiles) `dy⊙y⊙(1−y)`
+/// computed on the fly from two matrices and also stored to `g`.
+#[derive(Clone, Copy)]
+struct BSrc {
+    /// `B`, or `dy` for gradient tiles.
+    b: *const f32,
+    /// `y` (gradient tiles only).
+    y: *const f32,
+    /// Where gradient tiles store `dy⊙y⊙(1−y)`.
+    g: *mut f32,
+    /// Row stride of `b`, `y` and `g`.
+    ld: usize,
+}
+
+impl BSrc {
+    #[inline(always)]
+    fn at(self, j: usize) -> BSrc {
+        BSrc { b: self.b.wrapping_add(j), y: self.y.wrapping_add(j), g: self.g.wrapping_add(j), ld: self.ld }
+    }
+}
+
+/// What happens to a finished tile before it is stored.
+#[derive(Clone, Copy)]
+struct Epi {
+    /// Bias row to add (null: none).
+    bias: *const f32,
+    /// Apply σ after the bias.
+    sig: bool,
+}
+
+impl Epi {
+    const NONE: Epi = Epi { bias: core::ptr::null(), sig: false };
+    #[inline(always)]
+    fn at(self, j: usize) -> Epi {
+        Epi { bias: if self.bias.is_null() { self.bias } else { self.bias.wrapping_add(j) }, sig: self.sig }
+    }
+}
+
+/// Loads vector `v` of a tile row: partial (`len` lanes) if it is the last vector of a
+/// `PART` tile.
+///
+/// # Safety
+/// The lanes loaded are readable.
+#[inline(always)]
+unsafe fn ld<S: Simd, const PART: bool, const NV: usize>(s: S, p: *const f32, v: usize, len: usize) -> S::V {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        if PART && v + 1 == NV {
+            s.load_part(p, len)
+        } else {
+            s.load(p)
+        }
+    }
+}
+
+/// Stores vector `v` of a tile row, partial like [`ld`].
+///
+/// # Safety
+/// The lanes stored are writable.
+#[inline(always)]
+unsafe fn st<S: Simd, const PART: bool, const NV: usize>(s: S, p: *mut f32, v: usize, len: usize, x: S::V) {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        if PART && v + 1 == NV {
+            s.store_part(p, len, x)
+        } else {
+            s.store(p, x)
+        }
+    }
+}
+
+/// One `R × (NV vectors)` tile of `C`; the last vector holds `last` valid lanes when `PART`.
+///
+/// # Safety
+/// `a[r·rsa + p·csa]` is readable for `r < R, p < k`; the tile's lanes of `B` rows `0..k`
+/// (and of `y`, `g` for `GRAD`), of the bias and of `C` rows `0..R` are in bounds.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const GRAD: bool>(
+    s: S,
+    k: usize,
+    a: *const f32,
+    (rsa, csa): (usize, usize),
+    src: BSrc,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+    last: usize,
+    epi: Epi,
+) {
+    let l = S::LANES;
+    let zero = s.splat(0.0);
+    let one = s.splat(1.0);
+    let mut cv = [[zero; NV]; R];
+    if acc {
+        for (r, row) in cv.iter_mut().enumerate() {
+            for (v, x) in row.iter_mut().enumerate() {
+                // SAFETY: tile lanes of C are in bounds (caller).
+                *x = unsafe { ld::<S, PART, NV>(s, c.add(r * ldc + v * l), v, last) };
+            }
+        }
+    }
+    for p in 0..k {
+        let mut bv = [zero; NV];
+        for (v, b) in bv.iter_mut().enumerate() {
+            let off = p * src.ld + v * l;
+            // SAFETY: tile lanes of B (dy, y, g) rows `0..k` are in bounds (caller).
+            *b = unsafe {
+                if GRAD {
+                    let dy = ld::<S, PART, NV>(s, src.b.add(off), v, last);
+                    let y = ld::<S, PART, NV>(s, src.y.add(off), v, last);
+                    let g = s.mul(s.mul(dy, y), s.sub(one, y));
+                    st::<S, PART, NV>(s, src.g.add(off), v, last, g);
+                    g
+                } else {
+                    ld::<S, PART, NV>(s, src.b.add(off), v, last)
+                }
+            };
+        }
+        for (r, row) in cv.iter_mut().enumerate() {
+            // SAFETY: `a[r·rsa + p·csa]` is readable (caller).
+            let av = s.splat(unsafe { *a.add(r * rsa + p * csa) });
+            for (x, &b) in row.iter_mut().zip(&bv) {
+                *x = s.mul_add(av, b, *x);
+            }
+        }
+    }
+    for (r, row) in cv.iter().enumerate() {
+        for (v, &x) in row.iter().enumerate() {
+            let mut y = x;
+            if !epi.bias.is_null() {
+                // SAFETY: the bias covers the tile's columns (caller).
+                y = s.add(y, unsafe { ld::<S, PART, NV>(s, epi.bias.add(v * l), v, last) });
+            }
+            if epi.sig {
+                y = sigmoid_v(s, y);
+            }
+            // SAFETY: tile lanes of C are in bounds (caller).
+            unsafe { st::<S, PART, NV>(s, c.add(r * ldc + v * l), v, last, y) };
+        }
+    }
+}
+
+/// `R` rows of `C`, all `n` columns: wide tiles, then one-vector tiles, then a partial one.
+///
+/// # Safety
+/// As [`tile`], for all `n` columns.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
+    s: S,
+    k: usize,
+    n: usize,
+    a: *const f32,
+    st: (usize, usize),
+    src: BSrc,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+    epi: Epi,
+) {
+    let l = S::LANES;
+    let w = NV * l;
+    let mut j = 0;
+    while j + w <= n {
+        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
+        unsafe { tile::<S, R, NV, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, l, epi.at(j)) };
+        j += w;
+    }
+    while j + l <= n {
+        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
+        unsafe { tile::<S, R, 1, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, l, epi.at(j)) };
+        j += l;
+    }
+    if j < n {
+        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
+        unsafe { tile::<S, R, 1, true, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, n - j, epi.at(j)) };
+    }
+}
+
+/// Rows `i0..m` of `C` in blocks of `MR`, then single rows.
+///
+/// # Safety
+/// `a` addressed by `(rsa, csa)` covers `m×k`; `src` covers `k×n` with stride `src.ld`; `c`
+/// covers `m` rows of stride `ldc` and `n` columns; the bias (if any) covers `n`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    (i0, m, k, n): (usize, usize, usize, usize),
+    a: *const f32,
+    (rsa, csa): (usize, usize),
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+    bias: *const f32,
+    sig: bool,
+) {
+    let src = BSrc { b, y: core::ptr::null(), g: core::ptr::null_mut(), ld: ldb };
+    let epi = Epi { bias, sig };
+    let mut i = i0;
+    while i + MR <= m {
+        // SAFETY: rows `i..i+MR ≤ m` are in bounds (caller).
+        unsafe {
+            rows::<S, MR, NV, false>(s, k, n, a.wrapping_add(i * rsa), (rsa, csa), src, c.add(i * ldc), ldc, acc, epi)
+        };
+        i += MR;
+    }
+    while i < m {
+        // SAFETY: row `i < m` is in bounds (caller).
+        unsafe {
+            rows::<S, 1, NV, false>(s, k, n, a.wrapping_add(i * rsa), (rsa, csa), src, c.add(i * ldc), ldc, acc, epi)
+        };
+        i += 1;
+    }
+}
+
+/// `c (=|+=) a·b`, then optionally `+ bias` and σ (fused forward pass).
+///
+/// # Safety
+/// `a.len() == m·k`, `b.len() == k·n`, `c.len() == m·n`, `bias` is `None` or of length `n`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn matmul<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    acc: bool,
+    bias: Option<&[f32]>,
+    sig: bool,
+) {
+    let bias = bias.map_or(core::ptr::null(), |b| b.as_ptr());
+    // SAFETY: the lengths cover the dimensions (caller).
+    unsafe { drive::<S, MR, NV>(s, (0, m, k, n), a.as_ptr(), (k, 1), b.as_ptr(), n, c.as_mut_ptr(), n, acc, bias, sig) }
+}
+
+/// `c (=|+=) aᵀ·b`; with `fg`, `b` is replaced by `g = dy⊙y⊙(1−y)`, which the first block of
+/// rows computes inside its tiles (and stores to `fg.g` once); later blocks read `g`.
+///
+/// # Safety
+/// `a.len() == k·m`, `c.len() == m·n`, and `b` (or each slice of `fg`) has length `k·n`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    acc: bool,
+    fg: Option<FusedGrad<'_>>,
+) {
+    let (ap, cp) = (a.as_ptr(), c.as_mut_ptr());
+    let Some(fg) = fg else {
+        // SAFETY: the lengths cover the dimensions (caller).
+        unsafe { drive::<S, MR, NV>(s, (0, m, k, n), ap, (1, m), b.as_ptr(), n, cp, n, acc, core::ptr::null(), false) };
+        return;
+    };
+    if m == 0 {
+        super::vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+        return;
+    }
+    let src = BSrc { b: fg.dy.as_ptr(), y: fg.y.as_ptr(), g: fg.g.as_mut_ptr(), ld: n };
+    let first = if m >= MR { MR } else { 1 };
+    // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller).
+    unsafe {
+        if m >= MR {
+            rows::<S, MR, NV, true>(s, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
+        } else {
+            rows::<S, 1, NV, true>(s, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
+        }
+    }
+    // SAFETY: `g` is now fully written (k×n); the remaining rows read it as a plain `B`.
+    unsafe { drive::<S, MR, NV>(s, (first, m, k, n), ap, (1, m), src.g, n, cp, n, acc, core::ptr::null(), false) };
+}

@@ -1,0 +1,212 @@
+//! The SIMD kernels written once, over the [`Simd`] lane abstraction; every vector tier
+//! (`x86_64::{sse2, avx2_fma, avx512}`, `aarch64::neon`) instantiates them inside its own
+//! `#[target_feature]` wrappers (the matrixmultiply / memchr pattern), so the algorithm
+//! and its edge handling exist in one place and the tiers differ only in their lane ops.
+//!
+//! Everything here is `#[inline(always)]`: these bodies must be inlined into a function
+//! that enables the tier's target features, or the intrinsics inside would not inline.
+
+pub(crate) mod gemm;
+pub(crate) mod nt;
+pub(crate) mod simd;
+pub(crate) mod vecops;
+
+pub(crate) use simd::Simd;
+
+/// Generates one tier's public kernel functions (same names and signatures as
+/// `arch::scalar`, but `unsafe`) plus their private `#[target_feature]` wrappers, all
+/// forwarding to the generic bodies with the tier's token.
+///
+/// # Safety contract of the generated functions
+/// Each generated `pub(crate) unsafe fn` requires (1) that the CPU supports `$features`,
+/// and (2) that every slice has the length its dimensions call for (`crate::kernels`
+/// checks both before calling). The macro itself adds no other obligation: the token
+/// `$tok` is built with `new_unchecked` only inside the `#[target_feature]` wrappers,
+/// where (1) holds by the caller's promise.
+macro_rules! tier_kernels {
+    ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal) => {
+        use crate::arch::generic::{gemm, nt, vecops};
+        use crate::arch::FusedGrad;
+
+        /// `c (=|+=) a·b` (`a: m×k`, `b: k×n`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        pub(crate) unsafe fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                // SAFETY: the features are enabled (caller's promise, see `# Safety`).
+                let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, acc, None, false) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, k, n, a, b, c, acc) }
+        }
+
+        /// `c = σ(a·b + bias)` in one pass (`bias`: empty or length `n`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        pub(crate) unsafe fn matmul_bias_sigmoid(
+            m: usize,
+            k: usize,
+            n: usize,
+            a: &[f32],
+            b: &[f32],
+            bias: &[f32],
+            c: &mut [f32],
+        ) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                let s = unsafe { $tok::new_unchecked() };
+                let bias = if bias.is_empty() { None } else { Some(bias) };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, true) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, k, n, a, b, bias, c) }
+        }
+
+        /// `c (=|+=) aᵀ·b` (`a: k×m`, `b: k×n`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        pub(crate) unsafe fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                // SAFETY: the features are enabled (caller's promise).
+                let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, b, c, acc, None) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, k, n, a, b, c, acc) }
+        }
+
+        /// `g = dy⊙y⊙(1−y)` and `c = aᵀ·g` in one pass (`a: k×m`, `dy, y, g: k×n`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        pub(crate) unsafe fn matmul_tn_sigmoid_grad(
+            m: usize,
+            k: usize,
+            n: usize,
+            a: &[f32],
+            fg: FusedGrad<'_>,
+            c: &mut [f32],
+        ) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, &[], c, false, Some(fg)) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, k, n, a, fg, c) }
+        }
+
+        /// `c (=|+=) a·bᵀ` (`a: m×k`, `b: n×k`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        pub(crate) unsafe fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                // SAFETY: the features are enabled (caller's promise).
+                let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { nt::matmul_nt::<_, $mr, $nv, $dr, $dc>(s, m, k, n, a, b, c, acc) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, k, n, a, b, c, acc) }
+        }
+
+        /// In place `x ← σ(x)`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features.
+        pub(crate) unsafe fn sigmoid(x: &mut [f32]) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(x: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::sigmoid(unsafe { $tok::new_unchecked() }, x)
+            }
+            // SAFETY: forwarded caller obligation.
+            unsafe { inner(x) }
+        }
+
+        /// `dx = dy⊙y⊙(1−y)`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `y` and `dx` are as long as `dy`.
+        pub(crate) unsafe fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(dy: &[f32], y: &[f32], dx: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::sigmoid_backward(unsafe { $tok::new_unchecked() }, dy, y, dx)
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(dy, y, dx) }
+        }
+
+        /// `y += alpha·x`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `y` is as long as `x`.
+        pub(crate) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(alpha: f32, x: &[f32], y: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::axpy(unsafe { $tok::new_unchecked() }, alpha, x, y)
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(alpha, x, y) }
+        }
+
+        /// `Σ xᵢ²`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features.
+        pub(crate) unsafe fn sum_sq(x: &[f32]) -> f32 {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(x: &[f32]) -> f32 {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::sum_sq(unsafe { $tok::new_unchecked() }, x)
+            }
+            // SAFETY: forwarded caller obligation.
+            unsafe { inner(x) }
+        }
+
+        /// Adds `bias` to every row of the `m×n` matrix `c`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `bias.len() == n`, `c.len() == m·n`.
+        pub(crate) unsafe fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::add_bias(unsafe { $tok::new_unchecked() }, m, n, bias, c)
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, n, bias, c) }
+        }
+
+        /// `out (=|+=)` the column sums of the `m×n` matrix `g`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `g.len() == m·n`, `out.len() == n`.
+        pub(crate) unsafe fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
+            #[target_feature(enable = $features)]
+            unsafe fn inner(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::sum_rows(unsafe { $tok::new_unchecked() }, m, n, g, out, acc)
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(m, n, g, out, acc) }
+        }
+    };
+}
+pub(crate) use tier_kernels;

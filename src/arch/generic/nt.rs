@@ -1,0 +1,177 @@
+//! `C (=|+=) A·Bᵀ` (`A: m×k`, `B: n×k`), the input gradient `G·Wᵀ`, written once over
+//! [`Simd`]. Two strategies, picked by `k`:
+//!
+//! * `k ≥ LANES`: dot products along `k` (both operands contiguous), `DR×DC` of them per
+//!   tile in vector accumulators, the ragged end of `k` through partial (zero-filled)
+//!   loads, then one horizontal sum per element.
+//! * `k < LANES` (e.g. the article's `300×2 · (50×2)ᵀ`): vectors along `k` would be mostly
+//!   empty, so column blocks of `B` are transposed into a stack buffer of [`SCRATCH`]
+//!   floats (16 KiB, the kernel's only stack scratch) and multiplied by the `A·B` tiles.
+
+use super::gemm;
+use super::simd::Simd;
+
+/// Floats of stack scratch for the transposed block of `B` (16 KiB).
+pub(crate) const SCRATCH: usize = 4096;
+
+/// See the module docs.
+///
+/// # Safety
+/// `a.len() == m·k`, `b.len() == n·k`, `c.len() == m·n`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const DR: usize, const DC: usize>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    acc: bool,
+) {
+    let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    if k >= S::LANES {
+        // SAFETY: the lengths cover the dimensions (caller).
+        unsafe { dots::<S, DR, DC>(s, m, k, n, ap, bp, cp, acc) };
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let nb = SCRATCH / k;
+    let mut bt = [0.0f32; SCRATCH];
+    let mut j0 = 0;
+    while j0 < n {
+        let w = nb.min(n - j0);
+        for (jj, row) in b[j0 * k..(j0 + w) * k].chunks_exact(k).enumerate() {
+            for (p, &v) in row.iter().enumerate() {
+                bt[p * w + jj] = v;
+            }
+        }
+        // SAFETY: `bt` holds the `k×w` block; C columns `j0..j0+w` of all `m` rows are in
+        // bounds; `a` covers `m×k`.
+        unsafe {
+            gemm::drive::<S, MR, NV>(
+                s,
+                (0, m, k, w),
+                ap,
+                (k, 1),
+                bt.as_ptr(),
+                w,
+                cp.add(j0),
+                n,
+                acc,
+                core::ptr::null(),
+                false,
+            )
+        };
+        j0 += w;
+    }
+}
+
+/// All `m×n` dot products, in `DR×DC` tiles, then single rows / columns.
+///
+/// # Safety
+/// As [`matmul_nt`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    acc: bool,
+) {
+    // SAFETY: every call below covers rows `i..i+R ≤ m` of A and C and rows
+    // `j..j+C ≤ n` of B, all in bounds (caller).
+    unsafe {
+        let mut i = 0;
+        while i + DR <= m {
+            let mut j = 0;
+            while j + DC <= n {
+                dot_tile::<S, DR, DC>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                j += DC;
+            }
+            while j < n {
+                dot_tile::<S, DR, 1>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                j += 1;
+            }
+            i += DR;
+        }
+        while i < m {
+            let mut j = 0;
+            while j + DC <= n {
+                dot_tile::<S, 1, DC>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                j += DC;
+            }
+            while j < n {
+                dot_tile::<S, 1, 1>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                j += 1;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// `R×C` dot products of length `k` between rows of `a` and rows of `b`.
+///
+/// # Safety
+/// `R` rows of `a` and `C` rows of `b` (stride `k`), `R` rows of `c` (stride `ldc`, `C`
+/// columns) are in bounds.
+#[inline(always)]
+unsafe fn dot_tile<S: Simd, const R: usize, const C: usize>(
+    s: S,
+    k: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+) {
+    let l = S::LANES;
+    let zero = s.splat(0.0);
+    let mut sums = [[zero; C]; R];
+    let mut p = 0;
+    let mut step = |p: usize, len: usize| {
+        // SAFETY: `p + len ≤ k` (callers below); loads stay inside the rows.
+        let (av, bv): ([S::V; R], [S::V; C]) = unsafe {
+            if len == l {
+                (core::array::from_fn(|r| s.load(a.add(r * k + p))), core::array::from_fn(|j| s.load(b.add(j * k + p))))
+            } else {
+                (
+                    core::array::from_fn(|r| s.load_part(a.add(r * k + p), len)),
+                    core::array::from_fn(|j| s.load_part(b.add(j * k + p), len)),
+                )
+            }
+        };
+        for (row, &x) in sums.iter_mut().zip(&av) {
+            for (sum, &y) in row.iter_mut().zip(&bv) {
+                *sum = s.mul_add(x, y, *sum);
+            }
+        }
+    };
+    while p + l <= k {
+        step(p, l);
+        p += l;
+    }
+    if p < k {
+        step(p, k - p);
+    }
+    for (r, row) in sums.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            let v = s.hsum(v);
+            // SAFETY: `c[r·ldc + j]` is in bounds (caller).
+            unsafe {
+                let dst = c.add(r * ldc + j);
+                *dst = if acc { *dst + v } else { v };
+            }
+        }
+    }
+}

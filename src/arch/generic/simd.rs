@@ -1,0 +1,95 @@
+//! The lane abstraction the generic kernels are written against.
+//!
+//! A value of a type implementing [`Simd`] is a zero-sized *token*: it can only be built
+//! (with an `unsafe` constructor) where the tier's CPU features are known to be present,
+//! so holding one is the proof that its arithmetic methods may run, and they are safe
+//! (the pulp pattern). Memory access stays `unsafe` and takes raw pointers, because the
+//! matrix kernels address tiles by offset and check their bounds once, outside the loops.
+
+/// One tier's vector of `f32` lanes and its operations.
+pub(crate) trait Simd: Copy {
+    /// Lanes per vector (at most 16).
+    const LANES: usize;
+    /// The vector register type.
+    type V: Copy;
+
+    /// Every lane `x`.
+    fn splat(self, x: f32) -> Self::V;
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a − b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b`, correctly rounded.
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a·b + c`: one rounding on tiers with FMA, two (product, then sum) without.
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// Lane-wise maximum (NaN handling unspecified: callers repair NaN lanes themselves).
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `−|a|` (sets the sign bit).
+    fn neg_abs(self, a: Self::V) -> Self::V;
+    /// Per lane: `if x >= 0 { a } else { b }` (−0 counts as ≥ 0; NaN picks `b`).
+    fn select_nonneg(self, x: Self::V, a: Self::V, b: Self::V) -> Self::V;
+    /// Per lane: `x` where `x` is NaN, else `y`.
+    fn keep_nan(self, x: Self::V, y: Self::V) -> Self::V;
+    /// `2ⁿ` for integer-valued lanes `n ∈ [−126, 127]` (built from exponent bits).
+    fn pow2i(self, n: Self::V) -> Self::V;
+    /// Sum of the lanes.
+    fn hsum(self, v: Self::V) -> f32;
+
+    /// `p · 2ⁿ` for normal `p` and integer-valued `n ∈ [−150, 0]`, rounded once, so that
+    /// results in the subnormal range are correctly rounded too. Default: two exact
+    /// power-of-two factors (`n = n₁ + n₂`, each within the normal range).
+    #[inline(always)]
+    fn ldexp(self, p: Self::V, n: Self::V) -> Self::V {
+        let magic = self.splat(MAGIC);
+        let n1 = self.sub(self.add(self.mul(n, self.splat(0.5)), magic), magic);
+        let n2 = self.sub(n, n1);
+        self.mul(self.mul(p, self.pow2i(n1)), self.pow2i(n2))
+    }
+
+    /// Loads `LANES` values from `p`.
+    ///
+    /// # Safety
+    /// `p..p+LANES` is readable.
+    unsafe fn load(self, p: *const f32) -> Self::V;
+    /// Stores `LANES` values to `p`.
+    ///
+    /// # Safety
+    /// `p..p+LANES` is writable.
+    unsafe fn store(self, p: *mut f32, v: Self::V);
+
+    /// Loads `len < LANES` values from `p`, the other lanes zero. Default: through a stack
+    /// copy (tiers with masked loads override it).
+    ///
+    /// # Safety
+    /// `p..p+len` is readable.
+    #[inline(always)]
+    unsafe fn load_part(self, p: *const f32, len: usize) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `len < LANES ≤ 16` fits `buf`; `p..p+len` readable (caller).
+        unsafe {
+            core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), len);
+            self.load(buf.as_ptr())
+        }
+    }
+
+    /// Stores the first `len < LANES` lanes of `v` to `p`.
+    ///
+    /// # Safety
+    /// `p..p+len` is writable.
+    #[inline(always)]
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: Self::V) {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 ≥ LANES lanes; `p..p+len` writable (caller), `len < 16`.
+        unsafe {
+            self.store(buf.as_mut_ptr(), v);
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
+        }
+    }
+}
+
+/// `1.5·2²³`: adding and subtracting it rounds an `f32` of magnitude < 2²² to an integer
+/// (round to nearest even), and the sum's low mantissa bits hold that integer.
+pub(crate) const MAGIC: f32 = 12_582_912.0;

@@ -1,0 +1,168 @@
+//! Element-wise kernels and reductions, written once over [`Simd`]: full vectors, then one
+//! partial vector for the ragged end (masked on tiers that have masks, through a small
+//! stack copy otherwise), never touching memory past a slice's end.
+
+use super::simd::{Simd, MAGIC};
+
+/// `log₂ e`.
+const LOG2E: f32 = core::f32::consts::LOG2_E;
+/// ln 2 split in two (Cody–Waite): `LN2_HI` has 9 significant bits, so `n·LN2_HI` is exact
+/// for every `|n| ≤ 2¹⁵`; `LN2_HI + LN2_LO` = ln 2 to about 2⁻³² (Cephes `expf`).
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// Cephes `expf` minimax coefficients: `eʳ ≈ 1 + r + r²·P(r)` on `|r| ≤ ln2/2`, error below
+/// one `f32` ulp.
+const P: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
+/// Below this, `e^t` is under 2⁻¹⁵⁰ and σ rounds to exactly 0; clamping there keeps every
+/// scale factor representable (`rint(−104·log₂e) = −150`).
+const T_MIN: f32 = -104.0;
+
+/// σ(x) for one vector. With `t = −|x|` and `e = eᵗ ∈ (0, 1]` (never overflows):
+/// `σ(x) = (x ≥ 0 ? 1 : e) / (1 + e)`, one correctly rounded division. `eᵗ` is Cephes'
+/// range reduction `t = n·ln2 + r` with a degree-7 polynomial, scaled by `2ⁿ` in a way that
+/// rounds subnormal results once. NaN lanes are passed through at the end.
+#[inline(always)]
+pub(crate) fn sigmoid_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let t = s.max(s.neg_abs(x), s.splat(T_MIN));
+    let magic = s.splat(MAGIC);
+    let n = s.sub(s.mul_add(t, s.splat(LOG2E), magic), magic);
+    let r = s.mul_add(n, s.splat(-LN2_HI), t);
+    let r = s.mul_add(n, s.splat(-LN2_LO), r);
+    let mut p = s.splat(P[0]);
+    for &c in &P[1..] {
+        p = s.mul_add(p, r, s.splat(c));
+    }
+    let er = s.add(s.mul_add(s.mul(r, r), p, r), s.splat(1.0));
+    let e = s.ldexp(er, n);
+    let one = s.splat(1.0);
+    let y = s.div(s.select_nonneg(x, one, e), s.add(one, e));
+    s.keep_nan(x, y)
+}
+
+/// In place `x ← σ(x)`.
+#[inline(always)]
+pub(crate) fn sigmoid<S: Simd>(s: S, x: &mut [f32]) {
+    let l = S::LANES;
+    let mut chunks = x.chunks_exact_mut(l);
+    for ch in &mut chunks {
+        // SAFETY: `ch` holds exactly LANES values.
+        unsafe { s.store(ch.as_mut_ptr(), sigmoid_v(s, s.load(ch.as_ptr()))) };
+    }
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        let len = rest.len();
+        // SAFETY: `rest` holds `len < LANES` values, and the partial ops touch only those.
+        unsafe { s.store_part(rest.as_mut_ptr(), len, sigmoid_v(s, s.load_part(rest.as_ptr(), len))) };
+    }
+}
+
+/// Applies `f` lane-wise over equal-length prefixes of three slices: `out[i] = f(a[i], b[i])`.
+#[inline(always)]
+fn zip2<S: Simd>(s: S, a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(S::V, S::V) -> S::V) {
+    let len = a.len().min(b.len()).min(out.len());
+    let l = S::LANES;
+    let (a, b, out) = (a.as_ptr(), b.as_ptr(), out.as_mut_ptr());
+    let mut i = 0;
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len` and all three slices hold `len` values.
+        unsafe { s.store(out.add(i), f(s.load(a.add(i)), s.load(b.add(i)))) };
+        i += l;
+    }
+    if i < len {
+        let r = len - i;
+        // SAFETY: `r < LANES` values remain in each slice from `i`.
+        unsafe { s.store_part(out.add(i), r, f(s.load_part(a.add(i), r), s.load_part(b.add(i), r))) };
+    }
+}
+
+/// `dx = (dy·y)·(1 − y)`, the same operations in the same order as the scalar tier, so
+/// bit-identical to it.
+#[inline(always)]
+pub(crate) fn sigmoid_backward<S: Simd>(s: S, dy: &[f32], y: &[f32], dx: &mut [f32]) {
+    let one = s.splat(1.0);
+    zip2(s, dy, y, dx, |g, y| s.mul(s.mul(g, y), s.sub(one, y)));
+}
+
+/// In place `y[i] = f(y[i], x[i])` over the common prefix of `y` and `x`.
+#[inline(always)]
+fn update<S: Simd>(s: S, y: &mut [f32], x: &[f32], f: impl Fn(S::V, S::V) -> S::V) {
+    let len = x.len().min(y.len());
+    let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
+    let l = S::LANES;
+    let mut i = 0;
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len`, both slices hold `len` values.
+        unsafe { s.store(yp.add(i), f(s.load(yp.add(i)), s.load(xp.add(i)))) };
+        i += l;
+    }
+    if i < len {
+        let r = len - i;
+        // SAFETY: `r < LANES` values remain in both slices from `i`.
+        unsafe { s.store_part(yp.add(i), r, f(s.load_part(yp.add(i), r), s.load_part(xp.add(i), r))) };
+    }
+}
+
+/// `y += alpha·x` as a product then a sum (no FMA), bit-identical to the scalar tier.
+#[inline(always)]
+pub(crate) fn axpy<S: Simd>(s: S, alpha: f32, x: &[f32], y: &mut [f32]) {
+    let av = s.splat(alpha);
+    update(s, y, x, |y, x| s.add(y, s.mul(av, x)));
+}
+
+/// `Σ xᵢ²` with four vector accumulators (lane-parallel order, so it differs from the
+/// scalar left-to-right sum by rounding only).
+#[inline(always)]
+pub(crate) fn sum_sq<S: Simd>(s: S, x: &[f32]) -> f32 {
+    let l = S::LANES;
+    let p = x.as_ptr();
+    let len = x.len();
+    let mut acc = [s.splat(0.0); 4];
+    let mut i = 0;
+    while i + 4 * l <= len {
+        for (j, a) in acc.iter_mut().enumerate() {
+            // SAFETY: `i + 4·LANES ≤ len`.
+            let v = unsafe { s.load(p.add(i + j * l)) };
+            *a = s.mul_add(v, v, *a);
+        }
+        i += 4 * l;
+    }
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len`.
+        let v = unsafe { s.load(p.add(i)) };
+        acc[0] = s.mul_add(v, v, acc[0]);
+        i += l;
+    }
+    if i < len {
+        // SAFETY: `len − i < LANES` values remain.
+        let v = unsafe { s.load_part(p.add(i), len - i) };
+        acc[1] = s.mul_add(v, v, acc[1]);
+    }
+    s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
+}
+
+/// Adds `bias` to every row of `c` (`m×n`); one addition per element, bit-identical to
+/// the scalar tier.
+#[inline(always)]
+pub(crate) fn add_bias<S: Simd>(s: S, m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+    if n == 0 {
+        return;
+    }
+    for row in c.chunks_exact_mut(n).take(m) {
+        update(s, row, bias, |c, b| s.add(c, b));
+    }
+}
+
+/// `out (=|+=)` column sums of `g` (`m×n`), row by row in order: bit-identical to the
+/// scalar tier.
+#[inline(always)]
+pub(crate) fn sum_rows<S: Simd>(s: S, m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
+    if n == 0 || out.len() < n {
+        return;
+    }
+    if !acc {
+        out[..n].fill(0.0);
+    }
+    for row in g.chunks_exact(n).take(m) {
+        update(s, &mut out[..n], row, |o, g| s.add(o, g));
+    }
+}

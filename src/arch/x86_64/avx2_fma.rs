@@ -1,0 +1,126 @@
+//! AVX2 + FMA: 8 lanes, fused multiply-add, masked loads/stores (`vmaskmovps`, which never
+//! faults on masked-out lanes) for ragged edges.
+
+use core::arch::x86_64::*;
+
+use crate::arch::generic::{tier_kernels, Simd};
+
+/// Token proving AVX2 and FMA are available.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2Fma(());
+
+impl Avx2Fma {
+    /// # Safety
+    /// The CPU supports AVX2 and FMA (and the OS saves the ymm registers).
+    #[inline(always)]
+    unsafe fn new_unchecked() -> Self {
+        Avx2Fma(())
+    }
+}
+
+/// Lane mask with the first `len` lanes set.
+#[inline(always)]
+fn mask(_: Avx2Fma, len: usize) -> __m256i {
+    // SAFETY: only called with an `Avx2Fma` token, i.e. AVX2 is available.
+    unsafe { _mm256_cmpgt_epi32(_mm256_set1_epi32(len as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)) }
+}
+
+// SAFETY (every `unsafe` block in this impl): an `Avx2Fma` token exists only where AVX2 and
+// FMA are available (see `new_unchecked`); the intrinsics only compute on registers,
+// except the loads/stores, whose pointer validity is the caller's obligation.
+impl Simd for Avx2Fma {
+    const LANES: usize = 8;
+    type V = __m256;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_or_ps(a, _mm256_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
+    fn select_nonneg(self, x: __m256, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_blendv_ps(b, a, _mm256_cmp_ps::<_CMP_GE_OQ>(x, _mm256_setzero_ps())) }
+    }
+    #[inline(always)]
+    fn keep_nan(self, x: __m256, y: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_blendv_ps(y, x, _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x)) }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let k = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(crate::arch::generic::simd::MAGIC)));
+            let e = _mm256_sub_epi32(k, _mm256_set1_epi32(0x4B40_0000 - 127));
+            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(e))
+        }
+    }
+    #[inline(always)]
+    fn hsum(self, v: __m256) -> f32 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+            _mm_cvtss_f32(s)
+        }
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32, v: __m256) {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_part(self, p: *const f32, len: usize) -> __m256 {
+        // SAFETY: see the impl comment; masked-out lanes are not accessed.
+        unsafe { _mm256_maskload_ps(p, mask(self, len)) }
+    }
+    #[inline(always)]
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: __m256) {
+        // SAFETY: see the impl comment; masked-out lanes are not accessed.
+        unsafe { _mm256_maskstore_ps(p, mask(self, len), v) }
+    }
+}
+
+tier_kernels!(Avx2Fma, "avx2,fma", 4, 2, 2, 4);

@@ -1,0 +1,122 @@
+//! AVX-512F: 16 lanes, FMA, mask registers for ragged edges (`vmovups` with a `k` mask
+//! never touches masked-out lanes), and `vscalefps` to scale `eʳ` by `2ⁿ` with a single
+//! rounding into the subnormal range.
+
+use core::arch::x86_64::*;
+
+use crate::arch::generic::{tier_kernels, Simd};
+
+/// Token proving AVX-512F is available.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// # Safety
+    /// The CPU supports AVX-512F (and the OS saves the zmm and mask registers).
+    #[inline(always)]
+    unsafe fn new_unchecked() -> Self {
+        Avx512(())
+    }
+}
+
+/// Mask with the first `len < 16` lanes set.
+#[inline(always)]
+fn mask(len: usize) -> __mmask16 {
+    ((1u32 << len) - 1) as __mmask16
+}
+
+// SAFETY (every `unsafe` block in this impl): an `Avx512` token exists only where AVX-512F
+// is available (see `new_unchecked`); the intrinsics only compute on registers, except the
+// loads/stores, whose pointer validity is the caller's obligation.
+impl Simd for Avx512 {
+    const LANES: usize = 16;
+    type V = __m512;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(i32::MIN))) }
+    }
+    #[inline(always)]
+    fn select_nonneg(self, x: __m512, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()), b, a) }
+    }
+    #[inline(always)]
+    fn keep_nan(self, x: __m512, y: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x), y, x) }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_scalef_ps(_mm512_set1_ps(1.0), n) }
+    }
+    #[inline(always)]
+    fn ldexp(self, p: __m512, n: __m512) -> __m512 {
+        // SAFETY: see the impl comment. `vscalefps` rounds `p·2ⁿ` once, subnormals included.
+        unsafe { _mm512_scalef_ps(p, n) }
+    }
+    #[inline(always)]
+    fn hsum(self, v: __m512) -> f32 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_add_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32, v: __m512) {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_part(self, p: *const f32, len: usize) -> __m512 {
+        // SAFETY: see the impl comment; masked-out lanes are not accessed.
+        unsafe { _mm512_maskz_loadu_ps(mask(len), p) }
+    }
+    #[inline(always)]
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: __m512) {
+        // SAFETY: see the impl comment; masked-out lanes are not accessed.
+        unsafe { _mm512_mask_storeu_ps(p, mask(len), v) }
+    }
+}
+
+tier_kernels!(Avx512, "avx512f", 4, 4, 4, 4);

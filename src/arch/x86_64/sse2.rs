@@ -1,0 +1,115 @@
+//! SSE2: the x86_64 baseline, 4 lanes, no FMA (products and sums rounded separately, as in
+//! `arch::scalar`). Partial vectors go through a stack copy (SSE2 has no masked loads).
+
+use core::arch::x86_64::*;
+
+use crate::arch::generic::{tier_kernels, Simd};
+
+/// Token proving SSE2 is available.
+#[derive(Clone, Copy)]
+pub(crate) struct Sse2(());
+
+impl Sse2 {
+    /// # Safety
+    /// The CPU supports SSE2.
+    #[inline(always)]
+    unsafe fn new_unchecked() -> Self {
+        Sse2(())
+    }
+}
+
+// SAFETY (every `unsafe` block in this impl): a `Sse2` token exists only where SSE2 is
+// available (see `new_unchecked`); the intrinsics only compute on registers, except the
+// loads/stores, whose pointer validity is the caller's obligation.
+impl Simd for Sse2 {
+    const LANES: usize = 4;
+    type V = __m128;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_or_ps(a, _mm_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
+    fn select_nonneg(self, x: __m128, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let m = _mm_cmpge_ps(x, _mm_setzero_ps());
+            _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b))
+        }
+    }
+    #[inline(always)]
+    fn keep_nan(self, x: __m128, y: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let m = _mm_cmpunord_ps(x, x);
+            _mm_or_ps(_mm_and_ps(m, x), _mm_andnot_ps(m, y))
+        }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let k = _mm_castps_si128(_mm_add_ps(n, _mm_set1_ps(crate::arch::generic::simd::MAGIC)));
+            let e = _mm_sub_epi32(k, _mm_set1_epi32(0x4B40_0000 - 127));
+            _mm_castsi128_ps(_mm_slli_epi32::<23>(e))
+        }
+    }
+    #[inline(always)]
+    fn hsum(self, v: __m128) -> f32 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let hi = _mm_movehl_ps(v, v);
+            let s = _mm_add_ps(v, hi);
+            let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+            _mm_cvtss_f32(s)
+        }
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32, v: __m128) {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_storeu_ps(p, v) }
+    }
+}
+
+tier_kernels!(Sse2, "sse2", 4, 2, 2, 4);
