@@ -4,7 +4,8 @@
 //!
 //! `STACKNET_ENSURE_TIER=sse2,avx2fma,avx512` (names as `Tier::name`) additionally makes
 //! the test fail when a listed tier is not detected at all: CI sets it from the CPU flags
-//! (`.ci/steps/20-tiers.sh`), so a broken detection cannot turn the tier tests into no-ops.
+//! (`.ci/steps/20-tiers.sh`), so a broken detection cannot turn the tier tests into no-ops;
+//! `STACKNET_ENSURE_NO_TIER=avx2fma,avx512` makes it fail when a listed tier *is* detected.
 
 use stacknet::kernels::{self, force, last_tier_used, reset, Kernels, Mode, Tier, TierUnavailable};
 
@@ -17,6 +18,14 @@ fn forced_tiers_are_taken_and_unavailable_ones_refused() {
         for name in list.split(',').filter(|s| !s.is_empty()) {
             let t = Tier::from_name(name.trim()).unwrap_or_else(|| panic!("unknown tier {name:?}"));
             assert!(t.is_available(), "STACKNET_ENSURE_TIER lists {name}, but it was not detected");
+        }
+    }
+    // The converse, for runs on a CPU known to lack some tiers (CI runs this binary under
+    // `qemu-x86_64 -cpu Nehalem`, which has SSE2 but no AVX).
+    if let Ok(list) = std::env::var("STACKNET_ENSURE_NO_TIER") {
+        for name in list.split(',').filter(|s| !s.is_empty()) {
+            let t = Tier::from_name(name.trim()).unwrap_or_else(|| panic!("unknown tier {name:?}"));
+            assert!(!t.is_available(), "STACKNET_ENSURE_NO_TIER lists {name}, but it was detected");
         }
     }
     let a = [1.0f32; 12];

@@ -16,7 +16,7 @@ pub enum Tier {
     Sse2 = 2,
     /// x86_64 AVX2 with FMA, 8 lanes.
     Avx2Fma = 3,
-    /// x86_64 AVX-512F, 16 lanes.
+    /// x86_64 AVX-512F (with AVX2 and FMA, which every AVX-512F CPU has), 16 lanes.
     Avx512 = 4,
     /// aarch64 NEON, 4 lanes.
     Neon = 5,
@@ -66,7 +66,7 @@ impl Tier {
 mod x86 {
     cpufeatures::new!(has_sse2, "sse2");
     cpufeatures::new!(has_avx2_fma, "avx2", "fma");
-    cpufeatures::new!(has_avx512, "avx512f");
+    cpufeatures::new!(has_avx512, "avx512f", "avx2", "fma");
 
     #[inline]
     pub(super) fn sse2() -> bool {
@@ -78,7 +78,7 @@ mod x86 {
     }
     #[inline]
     pub(super) fn avx512() -> bool {
-        cfg!(target_feature = "avx512f") || has_avx512::get()
+        cfg!(all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma")) || has_avx512::get()
     }
 }
 
@@ -109,10 +109,17 @@ pub fn best_available() -> Tier {
 /// 0 = not yet detected; otherwise a `Tier as u8`.
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
+/// Whether this target has any tier besides scalar. Where it has none (Cortex-M, RISC-V),
+/// [`active`] is the constant `Scalar`, so dispatch folds away at compile time.
+const HAS_SIMD_TIERS: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
 /// The tier the kernels use now: the forced one, or else the best available (detected on
 /// the first call and cached).
 #[inline]
 pub fn active() -> Tier {
+    if !HAS_SIMD_TIERS {
+        return Tier::Scalar;
+    }
     match Tier::from_u8(ACTIVE.load(Ordering::Relaxed)) {
         Some(t) => t,
         None => init(),

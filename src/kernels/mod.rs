@@ -156,9 +156,10 @@ impl Kernels {
     /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`).
     ///
     /// Tolerance vs scalar: bit-identical on SSE2 (same order, no FMA); with FMA, for each
-    /// element `|c − c_scalar| ≤ 2·(k+1)·2⁻²⁴·Σₚ|aᵢₚ·bₚⱼ| + 2⁻¹²⁶` (plus `|c_old|` terms when
-    /// accumulating), i.e. the usual dot-product rounding bound. NaN where scalar gives NaN;
-    /// equal infinities where no finite partial sum overflows.
+    /// element `|c − c_scalar| ≤ 2·(k+2)·2⁻²⁴·(Σₚ|aᵢₚ·bₚⱼ| + |c_old|) + 2⁻¹²⁶` (`c_old` = 0 when
+    /// overwriting), i.e. the usual dot-product rounding bound for both results. NaN where
+    /// scalar gives NaN; equal infinities, where no finite partial sum can overflow in any
+    /// order (Σ|terms| ≤ f32::MAX/2; beyond that the result depends on the order).
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn matmul(

@@ -6,8 +6,8 @@
 //! multiply-adds into accumulators that live in registers from start to end; `C` is read
 //! (when accumulating) and written exactly once per tile, after the optional epilogue
 //! (bias, then σ) — the fused forward pass. Columns left over after the wide tiles go
-//! through one-vector tiles, the last of them partial (masked or via a 16-lane stack copy);
-//! rows left over go through one-row tiles. No packing, no heap; the only stack scratch is
+//! through one tile just wide enough for them, whose ragged vector is partial (masked, or via
+//! a 16-lane stack copy); the 1–3 rows left over go through one shorter tile. No packing, no heap; the only stack scratch is
 //! the 64-byte copy of a partial vector on tiers without masks.
 //!
 //! Accumulators start from the old `C` (or zero) and add the `p` terms in increasing
@@ -56,44 +56,47 @@ impl Epi {
     }
 }
 
-/// Loads vector `v` of a tile row: partial (`len` lanes) if it is the last vector of a
-/// `PART` tile.
+/// Loads one vector of a tile row holding `len ≤ LANES` valid lanes (a partial vector only
+/// in `PART` tiles; `len == 0` loads nothing and gives zeros).
 ///
 /// # Safety
-/// The lanes loaded are readable.
+/// The `len` lanes at `p` are readable.
 #[inline(always)]
-unsafe fn ld<S: Simd, const PART: bool, const NV: usize>(s: S, p: *const f32, v: usize, len: usize) -> S::V {
-    // SAFETY: forwarded to the caller.
+unsafe fn ld<S: Simd, const PART: bool>(s: S, p: *const f32, len: usize) -> S::V {
+    // SAFETY: forwarded to the caller; nothing is read when `len == 0`.
     unsafe {
-        if PART && v + 1 == NV {
+        if !PART || len == S::LANES {
+            s.load(p)
+        } else if len > 0 {
             s.load_part(p, len)
         } else {
-            s.load(p)
+            s.splat(0.0)
         }
     }
 }
 
-/// Stores vector `v` of a tile row, partial like [`ld`].
+/// Stores the `len` valid lanes of one vector of a tile row, like [`ld`].
 ///
 /// # Safety
-/// The lanes stored are writable.
+/// The `len` lanes at `p` are writable.
 #[inline(always)]
-unsafe fn st<S: Simd, const PART: bool, const NV: usize>(s: S, p: *mut f32, v: usize, len: usize, x: S::V) {
-    // SAFETY: forwarded to the caller.
+unsafe fn st<S: Simd, const PART: bool>(s: S, p: *mut f32, len: usize, x: S::V) {
+    // SAFETY: forwarded to the caller; nothing is written when `len == 0`.
     unsafe {
-        if PART && v + 1 == NV {
-            s.store_part(p, len, x)
-        } else {
+        if !PART || len == S::LANES {
             s.store(p, x)
+        } else if len > 0 {
+            s.store_part(p, len, x)
         }
     }
 }
 
-/// One `R × (NV vectors)` tile of `C`; the last vector holds `last` valid lanes when `PART`.
+/// One `R × (NV vectors)` tile of `C`, of which the first `cols` columns are valid (all
+/// `NV·LANES` unless `PART`; a `PART` tile masks its ragged vector and skips empty ones).
 ///
 /// # Safety
-/// `a[r·rsa + p·csa]` is readable for `r < R, p < k`; the tile's lanes of `B` rows `0..k`
-/// (and of `y`, `g` for `GRAD`), of the bias and of `C` rows `0..R` are in bounds.
+/// `a[r·rsa + p·csa]` is readable for `r < R, p < k`; the tile's valid columns of `B` rows
+/// `0..k` (and of `y`, `g` for `GRAD`), of the bias and of `C` rows `0..R` are in bounds.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const GRAD: bool>(
@@ -105,18 +108,19 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
     c: *mut f32,
     ldc: usize,
     acc: bool,
-    last: usize,
+    cols: usize,
     epi: Epi,
 ) {
     let l = S::LANES;
     let zero = s.splat(0.0);
     let one = s.splat(1.0);
+    let lens: [usize; NV] = core::array::from_fn(|v| if PART { cols.saturating_sub(v * l).min(l) } else { l });
     let mut cv = [[zero; NV]; R];
     if acc {
         for (r, row) in cv.iter_mut().enumerate() {
             for (v, x) in row.iter_mut().enumerate() {
-                // SAFETY: tile lanes of C are in bounds (caller).
-                *x = unsafe { ld::<S, PART, NV>(s, c.add(r * ldc + v * l), v, last) };
+                // SAFETY: the valid lanes of C are in bounds (caller).
+                *x = unsafe { ld::<S, PART>(s, c.wrapping_add(r * ldc + v * l), lens[v]) };
             }
         }
     }
@@ -124,16 +128,17 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
         let mut bv = [zero; NV];
         for (v, b) in bv.iter_mut().enumerate() {
             let off = p * src.ld + v * l;
-            // SAFETY: tile lanes of B (dy, y, g) rows `0..k` are in bounds (caller).
+            let len = lens[v];
+            // SAFETY: the valid lanes of B (dy, y, g) rows `0..k` are in bounds (caller).
             *b = unsafe {
                 if GRAD {
-                    let dy = ld::<S, PART, NV>(s, src.b.add(off), v, last);
-                    let y = ld::<S, PART, NV>(s, src.y.add(off), v, last);
+                    let dy = ld::<S, PART>(s, src.b.wrapping_add(off), len);
+                    let y = ld::<S, PART>(s, src.y.wrapping_add(off), len);
                     let g = s.mul(s.mul(dy, y), s.sub(one, y));
-                    st::<S, PART, NV>(s, src.g.add(off), v, last, g);
+                    st::<S, PART>(s, src.g.wrapping_add(off), len, g);
                     g
                 } else {
-                    ld::<S, PART, NV>(s, src.b.add(off), v, last)
+                    ld::<S, PART>(s, src.b.wrapping_add(off), len)
                 }
             };
         }
@@ -149,19 +154,22 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
         for (v, &x) in row.iter().enumerate() {
             let mut y = x;
             if !epi.bias.is_null() {
-                // SAFETY: the bias covers the tile's columns (caller).
-                y = s.add(y, unsafe { ld::<S, PART, NV>(s, epi.bias.add(v * l), v, last) });
+                // SAFETY: the bias covers the tile's valid columns (caller).
+                y = s.add(y, unsafe { ld::<S, PART>(s, epi.bias.wrapping_add(v * l), lens[v]) });
             }
             if epi.sig {
                 y = sigmoid_v(s, y);
             }
-            // SAFETY: tile lanes of C are in bounds (caller).
-            unsafe { st::<S, PART, NV>(s, c.add(r * ldc + v * l), v, last, y) };
+            // SAFETY: the valid lanes of C are in bounds (caller).
+            unsafe { st::<S, PART>(s, c.wrapping_add(r * ldc + v * l), lens[v], y) };
         }
     }
 }
 
-/// `R` rows of `C`, all `n` columns: wide tiles, then one-vector tiles, then a partial one.
+/// `R` rows of `C`, all `n` columns: full tiles of `NV` vectors, then one tile for the
+/// remaining columns (one partial vector if they fit in one, else `NV` vectors with the
+/// ragged one masked and empty ones skipped), so that even narrow products keep several
+/// independent accumulators per row.
 ///
 /// # Safety
 /// As [`tile`], for all `n` columns.
@@ -183,18 +191,55 @@ unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
     let w = NV * l;
     let mut j = 0;
     while j + w <= n {
-        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
-        unsafe { tile::<S, R, NV, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, l, epi.at(j)) };
+        // SAFETY: columns `j..j+w ≤ n` are in bounds (caller).
+        unsafe { tile::<S, R, NV, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, w, epi.at(j)) };
         j += w;
     }
-    while j + l <= n {
-        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
-        unsafe { tile::<S, R, 1, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, l, epi.at(j)) };
-        j += l;
+    let rest = n - j;
+    if rest == 0 {
+        return;
     }
-    if j < n {
-        // SAFETY: columns `j..j+width ≤ n` are in bounds (caller).
-        unsafe { tile::<S, R, 1, true, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, n - j, epi.at(j)) };
+    let (src, c, epi) = (src.at(j), c.wrapping_add(j), epi.at(j));
+    // SAFETY: columns `j..n` are in bounds (caller); the tile touches only those, with as
+    // many vectors as they need (no multiply-adds on empty vectors).
+    unsafe {
+        match rest.div_ceil(l) {
+            1 => tile::<S, R, 1, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            2 if NV > 2 => tile::<S, R, 2, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            3 if NV > 3 => tile::<S, R, 3, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            _ => tile::<S, R, NV, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
+        }
+    }
+}
+
+/// A block of `rows < 4` rows (the remainder after the `MR`-row blocks) as one tile row,
+/// so a short product (e.g. `Xᵀ·G` with 2 inputs) still has several rows per tile.
+///
+/// # Safety
+/// As [`rows`], for `rows` rows.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool>(
+    s: S,
+    nrows: usize,
+    k: usize,
+    n: usize,
+    a: *const f32,
+    st: (usize, usize),
+    src: BSrc,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+    epi: Epi,
+) {
+    // SAFETY: forwarded to the caller (exactly `nrows` rows).
+    unsafe {
+        match nrows {
+            1 => rows::<S, 1, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
+            2 => rows::<S, 2, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
+            3 => rows::<S, 3, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
+            _ => {}
+        }
     }
 }
 
@@ -289,13 +334,13 @@ pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
         return;
     }
     let src = BSrc { b: fg.dy.as_ptr(), y: fg.y.as_ptr(), g: fg.g.as_mut_ptr(), ld: n };
-    let first = if m >= MR { MR } else { 1 };
+    let first = if m >= MR { MR } else { m.min(3) };
     // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller).
     unsafe {
         if m >= MR {
             rows::<S, MR, NV, true>(s, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
         } else {
-            rows::<S, 1, NV, true>(s, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
+            few_rows::<S, NV, true>(s, first, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
         }
     }
     // SAFETY: `g` is now fully written (k×n); the remaining rows read it as a plain `B`.

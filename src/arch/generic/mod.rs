@@ -25,6 +25,12 @@ pub(crate) use simd::Simd;
 /// where (1) holds by the caller's promise.
 macro_rules! tier_kernels {
     ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal) => {
+        tier_kernels!($tok, $features, $mr, $nv, $dr, $dc, narrow: $tok);
+    };
+    // `narrow`: a token of a narrower tier that `$features` implies; products whose rows
+    // fit one of its vectors use it (AVX-512 uses 8-lane AVX2+FMA for n ≤ 8: fewer wasted
+    // lanes, no masks).
+    ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal, narrow: $narrow:ident) => {
         use crate::arch::generic::{gemm, nt, vecops};
         use crate::arch::FusedGrad;
 
@@ -35,6 +41,12 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None, false) };
+                }
                 // SAFETY: the features are enabled (caller's promise, see `# Safety`).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
@@ -61,9 +73,30 @@ macro_rules! tier_kernels {
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
+                // SAFETY: `$features` include the narrow tier's (caller's promise).
+                let narrow = unsafe { $narrow::new_unchecked() };
                 let bias = if bias.is_empty() { None } else { Some(bias) };
+                let lanes = if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    <$narrow as crate::arch::generic::Simd>::LANES
+                } else {
+                    <$tok as crate::arch::generic::Simd>::LANES
+                };
+                // σ in the tile epilogue runs on whole vectors: when more than 1/8 of their
+                // lanes would be padding (rows much narrower than a vector, e.g. n = 2), the
+                // activations are computed first and σ then runs once over the contiguous
+                // m×n block, still in this call and while it is in L1/L2.
+                let sig_in_tile = n.div_ceil(lanes) * lanes * 8 <= n * 9;
                 // SAFETY: lengths match the dimensions (caller's promise).
-                unsafe { gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, true) }
+                unsafe {
+                    if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                        gemm::matmul::<_, $mr, 1>(narrow, m, k, n, a, b, c, false, bias, sig_in_tile)
+                    } else {
+                        gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, sig_in_tile)
+                    }
+                }
+                if !sig_in_tile {
+                    vecops::sigmoid(s, c);
+                }
             }
             // SAFETY: forwarded caller obligations.
             unsafe { inner(m, k, n, a, b, bias, c) }
@@ -76,6 +109,12 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None) };
+                }
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
@@ -101,6 +140,22 @@ macro_rules! tier_kernels {
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
+                if !<$tok as crate::arch::generic::Simd>::MASKED
+                    && n % <$tok as crate::arch::generic::Simd>::LANES != 0
+                {
+                    // Ragged rows without masked loads: σ′ inside the product would copy
+                    // `dy`, `y` and `g` through the stack on every row; the two passes are
+                    // cheaper and give the same bits.
+                    vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, fg.g, c, false, None) };
+                }
+                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                    // SAFETY: `$features` include the narrow tier's (caller's promise).
+                    let s = unsafe { $narrow::new_unchecked() };
+                    // SAFETY: lengths match the dimensions (caller's promise).
+                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, &[], c, false, Some(fg)) };
+                }
                 // SAFETY: lengths match the dimensions (caller's promise).
                 unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, &[], c, false, Some(fg)) }
             }

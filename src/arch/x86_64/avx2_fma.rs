@@ -13,7 +13,7 @@ impl Avx2Fma {
     /// # Safety
     /// The CPU supports AVX2 and FMA (and the OS saves the ymm registers).
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(super) unsafe fn new_unchecked() -> Self {
         Avx2Fma(())
     }
 }
@@ -29,6 +29,7 @@ fn mask(_: Avx2Fma, len: usize) -> __m256i {
 // FMA are available (see `new_unchecked`); the intrinsics only compute on registers,
 // except the loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx2Fma {
+    const MASKED: bool = true;
     const LANES: usize = 8;
     type V = __m256;
 

@@ -12,7 +12,7 @@ pub(crate) struct Avx512(());
 
 impl Avx512 {
     /// # Safety
-    /// The CPU supports AVX-512F (and the OS saves the zmm and mask registers).
+    /// The CPU supports AVX-512F, AVX2 and FMA (and the OS saves the zmm and mask registers).
     #[inline(always)]
     unsafe fn new_unchecked() -> Self {
         Avx512(())
@@ -29,6 +29,7 @@ fn mask(len: usize) -> __mmask16 {
 // is available (see `new_unchecked`); the intrinsics only compute on registers, except the
 // loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx512 {
+    const MASKED: bool = true;
     const LANES: usize = 16;
     type V = __m512;
 
@@ -119,4 +120,7 @@ impl Simd for Avx512 {
     }
 }
 
-tier_kernels!(Avx512, "avx512f", 4, 4, 4, 4);
+// AVX-512F implies AVX2 and FMA (and the detection asks for all three), so products with at
+// most 8 columns run on the 8-lane AVX2+FMA body.
+use super::avx2_fma::Avx2Fma;
+tier_kernels!(Avx512, "avx512f,avx2,fma", 4, 4, 4, 4, narrow: Avx2Fma);

@@ -1,0 +1,132 @@
+//! The main job: train the article's XOR network with stacknet and draw its pictures.
+//!
+//! ```text
+//! cargo run --release --example xor                  # 2-10-2 with biases, ≥ 0.97 accuracy
+//! cargo run --release --example xor -- --help        # every flag
+//! cargo run --release --example xor -- --hidden 3    # the weak 3-neuron network
+//! ```
+//!
+//! It prints progress (a bar on a terminal, plain lines otherwise), writes
+//! `accuracy.png`, `boundary.png` and `loss.png` into `--out` (default `out/xor`), and ends
+//! with one line `final step=<n> loss=<f> accuracy=<f>`: the successful updates, and the
+//! MSE + ridge objective and accuracy of the final network on all 300 training points.
+//!
+//! Widths and batch sizes are const generics in stacknet, so the example compiles one
+//! training loop per supported `--hidden` × `--batch` pair and picks one at run time.
+
+mod cli;
+mod plot;
+mod progress;
+mod train;
+
+use clap::Parser;
+use cli::{Args, POINTS};
+use progress::Progress;
+use std::process::ExitCode;
+use std::time::Instant;
+use train::{run, Outcome};
+
+/// Runs `train::run::<H, B>` for the batch size in `args` (hidden width fixed by the caller).
+fn with_hidden<const H: usize>(args: &Args, p: &Progress) -> Result<Outcome, String> {
+    match args.batch {
+        4 => run::<H, 4>(args, p),
+        10 => run::<H, 10>(args, p),
+        25 => run::<H, 25>(args, p),
+        50 => run::<H, 50>(args, p),
+        100 => run::<H, 100>(args, p),
+        150 => run::<H, 150>(args, p),
+        300 => run::<H, 300>(args, p),
+        b => Err(format!("batch size {b} is not compiled in; choose one of {:?}", cli::BATCH_SIZES)),
+    }
+}
+
+/// Picks the monomorphized training loop for `--hidden` and `--batch`.
+fn dispatch(args: &Args, p: &Progress) -> Result<Outcome, String> {
+    match args.hidden {
+        2 => with_hidden::<2>(args, p),
+        3 => with_hidden::<3>(args, p),
+        4 => with_hidden::<4>(args, p),
+        5 => with_hidden::<5>(args, p),
+        8 => with_hidden::<8>(args, p),
+        10 => with_hidden::<10>(args, p),
+        20 => with_hidden::<20>(args, p),
+        50 => with_hidden::<50>(args, p),
+        100 => with_hidden::<100>(args, p),
+        h => Err(format!("hidden width {h} is not compiled in; choose one of {:?}", cli::HIDDEN_SIZES)),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match main_with(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn main_with(args: &Args) -> Result<(), String> {
+    if let Some(name) = &args.tier {
+        let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
+        stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
+    }
+    args.training()?; // refuse bad hyperparameters before anything is printed
+    let bias = if args.no_bias { "without biases (the article's network)" } else { "with biases" };
+    let shape = format!("2-{}-2 {}", args.hidden, if args.no_bias { "no bias" } else { "bias" });
+    println!(
+        "xor: 2-{}-2 {bias}, {POINTS} points, batch {}, {} steps, lr {}, reg {}, decay {}, clip {}, seed {}, kernels {}",
+        args.hidden,
+        args.batch,
+        args.steps,
+        args.lr,
+        args.reg,
+        cli::describe_decay(args.decay),
+        args.clip.map_or("none".into(), |c| format!("norm {c}")),
+        args.seed,
+        stacknet::kernels::active().name(),
+    );
+    plot::register()?;
+
+    let progress = Progress::new(args.steps);
+    let started = Instant::now();
+    let outcome = dispatch(args, &progress)?;
+    let secs = started.elapsed().as_secs_f64();
+    let last = outcome.last();
+
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let lr = if args.lr >= 1e4 { format!("{:e}", args.lr) } else { args.lr.to_string() };
+    let subtitle = format!("{shape}, lr {lr}, seed {}", args.seed);
+    let files = [
+        ("accuracy.png", plot::accuracy as fn(&std::path::Path, &Outcome, &str) -> _),
+        ("boundary.png", plot::boundary),
+    ];
+    let mut written = Vec::new();
+    for (name, draw) in files {
+        let path = args.out.join(name);
+        draw(&path, &outcome, &subtitle).map_err(|e| format!("drawing {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    let path = args.out.join("loss.png");
+    plot::loss(&path, &outcome, args.batch == POINTS, &subtitle)
+        .map_err(|e| format!("drawing {}: {e}", path.display()))?;
+    written.push(path);
+
+    println!(
+        "trained {} steps in {secs:.2} s ({:.1} µs/step, including evaluation on all points)",
+        last.step,
+        secs * 1e6 / f64::from(last.step.max(1))
+    );
+    if args.clip.is_some() {
+        println!("clipping scaled the gradient in {} of {} steps", outcome.clipped_steps, last.step);
+    }
+    if let Some((step, e)) = outcome.refusal {
+        println!("stopped early: step {step} was refused ({e}); the pictures show the run up to step {}", last.step);
+    }
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    println!("final step={} loss={:.6} accuracy={:.4}", last.step, last.loss, last.accuracy);
+    Ok(())
+}
