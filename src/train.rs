@@ -115,8 +115,8 @@ pub struct StepReport {
     pub step: u32,
 }
 
-/// Whether every value is finite: one branch-free sweep that the compiler vectorizes (an
-/// early-exit search does not), for the common case where there is nothing to find.
+/// Whether every value is finite: one sweep without an early exit (no per-element branch),
+/// for the common case where there is nothing to find; the search runs only on failure.
 fn all_finite(m: &[f32]) -> bool {
     m.iter().fold(true, |ok, v| ok & v.is_finite())
 }
@@ -178,7 +178,7 @@ fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
 
 /// Whether `w − lr·d` is finite under any rounding (FMA or not) for every component: the
 /// bound `|w| + |lr·d|` is finite. This also refuses a non-finite `d` (`lr` is finite, so
-/// `lr·d` is then NaN or ±∞). Branch-free, so it vectorizes.
+/// `lr·d` is then NaN or ±∞). No early exit: the search for the index runs only on failure.
 fn update_is_finite(lr: f32, w: &[f32], d: &[f32]) -> bool {
     w.iter().zip(d).fold(true, |ok, (&w, &d)| ok & (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite())
 }
