@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(rustc-web cargo-web rust-web-src libstd-rust-web-dev lld
       qemu-system-arm qemu-system-misc qemu-user
       gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc)
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc llvm python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,4 +25,12 @@ ver=$(/usr/bin/rustc -V | awk '{print $2}')
 [ -d "/usr/src/rustc-$ver" ] || { echo "setup-cross: rust-web-src does not match rustc $ver"; exit 1; }
 rustup toolchain list | grep -q '^debianweb' || rustup toolchain link debianweb /usr
 rustc +debianweb -V >/dev/null
+# The instruction-count QEMU plugin (Debian ships neither contrib plugins nor the header).
+here=$(cd "$(dirname "$0")" && pwd)
+plugin_dir="$here/../target/qemu-plugin"
+plugin="$plugin_dir/libinsncount.so"
+if [ ! -f "$plugin" ] || [ "$here/qemu-plugin/insncount.c" -nt "$plugin" ]; then
+  mkdir -p "$plugin_dir"
+  gcc -O2 -Wall -shared -fPIC -o "$plugin" "$here/qemu-plugin/insncount.c"
+fi
 echo "setup-cross: ready (Debian rustc $ver as toolchain 'debianweb')"

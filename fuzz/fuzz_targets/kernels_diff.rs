@@ -1,24 +1,23 @@
 //! Every available kernel tier against `Tier::Scalar` (the oracle), on arbitrary shapes
 //! and arbitrary `f32` bit patterns (NaN, ±∞, ±0, subnormals, huge values included).
 //!
-//! Properties, per kernel call:
+//! Properties, per kernel call, with the tolerances each kernel documents
+//! (`src/kernels/mod.rs`, `docs/kernels.md`):
 //! - the same `Result`: a shape error from one tier is the same shape error from every
 //!   tier, and then the output is untouched;
-//! - NaN where the oracle has NaN, and the reverse;
-//! - otherwise, when no ordering of the arithmetic can overflow (the bound below is
-//!   finite), `|tier − scalar| ≤ tol`, with the tolerances of `docs/failure.md`:
-//!   - sums of products (matmul, matmul_tn, matmul_nt, sum_sq, sum_rows, axpy, add_bias),
-//!     reordered and/or fused: `tol = 2·(k+2)·ε·Σ|terms| + (k+2)·2⁻¹⁴⁹`, the classic
-//!     `γ_k` bound (ε = `f32::EPSILON`, `k` terms, one extra for the accumulated `c`) with
-//!     a margin of 2 and one subnormal spacing per term;
-//!   - `sigmoid`: `|Δ| ≤ 8ε·σ + 2⁻¹²⁶` and the result in `[0, 1]`;
-//!   - `sigmoid_backward`: `|Δ| ≤ 4ε·|dy·y·(1−y)| + 2⁻¹⁴⁸·(1 + |dy| + |y| + |1−y|)` (a
-//!     subnormal intermediate loses absolute precision that the last factor scales).
+//! - NaN where the oracle has NaN (when a NaN term enters a sum), and the reverse;
+//! - bit-identical on every tier: `sigmoid_backward`, `axpy`, `add_bias`, `sum_rows`, the
+//!   `g` of `matmul_tn_sigmoid_grad`, and on SSE2 `matmul` and `matmul_tn`;
+//! - otherwise, when no summation order can overflow (Σ|terms| < `f32::MAX`/2):
+//!   products `|Δ| ≤ 2·(k+1)·2⁻²⁴·Σ|terms| + 2⁻¹²⁶` (the accumulated `c` one of the terms);
+//!   `sum_sq` `|Δ| ≤ 2·n·2⁻²⁴·Σxᵢ²`; the fused `matmul_bias_sigmoid` ¼ of the product
+//!   bound (σ is ¼-Lipschitz) plus 8 ULP;
+//! - `sigmoid` on every tier within 4 ULP of the true σ (f64), in `[0, 1]`, NaN ⇔ NaN.
 //!
-//! The scalar oracle itself is checked against the same sums computed in f64, within the
-//! same bounds (σ: `8ε·σ + 2⁻¹²⁶` of the f64 value). Today only the scalar tier exists, so
-//! that is the part with teeth; a SIMD tier is covered as soon as it reports
-//! `is_available()`.
+//! The scalar oracle itself is checked against the sums computed in f64 with the classic
+//! bound `2·(k+2)·ε·Σ|terms| + (k+2)·2⁻¹⁴⁹` (ε = `f32::EPSILON`), and `sigmoid_backward`
+//! against `dy·y·(1−y)` in f64 within `4ε·|·| + 2⁻¹⁴⁸·(1 + |dy| + |y| + |1−y|)` (a
+//! subnormal intermediate's absolute error, scaled by the last factor).
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -36,6 +35,8 @@ enum Kernel {
     SumSq,
     AddBias,
     SumRows,
+    MatmulBiasSigmoid,
+    MatmulTnSigmoidGrad,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -95,25 +96,71 @@ impl Sum {
     }
 }
 
-/// Compares one output element of `k`-term sums: the tier against the scalar oracle, and
-/// the oracle against the f64 value (with the same bound, which holds for any order).
+/// How closely a tier must match the scalar oracle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rule {
+    /// Same bits (any NaN matches any NaN).
+    Exact,
+    /// `2·(k+1)·2⁻²⁴·Σ|terms| + 2⁻¹²⁶` (products, reordered and/or fused).
+    Product,
+    /// `2·n·2⁻²⁴·Σxᵢ²`.
+    SumSq,
+}
+
+fn same(a: f32, b: f32) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+const U24: f64 = 1.0 / 16_777_216.0; // 2⁻²⁴
+const MIN_NORMAL: f64 = 1.1754943508222875e-38; // 2⁻¹²⁶
+
+/// The tier tolerance of a `terms`-term sum under `rule` (0 for exact).
+fn tier_tol(rule: Rule, bound: f64, terms: usize) -> f64 {
+    match rule {
+        Rule::Exact => 0.0,
+        Rule::Product => 2.0 * (terms as f64 + 1.0) * U24 * bound + MIN_NORMAL,
+        Rule::SumSq => 2.0 * terms as f64 * U24 * bound,
+    }
+}
+
+/// Compares one output element of a `terms`-term sum: the tier against the scalar oracle
+/// under `rule`, and the oracle against the f64 value.
 #[track_caller]
-fn check_sum(what: &str, i: usize, got: f32, want: f32, sum: Sum, terms: usize) {
+fn check_sum(what: &str, i: usize, got: f32, want: f32, sum: Sum, terms: usize, rule: Rule) {
     let Sum { exact, bound } = sum;
+    if rule == Rule::Exact {
+        assert!(same(got, want), "{what}[{i}]: tier {got:e} vs scalar {want:e}, bit-identical expected");
+    }
     if bound.is_nan() {
         // NaN propagates through every ordering of a sum.
         assert!(want.is_nan() && got.is_nan(), "{what}[{i}]: tier {got:e} vs scalar {want:e}, NaN expected");
         return;
     }
     if bound >= MAX / 2.0 {
-        return; // some ordering may overflow (or ∞ − ∞); both answers are defensible
+        return; // some ordering may overflow (or ∞ − ∞); outside the contract
     }
+    let tol = tier_tol(rule, bound, terms);
+    let d = (got as f64 - want as f64).abs();
+    assert!(d <= tol, "{what}[{i}]: tier {got:e} vs scalar {want:e}, |Δ| {d:e} > tol {tol:e} ({rule:?})");
     let t = terms as f64 + 2.0;
     let tol = 2.0 * t * EPS * bound + t * SUB;
-    let d = (got as f64 - want as f64).abs();
-    assert!(d <= tol, "{what}[{i}]: tier {got:e} vs scalar {want:e}, |Δ| {d:e} > tol {tol:e}");
     let d = (want as f64 - exact).abs();
     assert!(d <= tol, "{what}[{i}]: scalar {want:e} vs exact {exact:e}, |Δ| {d:e} > tol {tol:e}");
+}
+
+/// The spacing of f32 values at `v`'s magnitude.
+fn ulp(v: f32) -> f64 {
+    let a = v.abs();
+    if a < f32::MIN_POSITIVE {
+        SUB
+    } else {
+        let e = ((a.to_bits() >> 23) & 0xff) as i32 - 127;
+        2f64.powi(e - 23)
+    }
+}
+
+fn sigma(x: f32) -> f64 {
+    1.0 / (1.0 + (-(x as f64)).exp())
 }
 
 /// Where element `(row, col)` of an operand sits, given `(m, k, n)`.
@@ -177,7 +224,11 @@ fn run(inp: &Input, tier: Tier) {
                     for p in 0..k {
                         sum.add(a[ai(i, p, m, k, n)] as f64 * b[bi(p, j, m, k, n)] as f64);
                     }
-                    check_sum(name, i * n + j, got[i * n + j], want[i * n + j], sum, k);
+                    let rule = match inp.kernel {
+                        Kernel::Matmul | Kernel::MatmulTn if tier == Tier::Sse2 => Rule::Exact,
+                        _ => Rule::Product,
+                    };
+                    check_sum(name, i * n + j, got[i * n + j], want[i * n + j], sum, k, rule);
                 }
             }
         }
@@ -190,10 +241,10 @@ fn run(inp: &Input, tier: Tier) {
                     continue;
                 }
                 assert!((0.0..=1.0).contains(&g), "{name} sigmoid({x:e})[{i}] = {g:e}");
-                let tol = 8.0 * EPS * w as f64 + 1.1754943508222875e-38;
-                assert!((g as f64 - w as f64).abs() <= tol, "{name} sigmoid({x:e})[{i}]: {g:e} vs {w:e}");
-                let exact = 1.0 / (1.0 + (-(x as f64)).exp());
-                assert!((w as f64 - exact).abs() <= tol, "scalar sigmoid({x:e}) = {w:e}, exact {exact:e}");
+                let exact = sigma(x);
+                let tol = 4.0 * ulp(exact as f32);
+                assert!((g as f64 - exact).abs() <= tol, "{name} sigmoid({x:e})[{i}] = {g:e}, true {exact:e}");
+                assert!((w as f64 - exact).abs() <= tol, "scalar sigmoid({x:e}) = {w:e}, true {exact:e}");
             }
         }
         Kernel::SigmoidBackward => {
@@ -212,14 +263,13 @@ fn run(inp: &Input, tier: Tier) {
                 // Every association of the three factors stays finite below this.
                 let worst = dyi.abs() * yi.abs().max(1.0) * (1.0 + yi.abs());
                 let (g, w) = (got[i], want[i]);
+                assert!(same(g, w), "{name} sigmoid_backward[{i}]: {g:e} vs {w:e}, bit-identical expected");
                 if exact.is_nan() {
                     assert!(g.is_nan() && w.is_nan(), "{name} sigmoid_backward[{i}]: {g:e} vs {w:e}, NaN expected");
                 } else if worst < MAX / 4.0 {
                     // A subnormal intermediate (dy·y or y·(1−y)) carries an absolute error
                     // of 2⁻¹⁵⁰, which the third factor then scales.
                     let tol = 4.0 * EPS * exact.abs() + 2.0 * SUB * (1.0 + dyi.abs() + (1.0 - yi).abs() + yi.abs());
-                    let diff = (g as f64 - w as f64).abs();
-                    assert!(diff <= tol, "{name} sigmoid_backward[{i}]: {g:e} vs {w:e}");
                     let diff = (w as f64 - exact).abs();
                     assert!(diff <= tol, "scalar sigmoid_backward[{i}] = {w:e}, exact {exact:e}");
                 }
@@ -238,7 +288,7 @@ fn run(inp: &Input, tier: Tier) {
                 let mut sum = Sum::default();
                 sum.add(y0[i] as f64);
                 sum.add(alpha as f64 * x[i] as f64);
-                check_sum(name, i, got[i], want[i], sum, 1);
+                check_sum(name, i, got[i], want[i], sum, 1, Rule::Exact);
             }
         }
         Kernel::SumSq => {
@@ -249,7 +299,7 @@ fn run(inp: &Input, tier: Tier) {
             force(Tier::Scalar).unwrap();
             let mut sum = Sum::default();
             x.iter().for_each(|&v| sum.add(v as f64 * v as f64));
-            check_sum(name, 0, got, want, sum, x.len());
+            check_sum(name, 0, got, want, sum, x.len(), Rule::SumSq);
         }
         Kernel::AddBias => {
             let bias = take(d, &mut at, skewed(n, skew), raw);
@@ -263,7 +313,7 @@ fn run(inp: &Input, tier: Tier) {
                 let mut sum = Sum::default();
                 sum.add(c0[i] as f64);
                 sum.add(bias[i % n] as f64);
-                check_sum(name, i, got[i], want[i], sum, 1);
+                check_sum(name, i, got[i], want[i], sum, 1, Rule::Exact);
             }
         }
         Kernel::SumRows => {
@@ -282,7 +332,77 @@ fn run(inp: &Input, tier: Tier) {
                 for i in 0..m {
                     sum.add(g[i * n + j] as f64);
                 }
-                check_sum(name, j, got[j], want[j], sum, m);
+                check_sum(name, j, got[j], want[j], sum, m, Rule::Exact);
+            }
+        }
+        Kernel::MatmulBiasSigmoid => {
+            let a = take(d, &mut at, skewed(m * k, skew), raw);
+            let b = take(d, &mut at, k * n, raw);
+            let bias = if inp.accumulate { take(d, &mut at, n, raw) } else { Vec::new() };
+            let c0 = take(d, &mut at, m * n, raw);
+            let (got, want, r) = both(tier, &c0, |c| kernels::matmul_bias_sigmoid(m, k, n, &a, &b, &bias, c));
+            if r.is_err() {
+                assert!(same_bits(&got, &c0) && same_bits(&want, &c0), "{name}: output written on a shape error");
+                return;
+            }
+            for i in 0..m {
+                for j in 0..n {
+                    let mut sum = Sum::default();
+                    for p in 0..k {
+                        sum.add(a[i * k + p] as f64 * b[p * n + j] as f64);
+                    }
+                    if !bias.is_empty() {
+                        sum.add(bias[j] as f64);
+                    }
+                    let (g, w) = (got[i * n + j], want[i * n + j]);
+                    if sum.bound.is_nan() {
+                        assert!(g.is_nan() && w.is_nan(), "{name} matmul_bias_sigmoid[{i},{j}]: {g:e} vs {w:e}");
+                        continue;
+                    }
+                    // ∞ − ∞ inside the product gives NaN in some orders; otherwise σ's range.
+                    assert!(g.is_nan() || (0.0..=1.0).contains(&g), "{name} matmul_bias_sigmoid[{i},{j}] = {g:e}");
+                    if sum.bound >= MAX / 2.0 {
+                        continue;
+                    }
+                    let tol = 0.25 * tier_tol(Rule::Product, sum.bound, k + 1) + 8.0 * ulp(g.max(w));
+                    let diff = (g as f64 - w as f64).abs();
+                    assert!(diff <= tol, "{name} matmul_bias_sigmoid[{i},{j}]: {g:e} vs {w:e}, tol {tol:e}");
+                }
+            }
+        }
+        Kernel::MatmulTnSigmoidGrad => {
+            let a = take(d, &mut at, skewed(k * m, skew), raw);
+            let dy = take(d, &mut at, k * n, raw);
+            let y = take(d, &mut at, k * n, raw);
+            let g0 = take(d, &mut at, k * n, raw);
+            let c0 = take(d, &mut at, m * n, raw);
+            // Both outputs in one buffer: `g` then `c`.
+            let out0: Vec<f32> = g0.iter().chain(&c0).copied().collect();
+            let (got, want, r) = both(tier, &out0, |o| {
+                let (g, c) = o.split_at_mut(k * n);
+                kernels::matmul_tn_sigmoid_grad(m, k, n, &a, &dy, &y, g, c)
+            });
+            if r.is_err() {
+                assert!(same_bits(&got, &out0) && same_bits(&want, &out0), "{name}: output written on a shape error");
+                return;
+            }
+            let (gg, gc) = got.split_at(k * n);
+            let (wg, wc) = want.split_at(k * n);
+            // g is exactly the unfused sigmoid_backward, on every tier.
+            let mut unfused = vec![0.0; k * n];
+            kernels::sigmoid_backward(&dy, &y, &mut unfused).unwrap();
+            for i in 0..k * n {
+                assert!(same(gg[i], unfused[i]), "{name} fused g[{i}]: {:e} vs {:e}", gg[i], unfused[i]);
+                assert!(same(wg[i], unfused[i]), "scalar fused g[{i}]: {:e} vs {:e}", wg[i], unfused[i]);
+            }
+            for i in 0..m {
+                for j in 0..n {
+                    let mut sum = Sum::default();
+                    for p in 0..k {
+                        sum.add(a[p * m + i] as f64 * unfused[p * n + j] as f64);
+                    }
+                    check_sum(name, i * n + j, gc[i * n + j], wc[i * n + j], sum, k, Rule::Product);
+                }
             }
         }
     }

@@ -2,6 +2,9 @@
 //! same signatures (SIMD tiers mark them `unsafe`: "this CPU has my features"). Only `cfg`
 //! lines and the shared argument types live here; `crate::kernels` picks a tier and calls it.
 
+// Compiled (and tested) always; used by the scalar tier only with feature `mcu-sigmoid`.
+#[cfg_attr(not(feature = "mcu-sigmoid"), allow(dead_code))]
+pub mod mcu_sigmoid;
 pub mod scalar;
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

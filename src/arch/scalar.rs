@@ -5,15 +5,86 @@
 //! Shapes are the caller's responsibility: `crate::kernels` checks every length before it
 //! calls in here (indexing would still panic, never read out of bounds).
 
+/// `0 + x`: `x` with −0 turned into +0 (and NaN kept), the first step of a sum that starts
+/// from zero. With an FPU that is one addition; on soft-float targets (Cortex-M0, RV32
+/// without F) a float addition is a ~50-instruction library call, so it is done on the bits.
+#[inline(always)]
+fn zero_plus(x: f32) -> f32 {
+    #[cfg(any(
+        all(target_arch = "arm", not(target_abi = "eabihf")),
+        all(any(target_arch = "riscv32", target_arch = "riscv64"), not(target_feature = "f"))
+    ))]
+    return f32::from_bits(if x.to_bits() == 0x8000_0000 { 0 } else { x.to_bits() });
+    #[allow(unreachable_code)]
+    {
+        0.0 + x
+    }
+}
+
 /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n`, all row-major.
+///
+/// Every `c_ij` is `(…((0 or c_ij) + a_i0·b_0j) + a_i1·b_1j) + …`, left to right, in every
+/// path and on every tier without FMA (bit-identical to the SIMD tiers' start from zero;
+/// [`zero_plus`] makes the first `0 +` cheap without an FPU). Narrow outputs (`n ≤ 4`, the
+/// small nets microcontrollers train) keep a row of `c` in registers: no `fill`, no reload
+/// per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    match n {
+        1 => matmul_narrow::<1>(k, a, b, c, acc),
+        2 => matmul_narrow::<2>(k, a, b, c, acc),
+        3 => matmul_narrow::<3>(k, a, b, c, acc),
+        4 => matmul_narrow::<4>(k, a, b, c, acc),
+        _ => matmul_wide(m, k, n, a, b, c, acc),
+    }
+}
+
+#[inline(always)]
+fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if k == 0 {
+        if !acc {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let (b_rows, _) = b.as_chunks::<N>();
+    let (c_rows, _) = c.as_chunks_mut::<N>();
+    for (c_row, a_row) in c_rows.iter_mut().zip(a.chunks_exact(k)) {
+        let mut terms = a_row.iter().zip(b_rows);
+        let mut s = if acc {
+            *c_row
+        } else {
+            match terms.next() {
+                Some((&a_i0, b_row)) => core::array::from_fn(|j| zero_plus(a_i0 * b_row[j])),
+                None => [0.0; N],
+            }
+        };
+        for (&a_ip, b_row) in terms {
+            for j in 0..N {
+                s[j] += a_ip * b_row[j];
+            }
+        }
+        *c_row = s;
+    }
+}
+
+fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if k == 0 {
+        if !acc {
+            c[..m * n].fill(0.0);
+        }
+        return;
+    }
     for i in 0..m {
         let c_row = &mut c[i * n..(i + 1) * n];
-        if !acc {
-            c_row.fill(0.0);
-        }
         let a_row = &a[i * k..(i + 1) * k];
-        for (p, &a_ip) in a_row.iter().enumerate() {
+        let mut start = 0;
+        if !acc {
+            for (c_ij, &b_0j) in c_row.iter_mut().zip(&b[..n]) {
+                *c_ij = zero_plus(a_row[0] * b_0j);
+            }
+            start = 1;
+        }
+        for (p, &a_ip) in a_row.iter().enumerate().skip(start) {
             let b_row = &b[p * n..(p + 1) * n];
             for (c_ij, &b_pj) in c_row.iter_mut().zip(b_row) {
                 *c_ij += a_ip * b_pj;
@@ -23,11 +94,61 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 }
 
 /// `c (=|+=) aᵀ · b` with `a: k×m`, `b: k×n`, `c: m×n` (the weight gradient `Xᵀ·G`).
+///
+/// Every `c_ij` is `(…((0 or c_ij) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
+/// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
-    if !acc {
-        c[..m * n].fill(0.0);
+    match n {
+        1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
+        2 => matmul_tn_narrow::<2>(m, a, b, c, acc),
+        3 => matmul_tn_narrow::<3>(m, a, b, c, acc),
+        4 => matmul_tn_narrow::<4>(m, a, b, c, acc),
+        _ => matmul_tn_wide(m, k, n, a, b, c, acc),
     }
-    for p in 0..k {
+}
+
+#[inline(always)]
+fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if m == 0 {
+        return;
+    }
+    let (b_rows, _) = b.as_chunks::<N>();
+    let (c_rows, _) = c.as_chunks_mut::<N>();
+    for (i, c_row) in (0..m).zip(c_rows) {
+        let mut terms = a.chunks_exact(m).zip(b_rows);
+        let mut s = if acc {
+            *c_row
+        } else {
+            match terms.next() {
+                Some((a_row, b_row)) => core::array::from_fn(|j| zero_plus(a_row[i] * b_row[j])),
+                None => [0.0; N],
+            }
+        };
+        for (a_row, b_row) in terms {
+            let a_pi = a_row[i];
+            for j in 0..N {
+                s[j] += a_pi * b_row[j];
+            }
+        }
+        *c_row = s;
+    }
+}
+
+fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    let mut start = 0;
+    if !acc {
+        if k == 0 {
+            c[..m * n].fill(0.0);
+            return;
+        }
+        for (i, &a_0i) in a[..m].iter().enumerate() {
+            for (c_ij, &b_0j) in c[i * n..(i + 1) * n].iter_mut().zip(&b[..n]) {
+                *c_ij = zero_plus(a_0i * b_0j);
+            }
+        }
+        start = 1;
+    }
+    for p in start..k {
         let a_row = &a[p * m..(p + 1) * m];
         let b_row = &b[p * n..(p + 1) * n];
         for (i, &a_pi) in a_row.iter().enumerate() {
@@ -40,14 +161,46 @@ pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f3
 }
 
 /// `c (=|+=) a · bᵀ` with `a: m×k`, `b: n×k`, `c: m×n` (the input gradient `G·Wᵀ`).
+///
+/// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
+/// dot products (`k ≤ 4`) are unrolled.
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    match k {
+        1 => matmul_nt_short::<1>(n, a, b, c, acc),
+        2 => matmul_nt_short::<2>(n, a, b, c, acc),
+        3 => matmul_nt_short::<3>(n, a, b, c, acc),
+        4 => matmul_nt_short::<4>(n, a, b, c, acc),
+        _ => matmul_nt_long(m, k, n, a, b, c, acc),
+    }
+}
+
+#[inline(always)]
+fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    if n == 0 {
+        return;
+    }
+    let (a_rows, _) = a.as_chunks::<K>();
+    let (b_rows, _) = b.as_chunks::<K>();
+    for (a_row, c_row) in a_rows.iter().zip(c.chunks_exact_mut(n)) {
+        for (c_ij, b_row) in c_row.iter_mut().zip(b_rows) {
+            let mut s = zero_plus(a_row[0] * b_row[0]);
+            for p in 1..K {
+                s += a_row[p] * b_row[p];
+            }
+            *c_ij = if acc { *c_ij + s } else { s };
+        }
+    }
+}
+
+fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     for i in 0..m {
         let a_row = &a[i * k..(i + 1) * k];
         for j in 0..n {
             let b_row = &b[j * k..(j + 1) * k];
-            let mut s = 0.0f32;
-            for (&x, &y) in a_row.iter().zip(b_row) {
-                s += x * y;
+            let mut terms = a_row.iter().zip(b_row).map(|(&x, &y)| x * y);
+            let mut s = terms.next().map_or(0.0, zero_plus);
+            for t in terms {
+                s += t;
             }
             let c_ij = &mut c[i * n + j];
             *c_ij = if acc { *c_ij + s } else { s };
@@ -57,8 +210,18 @@ pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f3
 
 /// σ(x) = 1/(1+e^(−x)) of one value, computed so that no finite input overflows:
 /// for x ≥ 0 it uses e^(−x) ≤ 1, for x < 0 the mirrored form e^x/(1+e^x).
+/// With feature `mcu-sigmoid`, the cheaper [`super::mcu_sigmoid::sigmoid_one`] instead.
 #[inline]
 pub fn sigmoid_one(x: f32) -> f32 {
+    #[cfg(feature = "mcu-sigmoid")]
+    return super::mcu_sigmoid::sigmoid_one(x);
+    #[cfg(not(feature = "mcu-sigmoid"))]
+    sigmoid_libm(x)
+}
+
+#[cfg(not(feature = "mcu-sigmoid"))]
+#[inline]
+fn sigmoid_libm(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + libm::expf(-x))
     } else {
@@ -88,20 +251,43 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `Σ xᵢ²`, summed left to right.
+/// `Σ xᵢ²`, summed left to right from the first square (0 for an empty slice; a square is
+/// never −0, so this is the same value as a sum from 0, one addition fewer).
 pub fn sum_sq(x: &[f32]) -> f32 {
-    let mut s = 0.0f32;
-    for &v in x {
-        s += v * v;
+    let mut squares = x.iter().map(|&v| v * v);
+    let mut s = squares.next().unwrap_or(0.0);
+    for q in squares {
+        s += q;
     }
     s
 }
 
-/// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.
+/// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`; narrow rows (`n ≤ 4`)
+/// keep the bias in registers.
 pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
-    if n == 0 {
-        return; // nothing to add, and `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+    match n {
+        0 => {} // nothing to add, and `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+        1 => add_bias_narrow::<1>(bias, c),
+        2 => add_bias_narrow::<2>(bias, c),
+        3 => add_bias_narrow::<3>(bias, c),
+        4 => add_bias_narrow::<4>(bias, c),
+        _ => add_bias_wide(m, n, bias, c),
     }
+}
+
+#[inline(always)]
+fn add_bias_narrow<const N: usize>(bias: &[f32], c: &mut [f32]) {
+    let (rows, _) = c.as_chunks_mut::<N>();
+    if let Some(bias) = bias.first_chunk::<N>() {
+        for row in rows {
+            for j in 0..N {
+                row[j] += bias[j];
+            }
+        }
+    }
+}
+
+fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
     for row in c[..m * n].chunks_exact_mut(n) {
         for (v, &b) in row.iter_mut().zip(bias) {
             *v += b;
@@ -109,7 +295,8 @@ pub fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
     }
 }
 
-/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient).
+/// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), starting
+/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`).
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
     if !acc {
         out[..n].fill(0.0);

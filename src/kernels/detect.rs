@@ -109,10 +109,17 @@ pub fn best_available() -> Tier {
 /// 0 = not yet detected; otherwise a `Tier as u8`.
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
+/// Whether this target has any tier besides scalar. Where it has none (Cortex-M, RISC-V),
+/// [`active`] is the constant `Scalar`, so dispatch folds away at compile time.
+const HAS_SIMD_TIERS: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
 /// The tier the kernels use now: the forced one, or else the best available (detected on
 /// the first call and cached).
 #[inline]
 pub fn active() -> Tier {
+    if !HAS_SIMD_TIERS {
+        return Tier::Scalar;
+    }
     match Tier::from_u8(ACTIVE.load(Ordering::Relaxed)) {
         Some(t) => t,
         None => init(),

@@ -1,0 +1,13 @@
+//! Flash probe: one 2-3-2 train_step and nothing else (its flash = this ELF minus `flash_base`).
+#![cfg_attr(target_os = "none", no_std)]
+#![cfg_attr(target_os = "none", no_main)]
+#[allow(unused_imports)]
+use core::hint::black_box;
+
+#[cfg_attr(all(target_arch = "arm", target_os = "none"), cortex_m_rt::entry)]
+#[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
+fn main() -> ! {
+    firmware::say!("flash probe");
+    let ok = firmware::flash_probe::<3>();
+    firmware::platform::exit(ok)
+}

@@ -1,0 +1,120 @@
+//! The XOR training run that every target executes unchanged: the Cortex-M firmware in
+//! QEMU, RISC-V, aarch64 Linux under qemu-aarch64 and the x86_64 host. Same seed, same
+//! steps, scalar tier ⇒ the same weight bits, checked by comparing [`weight_hash`]es
+//! (`scripts/embedded-check.sh`).
+//!
+//! The crate is `no_std` on bare metal and uses `std` only for printing and exiting on a
+//! hosted target; the training code is the same either way.
+#![cfg_attr(target_os = "none", no_std)]
+
+pub mod platform;
+
+use stacknet::kernels::{force, Tier};
+use stacknet::nn::{Layer, ParamKind};
+use stacknet::prelude::*;
+
+/// The XOR network with biases: 2 → `H` → 2, a sigmoid after each layer.
+pub type XorNet<const H: usize> = (Dense<2, H>, Sigmoid<H>, Dense<H, 2>, Sigmoid<2>);
+
+/// Batch size: the four corners at once.
+pub const BATCH: usize = 4;
+/// The seed of every run.
+pub const SEED: u64 = 2024;
+/// Plain SGD learning rate.
+pub const LR: f32 = 2.0;
+/// Training steps per network.
+pub const STEPS: u32 = 2000;
+/// Print the loss every this many steps.
+pub const LOG_EVERY: u32 = 400;
+
+/// What one run ended with.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome {
+    /// Objective after the last step.
+    pub loss: f32,
+    /// Corners (of 4) classified right.
+    pub correct: usize,
+    /// FNV-1a hash of every parameter's bits, in visiting order.
+    pub hash: u32,
+}
+
+/// A freshly initialised network from `seed` (`Init::UniformFanIn`).
+pub fn new_net<const H: usize>(seed: u64) -> XorNet<H> {
+    let mut rng = stacknet::init::rng(seed);
+    let mut net: XorNet<H> = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    net.init(&mut rng, Init::UniformFanIn);
+    net
+}
+
+/// The optimizer and objective of every run.
+pub fn setup() -> (Sgd, Objective) {
+    // Both constructors only refuse non-finite or negative settings; the constants are fine.
+    let opt = Sgd::new(LR).unwrap_or_else(|_| unreachable!());
+    (opt, Objective::default())
+}
+
+/// Trains `XorNet<H>` on the four XOR corners for [`STEPS`] steps from [`SEED`] with the
+/// scalar tier, calling `log(step, loss)` every [`LOG_EVERY`] steps and after the last.
+pub fn train_xor<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> Result<Outcome, StepError> {
+    // Bit-reproducible across targets only on the portable tier.
+    let _ = force(Tier::Scalar);
+    let (x, y) = stacknet::data::XOR_CORNERS;
+    let mut net = new_net::<H>(SEED);
+    let mut ws = Workspace::<XorNet<H>, BATCH>::new();
+    let (mut opt, objective) = setup();
+    let mut loss = f32::NAN;
+    for step in 1..=STEPS {
+        loss = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)?.loss;
+        if step % LOG_EVERY == 0 || step == 1 {
+            log(step, loss);
+        }
+    }
+    let pred = predict(&net, &x, &mut ws);
+    let correct = pred.iter().zip(&y).filter(|(&p, t)| t[p] == 1.0).count();
+    Ok(Outcome { loss, correct, hash: weight_hash(&net) })
+}
+
+/// 32-bit FNV-1a over the little-endian bits of every parameter (weights and biases, in
+/// the model's visiting order).
+pub fn weight_hash<M: Layer>(net: &M) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    net.visit(&mut |_: ParamKind, p: &[f32]| {
+        for v in p {
+            for b in v.to_bits().to_le_bytes() {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+        }
+    });
+    h
+}
+
+/// Marks the start of a measured region (its address is the QEMU plugin's `start=`).
+/// Different bodies for the two markers, or the linker folds them into one address.
+#[inline(never)]
+#[unsafe(no_mangle)]
+pub extern "C" fn bench_start() {
+    // SAFETY: a volatile write (never optimised away) to our own static.
+    unsafe { core::ptr::write_volatile(MARK.as_ptr(), 1) };
+}
+
+/// Marks the end of a measured region (the plugin's `end=`).
+#[inline(never)]
+#[unsafe(no_mangle)]
+pub extern "C" fn bench_end() {
+    // SAFETY: as in `bench_start`.
+    unsafe { core::ptr::write_volatile(MARK.as_ptr(), 2) };
+}
+
+static MARK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// One training step of a zeroed 2-`H`-2 network on the corners, behind `black_box`es so
+/// that nothing is constant-folded: the whole of what a `train_step` pulls into flash
+/// (the `flash_*` probes).
+#[inline(never)]
+pub fn flash_probe<const H: usize>() -> bool {
+    let mut net = core::hint::black_box(<XorNet<H> as Layer>::zeroed());
+    let mut ws = Workspace::<XorNet<H>, BATCH>::new();
+    let (mut opt, objective) = setup();
+    let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);
+    train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).is_ok()
+}
