@@ -176,20 +176,24 @@ fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
     Ok(max * libm::sqrtf(scaled))
 }
 
-/// Whether `w − lr·d` is finite under any rounding (FMA or not) for every component: the
-/// bound `|w| + |lr·d|` is finite. This also refuses a non-finite `d` (`lr` is finite, so
-/// `lr·d` is then NaN or ±∞). No early exit: the search for the index runs only on failure.
-fn update_is_finite(lr: f32, w: &[f32], d: &[f32]) -> bool {
-    w.iter().zip(d).fold(true, |ok, (&w, &d)| ok & (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite())
+/// Whether `w − lr·d` is finite under any rounding (FMA or not): the bound `|w| + |lr·d|` is
+/// finite. This also refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
+fn update_is_finite(lr: f32, w: f32, d: f32) -> bool {
+    (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite()
 }
 
 /// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
-/// refuses, if any.
+/// refuses, if any. The common case costs one sum per slice: every bound is ≥ 0, so a finite
+/// `Σ(|w| + |lr·d|)` proves each bound finite; only when the sum is not finite (a bad bound,
+/// or merely an overflowing sum) are the components searched one by one.
 fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
     let (mut bad, mut base) = (None, 0usize);
     model.zip(d, &mut |_, w, d| {
-        if bad.is_none() && !update_is_finite(lr, w, d) {
-            bad = w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, &[w], &[d])).map(|i| base + i);
+        if bad.is_none() {
+            let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
+            if !sum.is_finite() {
+                bad = w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, w, d)).map(|i| base + i);
+            }
         }
         base += w.len();
     });
