@@ -120,11 +120,16 @@ impl Penalty {
             return 0.0;
         }
         let (mut sq, mut abs) = (0.0f32, 0.0f32);
+        let l1 = self.l1 != 0.0;
         model.visit(&mut |kind, w| {
             if kind == ParamKind::Weight {
                 sq += crate::kernels::sum_sq(w);
-                for &v in w {
-                    abs += libm::fabsf(v);
+                // Skipped without L1: `0·Σ|W|` adds nothing (Σ|W| of finite weights can
+                // only overflow to +∞, and an infinite weight already makes `sq` +∞).
+                if l1 {
+                    for &v in w {
+                        abs += libm::fabsf(v);
+                    }
                 }
             }
         });
@@ -139,6 +144,9 @@ impl Penalty {
         }
         let inv_b = 1.0 / rows as f32;
         let (c2, c1) = (self.l2 * inv_b, self.l1 * inv_b);
+        if c1 == 0.0 {
+            return ridge_grad(c2, model, grads);
+        }
         grads.zip_mut(model, &mut |kind, g, w| {
             if kind == ParamKind::Weight {
                 for (g, &w) in g.iter_mut().zip(w) {
@@ -157,6 +165,18 @@ impl Penalty {
     }
 }
 
+/// `g += c2·w` over the weights: [`Penalty::add_grad`] without L1, as one `axpy` per weight
+/// matrix (product then sum, no FMA, like the general loop). The general loop adds
+/// `c2·w + 0·sign(w)`, which equals `c2·w` except that it turns a `−0` term into `+0`,
+/// which can change the sign of a zero gradient and nothing else.
+fn ridge_grad<M: Layer>(c2: f32, model: &M, grads: &mut M) {
+    grads.zip_mut(model, &mut |kind, g, w| {
+        if kind == ParamKind::Weight {
+            crate::nn::shapes_hold(crate::kernels::axpy(c2, w, g));
+        }
+    });
+}
+
 /// The whole objective: a loss plus weight penalties.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Objective {
@@ -170,5 +190,34 @@ impl Objective {
     /// The article's objective: MSE plus ridge `λ`.
     pub fn mse_ridge(lambda: f32) -> Result<Self, BadPenalty> {
         Ok(Objective { loss: Loss::Mse, penalty: Penalty::ridge(lambda)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Dense;
+
+    /// Ridge without L1 goes through [`ridge_grad`]; it must equal the general loop's
+    /// `g + (c2·w + c1·sign(w))` with `c1 = 0`, bit for bit (no zero gradients here).
+    #[test]
+    fn ridge_grad_matches_the_general_penalty_loop() {
+        let w = [[0.5f32, -1.25, 3.0, 1e-3, -7.0], [2.5, -0.125, 9.0, -4e-2, 1e20]];
+        let model = Dense::from_parts(w, Some([1.0, 2.0, 3.0, 4.0, 5.0]));
+        let g0 = Dense::from_parts([[0.25f32, 1.5, -2.0, 3.5, -0.75], [1.0, -1.0, 0.5, -0.5, 2.0]], Some([9.0; 5]));
+        for (l2, rows) in [(1e-4f32, 4usize), (0.3, 50), (2.0, 1)] {
+            let mut fast = g0;
+            Penalty::ridge(l2).unwrap().add_grad(&model, &mut fast, rows);
+            let c2 = l2 * (1.0 / rows as f32);
+            let mut want = g0;
+            for (gr, wr) in want.weights_mut().iter_mut().zip(&w) {
+                for (g, &wv) in gr.iter_mut().zip(wr) {
+                    let s = if wv > 0.0 { 1.0 } else { -1.0 };
+                    *g += c2 * wv + 0.0 * s;
+                }
+            }
+            assert_eq!(fast, want, "l2 {l2}, rows {rows}");
+            assert_eq!(fast.bias(), g0.bias(), "biases are not penalised");
+        }
     }
 }

@@ -115,7 +115,16 @@ pub struct StepReport {
     pub step: u32,
 }
 
+/// Whether every value is finite: one sweep without an early exit (no per-element branch),
+/// for the common case where there is nothing to find; the search runs only on failure.
+fn all_finite(m: &[f32]) -> bool {
+    m.iter().fold(true, |ok, v| ok & v.is_finite())
+}
+
 fn first_non_finite(m: &[f32]) -> Option<usize> {
+    if all_finite(m) {
+        return None;
+    }
     m.iter().position(|v| !v.is_finite())
 }
 
@@ -125,8 +134,24 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 
 /// The L2 norm of all gradients, without overflow for any finite gradient; `Err(index)`
 /// names the first non-finite component.
+///
+/// One pass in the common case: `Σg²` is finite only if every `g` is (a NaN or ±∞ makes a
+/// NaN or +∞ term, and no term is negative), so the finiteness check and the largest
+/// component (for the overflow-free rescaling) are needed only when `Σg²` is not finite.
 fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
-    let (mut sum, mut max, mut base, mut bad) = (0.0f32, 0.0f32, 0usize, None);
+    let mut sum = 0.0f32;
+    grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
+    if sum.is_finite() {
+        return Ok(libm::sqrtf(sum));
+    }
+    grad_norm_slow(grads)
+}
+
+/// [`grad_norm`] when `Σg²` is not finite: either a component is not finite, or the sum
+/// overflowed and is recomputed scaled by the largest component.
+#[cold]
+fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
+    let (mut max, mut base, mut bad) = (0.0f32, 0usize, None);
     grads.visit(&mut |_, g| {
         if bad.is_none() {
             if let Some(i) = first_non_finite(g) {
@@ -134,7 +159,6 @@ fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
             }
         }
         base += g.len();
-        sum += crate::kernels::sum_sq(g);
         for &v in g {
             max = max.max(libm::fabsf(v));
         }
@@ -142,10 +166,6 @@ fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     if let Some(i) = bad {
         return Err(i);
     }
-    if sum.is_finite() {
-        return Ok(libm::sqrtf(sum));
-    }
-    // Σg² overflowed: rescale by the largest component.
     let mut scaled = 0.0f32;
     grads.visit(&mut |_, g| {
         for &v in g {
@@ -154,6 +174,30 @@ fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
         }
     });
     Ok(max * libm::sqrtf(scaled))
+}
+
+/// Whether `w − lr·d` is finite under any rounding (FMA or not): the bound `|w| + |lr·d|` is
+/// finite. This also refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
+fn update_is_finite(lr: f32, w: f32, d: f32) -> bool {
+    (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite()
+}
+
+/// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
+/// refuses, if any. The common case costs one sum per slice: every bound is ≥ 0, so a finite
+/// `Σ(|w| + |lr·d|)` proves each bound finite; only when the sum is not finite (a bad bound,
+/// or merely an overflowing sum) are the components searched one by one.
+fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
+    let (mut bad, mut base) = (None, 0usize);
+    model.zip(d, &mut |_, w, d| {
+        if bad.is_none() {
+            let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
+            if !sum.is_finite() {
+                bad = w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, w, d)).map(|i| base + i);
+            }
+        }
+        base += w.len();
+    });
+    bad
 }
 
 /// One step of gradient descent on the batch `(x, y)`: forward, loss, backward, penalty,
@@ -190,22 +234,9 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     let clipped = apply_clip(opt.clip(), norm, &mut ws.grads);
     opt.velocity().direction(opt.momentum(), &mut ws.grads);
 
-    // Dry run: refuse an update that could overflow, before anything is written. The bound
-    // |w| + |η·d| is finite ⇒ w − η·d is finite under any rounding (FMA or not).
+    // Dry run: refuse an update that could overflow, before anything is written.
     let lr = opt.current_lr();
-    let mut bad = None;
-    let mut base = 0usize;
-    model.zip(&ws.grads, &mut |_, w, d| {
-        if bad.is_none() {
-            let pos = w.iter().zip(d).position(|(&w, &d)| {
-                let step = lr * d;
-                !(d.is_finite() && (libm::fabsf(w) + libm::fabsf(step)).is_finite())
-            });
-            bad = pos.map(|i| base + i);
-        }
-        base += w.len();
-    });
-    if let Some(index) = bad {
+    if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
         return Err(StepError::NonFiniteUpdate { index });
     }
 
@@ -249,4 +280,106 @@ pub fn accuracy<M: Layer, const B: usize>(
     let yf = y.flat();
     let hits = pred.iter().enumerate().filter(|(r, &p)| argmax(&yf[r * cols..(r + 1) * cols]) == p).count();
     hits as f32 / B as f32
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one-pass checks against the straightforward passes they replaced.
+    use super::*;
+    use crate::nn::Dense;
+
+    type Net = (Dense<3, 2>, Dense<2, 2>);
+
+    fn net(vals: &[f32]) -> Net {
+        let mut n: Net = (Dense::zeros(true), Dense::zeros(true));
+        let mut i = 0;
+        n.visit_mut(&mut |_, p| {
+            for v in p {
+                *v = vals[i % vals.len()];
+                i += 1;
+            }
+        });
+        n
+    }
+
+    /// The gradient norm as it was computed before: finiteness check, Σg² and max in one
+    /// visit, rescaled on overflow.
+    fn norm_reference(g: &Net) -> Result<f32, usize> {
+        let (mut sum, mut max, mut i, mut bad) = (0.0f32, 0.0f32, 0usize, None);
+        g.visit(&mut |_, s| {
+            for &v in s {
+                if bad.is_none() && !v.is_finite() {
+                    bad = Some(i);
+                }
+                i += 1;
+                max = max.max(libm::fabsf(v));
+            }
+            sum += crate::kernels::sum_sq(s);
+        });
+        if let Some(i) = bad {
+            return Err(i);
+        }
+        if sum.is_finite() {
+            return Ok(libm::sqrtf(sum));
+        }
+        let mut scaled = 0.0f32;
+        g.visit(&mut |_, s| s.iter().for_each(|v| scaled += (v / max) * (v / max)));
+        Ok(max * libm::sqrtf(scaled))
+    }
+
+    /// The dry run as it was: per component, `d` finite and `|w| + |lr·d|` finite.
+    fn dry_run_reference(w: &Net, d: &Net, lr: f32) -> Option<usize> {
+        let (mut bad, mut base) = (None, 0usize);
+        w.zip(d, &mut |_, w, d| {
+            if bad.is_none() {
+                bad = w
+                    .iter()
+                    .zip(d)
+                    .position(|(&w, &d)| !(d.is_finite() && (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite()))
+                    .map(|i| base + i);
+            }
+            base += w.len();
+        });
+        bad
+    }
+
+    const CASES: [&[f32]; 7] = [
+        &[0.5, -1.25, 3.0, 0.0, -0.0, 7.5e-3],
+        &[1e30, -2e30, 3e30],
+        &[f32::MAX, 1.0],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, f32::NAN],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, f32::NEG_INFINITY],
+        &[f32::INFINITY, f32::NAN],
+        &[1e-40, -3e-39],
+    ];
+
+    #[test]
+    fn grad_norm_matches_the_two_pass_reference() {
+        for vals in CASES {
+            let g = net(vals);
+            let (got, want) = (grad_norm(&g), norm_reference(&g));
+            match (got, want) {
+                (Ok(a), Ok(b)) => assert_eq!(a.to_bits(), b.to_bits(), "{vals:?}"),
+                _ => assert_eq!(got, want, "{vals:?}"),
+            }
+        }
+        assert_eq!(
+            grad_norm(&net(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, f32::NAN])),
+            Err(13)
+        );
+        assert_eq!(grad_norm(&net(&[3e30, 4e30])).map(|n| (n / 1e30 * 1e3).round()), Ok(13229.0));
+    }
+
+    #[test]
+    fn dry_run_matches_the_per_component_reference() {
+        for wv in CASES {
+            for dv in CASES {
+                for lr in [0.1, 1.0, 1e30, 0.0] {
+                    let (w, d) = (net(wv), net(dv));
+                    assert_eq!(first_unsafe_update(&w, &d, lr), dry_run_reference(&w, &d, lr), "{wv:?} {dv:?} {lr}");
+                }
+            }
+        }
+        assert_eq!(first_unsafe_update(&net(&[f32::MAX]), &net(&[1.0, -1e38]), 10.0), Some(1));
+    }
 }

@@ -7,12 +7,18 @@
 //! * `k < LANES` (e.g. the article's `300×2 · (50×2)ᵀ`): vectors along `k` would be mostly
 //!   empty, so column blocks of `B` are transposed into a stack buffer of [`SCRATCH`]
 //!   floats (16 KiB, the kernel's only stack scratch) and multiplied by the `A·B` tiles.
+//!   When all of `B` fits in [`SMALL_SCRATCH`] floats (the tiny networks), a buffer of that
+//!   size is used instead: the array is zeroed when it is declared, and zeroing 16 KiB per
+//!   call was 80 % of a whole 4×3 training step.
 
 use super::gemm;
 use super::simd::Simd;
 
 /// Floats of stack scratch for the transposed block of `B` (16 KiB).
 pub(crate) const SCRATCH: usize = 4096;
+
+/// Floats of stack scratch when all of `B` fits (1 KiB): `n·k ≤ 256`.
+pub(crate) const SMALL_SCRATCH: usize = 256;
 
 /// See the module docs.
 ///
@@ -42,8 +48,36 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
         }
         return;
     }
-    let nb = SCRATCH / k;
-    let mut bt = [0.0f32; SCRATCH];
+    // SAFETY: forwarded (lengths from the caller, `0 < k < LANES`).
+    unsafe {
+        if n * k <= SMALL_SCRATCH {
+            transposed_blocks::<S, MR, NV, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
+        } else {
+            transposed_blocks::<S, MR, NV, SCRATCH>(s, m, k, n, ap, b, cp, acc)
+        }
+    }
+}
+
+/// The `k < LANES` strategy: column blocks of `B` transposed into an `N`-float stack buffer
+/// (zeroed once per call, so `N` should be no larger than needed), each multiplied by the
+/// `A·B` tiles.
+///
+/// # Safety
+/// As [`matmul_nt`], with `0 < k ≤ N`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn transposed_blocks<S: Simd, const MR: usize, const NV: usize, const N: usize>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    ap: *const f32,
+    b: &[f32],
+    cp: *mut f32,
+    acc: bool,
+) {
+    let nb = N / k;
+    let mut bt = [0.0f32; N];
     let mut j0 = 0;
     while j0 < n {
         let w = nb.min(n - j0);
