@@ -129,7 +129,11 @@ impl Data {
         (0..n)
             .map(|i| {
                 let b = if self.bits.is_empty() { i as u32 } else { self.bits[i % self.bits.len()] };
-                if self.tame { (b % 2001) as f32 / 1000.0 - 1.0 } else { f32::from_bits(b) }
+                if self.tame {
+                    (b % 2001) as f32 / 1000.0 - 1.0
+                } else {
+                    f32::from_bits(b)
+                }
             })
             .collect()
     }
@@ -161,7 +165,11 @@ struct Hyper {
 impl Hyper {
     fn get(&self) -> stacknet_hyper_t {
         let f = |b: u32, lo: f32, hi: f32| {
-            if self.tame { lo + (hi - lo) * (b % 1001) as f32 / 1000.0 } else { f32::from_bits(b) }
+            if self.tame {
+                lo + (hi - lo) * (b % 1001) as f32 / 1000.0
+            } else {
+                f32::from_bits(b)
+            }
         };
         stacknet_hyper_t {
             learning_rate: f(self.learning_rate, 0.001, 5.0),
@@ -179,22 +187,104 @@ impl Hyper {
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Init { seed: u64, size: u32, ptr: StatePtr },
-    SetHyper { h: Hyper, null: bool, ptr: StatePtr },
-    GetHyper { null: bool, misaligned: bool, ptr: StatePtr },
-    Train { rows: Count, x: Data, y: Data, px: Ptr, py: Ptr, report: Ptr, short: u8, ptr: StatePtr },
-    Predict { rows: Count, x: Data, px: Ptr, pout: Ptr, alias: bool, ptr: StatePtr },
-    Loss { rows: Count, x: Data, y: Data, px: Ptr, py: Ptr, pout: Ptr, accuracy: bool, ptr: StatePtr },
-    Save { cap: u16, pbuf: Ptr, pwritten: Ptr, ptr: StatePtr },
-    Load { bytes: Vec<u8>, extra: u8, pbuf: Ptr, pused: Ptr, ptr: StatePtr },
+    Init {
+        seed: u64,
+        size: u32,
+        ptr: StatePtr,
+    },
+    SetHyper {
+        h: Hyper,
+        null: bool,
+        ptr: StatePtr,
+    },
+    GetHyper {
+        null: bool,
+        misaligned: bool,
+        ptr: StatePtr,
+    },
+    Train {
+        rows: Count,
+        x: Data,
+        y: Data,
+        px: Ptr,
+        py: Ptr,
+        report: Ptr,
+        short: u8,
+        ptr: StatePtr,
+    },
+    Predict {
+        rows: Count,
+        x: Data,
+        px: Ptr,
+        pout: Ptr,
+        alias: bool,
+        ptr: StatePtr,
+    },
+    Loss {
+        rows: Count,
+        x: Data,
+        y: Data,
+        px: Ptr,
+        py: Ptr,
+        pout: Ptr,
+        accuracy: bool,
+        ptr: StatePtr,
+    },
+    Save {
+        cap: u16,
+        pbuf: Ptr,
+        pwritten: Ptr,
+        ptr: StatePtr,
+    },
+    Load {
+        bytes: Vec<u8>,
+        extra: u8,
+        pbuf: Ptr,
+        pused: Ptr,
+        ptr: StatePtr,
+    },
     /// Saves the state, mutates the blob (optionally fixing its CRC), loads it back.
-    Mutate { flips: Vec<(u16, u8)>, fix_crc: bool },
+    Mutate {
+        flips: Vec<(u16, u8)>,
+        fix_crc: bool,
+    },
     /// Garbage in the state (never the initialised magic), or a state of another shape.
-    Corrupt { bytes: Vec<u8>, other_shape: u8 },
-    Matmul { layout: u8, m: Count, k: Count, n: Count, a: Data, b: Data, c: Data, acc: u32, pa: Ptr, pb: Ptr, pc: Ptr, alias: bool },
-    Sigmoid { n: Count, x: Data, p: Ptr },
-    SigmoidBackward { n: Count, dy: Data, y: Data, pdy: Ptr, py: Ptr, pdx: Ptr, alias: bool },
-    Queries { code: i32, tier: u32 },
+    Corrupt {
+        bytes: Vec<u8>,
+        other_shape: u8,
+    },
+    Matmul {
+        layout: u8,
+        m: Count,
+        k: Count,
+        n: Count,
+        a: Data,
+        b: Data,
+        c: Data,
+        acc: u32,
+        pa: Ptr,
+        pb: Ptr,
+        pc: Ptr,
+        alias: bool,
+    },
+    Sigmoid {
+        n: Count,
+        x: Data,
+        p: Ptr,
+    },
+    SigmoidBackward {
+        n: Count,
+        dy: Data,
+        y: Data,
+        pdy: Ptr,
+        py: Ptr,
+        pdx: Ptr,
+        alias: bool,
+    },
+    Queries {
+        code: i32,
+        tier: u32,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -356,7 +446,17 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             // SAFETY: pointers are null or valid.
             let s = unsafe { A::set_hyper(p, hp) };
             if ok(s) {
-                let mut back = stacknet_hyper_t { learning_rate: 0.0, schedule: 9, step_every: 0, step_factor: 0.0, exp_rate: 0.0, ridge: 0.0, clip: 9, clip_threshold: 0.0, momentum: 0.0 };
+                let mut back = stacknet_hyper_t {
+                    learning_rate: 0.0,
+                    schedule: 9,
+                    step_every: 0,
+                    step_factor: 0.0,
+                    exp_rate: 0.0,
+                    ridge: 0.0,
+                    clip: 9,
+                    clip_threshold: 0.0,
+                    momentum: 0.0,
+                };
                 // SAFETY: valid pointers.
                 assert!(ok(unsafe { A::get_hyper(p, &mut back) }));
                 assert_eq!(format!("{back:?}"), format!("{hv:?}"));
@@ -456,7 +556,11 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             let p = cx.state(*ptr);
             // SAFETY: claimed lengths are real except where refusal is documented.
             let s = unsafe {
-                if *accuracy { A::accuracy(p, bx.ptr(*px), by.ptr(*py), r, op) } else { A::loss(p, bx.ptr(*px), by.ptr(*py), r, op) }
+                if *accuracy {
+                    A::accuracy(p, bx.ptr(*px), by.ptr(*py), r, op)
+                } else {
+                    A::loss(p, bx.ptr(*px), by.ptr(*py), r, op)
+                }
             };
             if refuse {
                 assert!(!ok(s), "loss/accuracy accepted {r} rows");
@@ -552,7 +656,9 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
                 o => *o,
             };
             let (m, k, n) = (small(m).get(7), small(k).get(7), small(n).get(7));
-            let too_big = |x: usize, y: usize| x.checked_mul(y).is_none_or(|e| e.checked_mul(4).is_none_or(|b| b > isize::MAX as usize));
+            let too_big = |x: usize, y: usize| {
+                x.checked_mul(y).is_none_or(|e| e.checked_mul(4).is_none_or(|b| b > isize::MAX as usize))
+            };
             let refuse = too_big(m, k) || too_big(k, n) || too_big(m, n);
             let mut ba = Buf::new(&a.fill(24 * 24), m.checked_mul(k), refuse, 4);
             let mut bb = Buf::new(&b.fill(24 * 24), k.checked_mul(n), refuse, 4);
