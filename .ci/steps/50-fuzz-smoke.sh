@@ -15,7 +15,7 @@ fi
 
 cd fuzz
 cargo +nightly fuzz build
-for target in kernels_diff train_step load; do
+for target in kernels_diff train_step load capi; do
   corpus=$(mktemp -d)
   log=$(mktemp)
   echo "--- fuzz smoke: $target (60 s)"

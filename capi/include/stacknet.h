@@ -357,7 +357,9 @@
 
 /**
  * What a call did. `STACKNET_OK` is 0; every other value names one kind of refusal, and a
- * refused call has changed nothing (no output written, the state bit-for-bit as before).
+ * refused call has changed nothing (no output written, the state bit-for-bit as before),
+ * except `STACKNET_ERR_DIVERGED`: the weights, optimizer and hyperparameters are as before,
+ * but the scratch workspace inside the state holds the aborted step's intermediates.
  *
  * Checks run in this order, so a call with several faults reports the first:
  * null pointers → alignment → dimensions and buffer sizes → overlapping buffers →

@@ -216,3 +216,20 @@ fn hyper_default() {
     assert_eq!(unsafe { stacknet_hyper_default(odd) }, STACKNET_ERR_MISALIGNED);
     assert_eq!(words, [0; 12]);
 }
+
+/// Regression (fuzz target `capi`, seed `regress-matmul-empty-huge-m`): an `m×0` product with
+/// `m` near `usize::MAX` has an empty output and is valid, but the row loop walked all `m`
+/// rows of nothing and never returned. Now every layout answers at once, and an empty
+/// product with `k > 0` does not read `a` either.
+#[test]
+fn empty_products_with_huge_dimensions_return_at_once() {
+    let (a, b) = ([0.0f32; 0], [0.0f32; 0]);
+    let mut c = [0.0f32; 0];
+    for f in [stacknet_matmul as Product, stacknet_matmul_tn, stacknet_matmul_nt] {
+        for (m, k, n) in [(usize::MAX, 0, 0), (usize::MAX - 7, 0, 0), (0, 0, usize::MAX), (0, 0, 0)] {
+            // SAFETY: every operand's claimed length (m·k, k·n, m·n) is 0.
+            let s = unsafe { f(m, k, n, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), 0) };
+            assert_eq!(s, STACKNET_OK, "{m}x{k}x{n}");
+        }
+    }
+}

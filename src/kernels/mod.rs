@@ -175,6 +175,11 @@ impl Kernels {
         check("matmul", "a", a.len(), m, k)?;
         check("matmul", "b", b.len(), k, n)?;
         check("matmul", "c", c.len(), m, n)?;
+        // An empty output (m·n = 0) is complete: return before the row loop, which would
+        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
+        if c.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, matmul(m, k, n, a, b, c, mode.acc()));
         Ok(())
     }
@@ -196,6 +201,11 @@ impl Kernels {
         check("matmul_tn", "a", a.len(), k, m)?;
         check("matmul_tn", "b", b.len(), k, n)?;
         check("matmul_tn", "c", c.len(), m, n)?;
+        // An empty output (m·n = 0) is complete: return before the row loop, which would
+        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
+        if c.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, matmul_tn(m, k, n, a, b, c, mode.acc()));
         Ok(())
     }
@@ -219,6 +229,11 @@ impl Kernels {
         check("matmul_nt", "a", a.len(), m, k)?;
         check("matmul_nt", "b", b.len(), n, k)?;
         check("matmul_nt", "c", c.len(), m, n)?;
+        // An empty output (m·n = 0) is complete: return before the row loop, which would
+        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
+        if c.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, matmul_nt(m, k, n, a, b, c, mode.acc()));
         Ok(())
     }
@@ -244,6 +259,11 @@ impl Kernels {
             check("matmul_bias_sigmoid", "bias", bias.len(), n, 1)?;
         }
         check("matmul_bias_sigmoid", "c", c.len(), m, n)?;
+        // An empty output (m·n = 0) is complete: return before the row loop, which would
+        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
+        if c.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, matmul_bias_sigmoid(m, k, n, a, b, bias, c));
         Ok(())
     }
@@ -315,6 +335,9 @@ impl Kernels {
     pub fn add_bias(self, m: usize, n: usize, bias: &[f32], c: &mut [f32]) -> Result<(), ShapeError> {
         check("add_bias", "bias", bias.len(), n, 1)?;
         check("add_bias", "c", c.len(), m, n)?;
+        if c.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, add_bias(m, n, bias, c));
         Ok(())
     }
@@ -325,6 +348,9 @@ impl Kernels {
     pub fn sum_rows(self, m: usize, n: usize, g: &[f32], out: &mut [f32], mode: Mode) -> Result<(), ShapeError> {
         check("sum_rows", "g", g.len(), m, n)?;
         check("sum_rows", "out", out.len(), n, 1)?;
+        if out.is_empty() {
+            return Ok(());
+        }
         dispatch!(self.tier, sum_rows(m, n, g, out, mode.acc()));
         Ok(())
     }
