@@ -61,6 +61,23 @@ fn check(kernel: &'static str, operand: &'static str, len: usize, r: usize, c: u
     }
 }
 
+/// Checks the three operands of a product (`(len, rows, cols)` each); `Ok(false)` when the
+/// output is empty, which is complete as it stands: callers return before any row loop,
+/// which would otherwise walk all `m` rows of nothing (`m` can be near `usize::MAX` when
+/// `n = 0`).
+#[inline]
+fn check_product(
+    kernel: &'static str,
+    a: (usize, usize, usize),
+    b: (usize, usize, usize),
+    c: (usize, usize, usize),
+) -> Result<bool, ShapeError> {
+    check(kernel, "a", a.0, a.1, a.2)?;
+    check(kernel, "b", b.0, b.1, b.2)?;
+    check(kernel, "c", c.0, c.1, c.2)?;
+    Ok(c.0 != 0)
+}
+
 /// In debug builds, the tier whose code the last kernel call ran (written by the dispatch
 /// arm itself, so a wrong arm would show). Release builds record nothing.
 static LAST_USED: AtomicU8 = AtomicU8::new(0);
@@ -172,12 +189,7 @@ impl Kernels {
         c: &mut [f32],
         mode: Mode,
     ) -> Result<(), ShapeError> {
-        check("matmul", "a", a.len(), m, k)?;
-        check("matmul", "b", b.len(), k, n)?;
-        check("matmul", "c", c.len(), m, n)?;
-        // An empty output (m·n = 0) is complete: return before the row loop, which would
-        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
-        if c.is_empty() {
+        if !check_product("matmul", (a.len(), m, k), (b.len(), k, n), (c.len(), m, n))? {
             return Ok(());
         }
         dispatch!(self.tier, matmul(m, k, n, a, b, c, mode.acc()));
@@ -198,12 +210,7 @@ impl Kernels {
         c: &mut [f32],
         mode: Mode,
     ) -> Result<(), ShapeError> {
-        check("matmul_tn", "a", a.len(), k, m)?;
-        check("matmul_tn", "b", b.len(), k, n)?;
-        check("matmul_tn", "c", c.len(), m, n)?;
-        // An empty output (m·n = 0) is complete: return before the row loop, which would
-        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
-        if c.is_empty() {
+        if !check_product("matmul_tn", (a.len(), k, m), (b.len(), k, n), (c.len(), m, n))? {
             return Ok(());
         }
         dispatch!(self.tier, matmul_tn(m, k, n, a, b, c, mode.acc()));
@@ -226,12 +233,7 @@ impl Kernels {
         c: &mut [f32],
         mode: Mode,
     ) -> Result<(), ShapeError> {
-        check("matmul_nt", "a", a.len(), m, k)?;
-        check("matmul_nt", "b", b.len(), n, k)?;
-        check("matmul_nt", "c", c.len(), m, n)?;
-        // An empty output (m·n = 0) is complete: return before the row loop, which would
-        // otherwise walk all m rows of nothing (m can be near usize::MAX when n = 0).
-        if c.is_empty() {
+        if !check_product("matmul_nt", (a.len(), m, k), (b.len(), n, k), (c.len(), m, n))? {
             return Ok(());
         }
         dispatch!(self.tier, matmul_nt(m, k, n, a, b, c, mode.acc()));
