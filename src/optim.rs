@@ -4,6 +4,7 @@
 //! Every setting is validated when the optimizer is built, so a training step never meets
 //! a bad hyperparameter.
 
+use crate::arch::sqrt::sqrtf;
 use crate::nn::Layer;
 
 /// How the learning rate changes with the step number `t` (starting at 0).
@@ -202,7 +203,11 @@ impl<V> Sgd<V> {
         let t = self.step;
         match self.schedule {
             Schedule::Constant => self.lr,
-            Schedule::StepDecay { every, factor } => self.lr * libm::powf(factor, (t / every) as f32),
+            // `every ≥ 1` is checked when the schedule is set; `checked_div` keeps a division
+            // panic out of every firmware image that can reach this line.
+            Schedule::StepDecay { every, factor } => {
+                self.lr * libm::powf(factor, t.checked_div(every).unwrap_or(0) as f32)
+            }
             Schedule::ExpDecay { rate } => self.lr * libm::expf(-rate * t as f32),
         }
     }
@@ -267,7 +272,7 @@ pub(crate) fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool
                 grads.visit(&mut |_, g| g.iter().for_each(|v| max = max.max(libm::fabsf(*v))));
                 let mut sq = 0.0f32;
                 grads.visit(&mut |_, g| g.iter().for_each(|v| sq += (v / max) * (v / max)));
-                let scale = c / libm::sqrtf(sq);
+                let scale = c / sqrtf(sq);
                 grads.visit_mut(&mut |_, g| g.iter_mut().for_each(|v| *v = (*v / max) * scale));
             }
             true

@@ -1,6 +1,7 @@
 //! Random numbers from any `rand_core::RngCore`, computed the same way on every target
 //! (integer bits to float, then `libm`), so a seed means the same numbers everywhere.
 
+use crate::arch::sqrt::sqrtf;
 use rand_core::RngCore;
 
 /// Uniform in `[0, 1)`, from the top 24 bits of one `u32` (every value exact in `f32`).
@@ -20,7 +21,7 @@ pub fn gaussian_pair<R: RngCore + ?Sized>(rng: &mut R) -> (f32, f32) {
     // u1 in (0, 1]: never 0, so the log is finite.
     let u1 = 1.0 - uniform01(rng);
     let u2 = uniform01(rng);
-    let r = libm::sqrtf(-2.0 * libm::logf(u1));
+    let r = sqrtf(-2.0 * libm::logf(u1));
     let theta = 2.0 * core::f32::consts::PI * u2;
     (r * libm::cosf(theta), r * libm::sinf(theta))
 }

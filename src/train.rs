@@ -4,6 +4,7 @@
 //! [`train_step`] is transactional: when it returns `Err`, the model and the optimizer
 //! are bit-for-bit as they were before the call. Only the workspace (scratch) changes.
 
+use crate::arch::sqrt::sqrtf;
 use crate::loss::Objective;
 use crate::nn::{Cache, CacheNew, Layer, Matrix, Rows};
 use crate::optim::{apply_clip, Sgd, Velocity};
@@ -118,14 +119,46 @@ pub struct StepReport {
 /// Whether every value is finite: one sweep without an early exit (no per-element branch),
 /// for the common case where there is nothing to find; the search runs only on failure.
 fn all_finite(m: &[f32]) -> bool {
-    m.iter().fold(true, |ok, v| ok & v.is_finite())
+    // On the bits: `(|v| bits) + 2²³` carries into the sign bit exactly when the exponent is
+    // all ones (∞ or NaN), so OR-ing those sums sets the top bit iff some value is not
+    // finite. Four integer operations per value, no float compare (`tests::all_finite_…`).
+    let top = m.iter().fold(0u32, |acc, v| acc | ((v.to_bits() & 0x7fff_ffff) + 0x0080_0000));
+    top & 0x8000_0000 == 0
 }
 
 fn first_non_finite(m: &[f32]) -> Option<usize> {
     if all_finite(m) {
         return None;
     }
+    position_non_finite(m)
+}
+
+/// The search behind [`first_non_finite`] and the gradient norm's slow path: out of line
+/// and not generic, so a model's step carries one copy of it, not one per layer and shape
+/// (flash matters on microcontrollers; the search runs only when something is wrong).
+#[cold]
+#[inline(never)]
+fn position_non_finite(m: &[f32]) -> Option<usize> {
     m.iter().position(|v| !v.is_finite())
+}
+
+/// The largest `|v|` of a slice (0 for an empty one), for the overflow-free norm; out of
+/// line for the same reason as [`position_non_finite`].
+#[cold]
+#[inline(never)]
+fn max_abs(m: &[f32]) -> f32 {
+    m.iter().fold(0.0f32, |max, v| max.max(libm::fabsf(*v)))
+}
+
+/// `acc + Σ (v / max)²` over a slice, left to right: the overflow-free norm's second pass
+/// (out of line, as above; the running sum is passed in so the order is one sum over all).
+#[cold]
+#[inline(never)]
+fn sum_sq_scaled(acc: f32, m: &[f32], max: f32) -> f32 {
+    m.iter().fold(acc, |sum, v| {
+        let s = v / max;
+        sum + s * s
+    })
 }
 
 fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
@@ -142,7 +175,7 @@ fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
     grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
     if sum.is_finite() {
-        return Ok(libm::sqrtf(sum));
+        return Ok(sqrtf(sum));
     }
     grad_norm_slow(grads)
 }
@@ -154,32 +187,31 @@ fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
     let (mut max, mut base, mut bad) = (0.0f32, 0usize, None);
     grads.visit(&mut |_, g| {
         if bad.is_none() {
-            if let Some(i) = first_non_finite(g) {
-                bad = Some(base + i);
-            }
+            bad = position_non_finite(g).map(|i| base + i);
         }
         base += g.len();
-        for &v in g {
-            max = max.max(libm::fabsf(v));
-        }
+        max = max.max(max_abs(g));
     });
     if let Some(i) = bad {
         return Err(i);
     }
     let mut scaled = 0.0f32;
-    grads.visit(&mut |_, g| {
-        for &v in g {
-            let s = v / max;
-            scaled += s * s;
-        }
-    });
-    Ok(max * libm::sqrtf(scaled))
+    grads.visit(&mut |_, g| scaled = sum_sq_scaled(scaled, g, max));
+    Ok(max * sqrtf(scaled))
 }
 
 /// Whether `w − lr·d` is finite under any rounding (FMA or not): the bound `|w| + |lr·d|` is
 /// finite. This also refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
 fn update_is_finite(lr: f32, w: f32, d: f32) -> bool {
     (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite()
+}
+
+/// The search behind [`first_unsafe_update`]: out of line and not generic (one copy per
+/// program, see [`position_non_finite`]); it runs only when a step is refused.
+#[cold]
+#[inline(never)]
+fn position_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
+    w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, w, d))
 }
 
 /// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
@@ -192,7 +224,7 @@ fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
         if bad.is_none() {
             let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
             if !sum.is_finite() {
-                bad = w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, w, d)).map(|i| base + i);
+                bad = position_unsafe_update(w, d, lr).map(|i| base + i);
             }
         }
         base += w.len();
@@ -352,6 +384,25 @@ mod tests {
         &[f32::INFINITY, f32::NAN],
         &[1e-40, -3e-39],
     ];
+
+    #[test]
+    fn all_finite_on_the_bits_agrees_with_is_finite() {
+        let edge =
+            [0.0, -0.0, 1.0, f32::MAX, -f32::MAX, f32::MIN_POSITIVE, 1e-45, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        for &a in &edge {
+            for &b in &edge {
+                assert_eq!(all_finite(&[a, b]), a.is_finite() && b.is_finite(), "{a:e} {b:e}");
+            }
+        }
+        let mut bits = 1u32;
+        for _ in 0..100_000 {
+            let v = f32::from_bits(bits);
+            assert_eq!(all_finite(&[1.0, v]), v.is_finite(), "{bits:#x}");
+            bits = bits.wrapping_mul(747_796_405).wrapping_add(2_891_336_453); // an LCG over all patterns
+        }
+        assert!(all_finite(&[]));
+        assert!(!all_finite(&[f32::from_bits(0x7f80_0001)]) && !all_finite(&[f32::from_bits(0xffff_ffff)]));
+    }
 
     #[test]
     fn grad_norm_matches_the_two_pass_reference() {

@@ -68,24 +68,29 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
 }
 
 fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+    // Rows by `chunks_exact` (the caller checked every length), not by index ranges: no
+    // bounds check and so no panic path in the code (one per range otherwise), and less
+    // flash on microcontrollers. `n == 0` writes nothing; `k == 0` has no products.
+    if n == 0 {
+        return;
+    }
+    let c_rows = c.chunks_exact_mut(n).take(m);
     if k == 0 {
         if !acc {
-            c[..m * n].fill(0.0);
+            c_rows.for_each(|row| row.fill(0.0));
         }
         return;
     }
-    for i in 0..m {
-        let c_row = &mut c[i * n..(i + 1) * n];
-        let a_row = &a[i * k..(i + 1) * k];
-        let mut start = 0;
+    for (c_row, a_row) in c_rows.zip(a.chunks_exact(k)) {
+        let mut terms = a_row.iter().zip(b.chunks_exact(n));
         if !acc {
-            for (c_ij, &b_0j) in c_row.iter_mut().zip(&b[..n]) {
-                *c_ij = zero_plus(a_row[0] * b_0j);
+            if let Some((&a_i0, b_row)) = terms.next() {
+                for (c_ij, &b_0j) in c_row.iter_mut().zip(b_row) {
+                    *c_ij = zero_plus(a_i0 * b_0j);
+                }
             }
-            start = 1;
         }
-        for (p, &a_ip) in a_row.iter().enumerate().skip(start) {
-            let b_row = &b[p * n..(p + 1) * n];
+        for (&a_ip, b_row) in terms {
             for (c_ij, &b_pj) in c_row.iter_mut().zip(b_row) {
                 *c_ij += a_ip * b_pj;
             }
@@ -135,24 +140,28 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
 }
 
 fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
-    let mut start = 0;
-    if !acc {
-        if k == 0 {
-            c[..m * n].fill(0.0);
-            return;
+    // As in `matmul_wide`: rows by `chunks_exact`, no index ranges.
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            c.chunks_exact_mut(n).take(m).for_each(|row| row.fill(0.0));
         }
-        for (i, &a_0i) in a[..m].iter().enumerate() {
-            for (c_ij, &b_0j) in c[i * n..(i + 1) * n].iter_mut().zip(&b[..n]) {
-                *c_ij = zero_plus(a_0i * b_0j);
+        return;
+    }
+    let mut rows = a.chunks_exact(m).zip(b.chunks_exact(n)).take(k);
+    if !acc {
+        if let Some((a_row, b_row)) = rows.next() {
+            for (&a_0i, c_row) in a_row.iter().zip(c.chunks_exact_mut(n)) {
+                for (c_ij, &b_0j) in c_row.iter_mut().zip(b_row) {
+                    *c_ij = zero_plus(a_0i * b_0j);
+                }
             }
         }
-        start = 1;
     }
-    for p in start..k {
-        let a_row = &a[p * m..(p + 1) * m];
-        let b_row = &b[p * n..(p + 1) * n];
-        for (i, &a_pi) in a_row.iter().enumerate() {
-            let c_row = &mut c[i * n..(i + 1) * n];
+    for (a_row, b_row) in rows {
+        for (&a_pi, c_row) in a_row.iter().zip(c.chunks_exact_mut(n)) {
             for (c_ij, &b_pj) in c_row.iter_mut().zip(b_row) {
                 *c_ij += a_pi * b_pj;
             }
@@ -193,16 +202,24 @@ fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32]
 }
 
 fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
-    for i in 0..m {
-        let a_row = &a[i * k..(i + 1) * k];
-        for j in 0..n {
-            let b_row = &b[j * k..(j + 1) * k];
+    // As in `matmul_wide`: rows by `chunks_exact`, no index ranges. Here `k` is 0 or ≥ 5
+    // (shorter dot products take `matmul_nt_short`); with `k == 0` every sum is `0`.
+    if n == 0 {
+        return;
+    }
+    if k == 0 {
+        for c_ij in c.iter_mut().take(m * n) {
+            *c_ij = if acc { *c_ij + 0.0 } else { 0.0 };
+        }
+        return;
+    }
+    for (a_row, c_row) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)).take(m) {
+        for (b_row, c_ij) in b.chunks_exact(k).zip(c_row) {
             let mut terms = a_row.iter().zip(b_row).map(|(&x, &y)| x * y);
             let mut s = terms.next().map_or(0.0, zero_plus);
             for t in terms {
                 s += t;
             }
-            let c_ij = &mut c[i * n + j];
             *c_ij = if acc { *c_ij + s } else { s };
         }
     }
@@ -231,6 +248,7 @@ fn sigmoid_libm(x: f32) -> f32 {
 }
 
 /// In place `x ← σ(x)`. NaN stays NaN, ±∞ give 1/0.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn sigmoid(x: &mut [f32]) {
     for v in x {
         *v = sigmoid_one(*v);
@@ -288,7 +306,7 @@ fn add_bias_narrow<const N: usize>(bias: &[f32], c: &mut [f32]) {
 }
 
 fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
-    for row in c[..m * n].chunks_exact_mut(n) {
+    for row in c.chunks_exact_mut(n).take(m) {
         for (v, &b) in row.iter_mut().zip(bias) {
             *v += b;
         }
@@ -298,13 +316,13 @@ fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
 /// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), starting
 /// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`).
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
-    if !acc {
-        out[..n].fill(0.0);
-    }
     if n == 0 {
         return; // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
     }
-    for row in g[..m * n].chunks_exact(n) {
+    if !acc {
+        out.iter_mut().take(n).for_each(|o| *o = 0.0);
+    }
+    for row in g.chunks_exact(n).take(m) {
         for (o, &v) in out.iter_mut().zip(row) {
             *o += v;
         }

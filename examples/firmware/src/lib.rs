@@ -107,14 +107,17 @@ pub extern "C" fn bench_end() {
 
 static MARK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
-/// One training step of a zeroed 2-`H`-2 network on the corners, behind `black_box`es so
-/// that nothing is constant-folded: the whole of what a `train_step` pulls into flash
-/// (the `flash_*` probes).
+/// The flash probes' body: a zeroed 2-`H`-2 network, its workspace and the corners behind
+/// `black_box`es (nothing is constant-folded), then one `train_step` if `STEP`. The
+/// `flash_*` binaries call it with and without the step, so the difference of their sizes is
+/// what `train_step` alone pulls into flash (setup, copies and zeroing cancel out).
 #[inline(never)]
-pub fn flash_probe<const H: usize>() -> bool {
+pub fn flash_probe<const H: usize, const STEP: bool>() -> bool {
     let mut net = core::hint::black_box(<XorNet<H> as Layer>::zeroed());
-    let mut ws = Workspace::<XorNet<H>, BATCH>::new();
+    let mut ws = core::hint::black_box(Workspace::<XorNet<H>, BATCH>::new());
     let (mut opt, objective) = setup();
     let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);
-    train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).is_ok()
+    let ok = !STEP || train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).is_ok();
+    core::hint::black_box((&mut net, &mut ws));
+    ok
 }
