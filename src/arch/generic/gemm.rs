@@ -212,11 +212,12 @@ unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
     }
 }
 
-/// A block of `rows < 4` rows (the remainder after the `MR`-row blocks) as one tile row,
-/// so a short product (e.g. `Xᵀ·G` with 2 inputs) still has several rows per tile.
+/// A block of `nrows ≤ 4` rows (the remainder after the `MR`-row blocks, or a whole short
+/// product) as one tile row, so a short product (e.g. `Xᵀ·G` with 2 inputs) still has
+/// several rows per tile.
 ///
 /// # Safety
-/// As [`rows`], for `rows` rows.
+/// As [`rows`], for `nrows` rows.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool>(
@@ -238,9 +239,34 @@ unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool>(
             1 => rows::<S, 1, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
             2 => rows::<S, 2, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
             3 => rows::<S, 3, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
+            4 => rows::<S, 4, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
             _ => {}
         }
     }
+}
+
+/// `C (=|+=) op(A)·B` for a product with only `m ≤ 4` rows, all of them in one tile row
+/// (each row of `B` is loaded once for all of them). `A` is addressed by `(rsa, csa)`.
+///
+/// # Safety
+/// `a` addressed by `(rsa, csa)` covers `m×k`; `b` covers `k×n` with stride `ldb`; `c`
+/// covers `m` rows of stride `ldc` and `n` columns.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn short<S: Simd, const NV: usize>(
+    s: S,
+    (m, k, n): (usize, usize, usize),
+    a: *const f32,
+    (rsa, csa): (usize, usize),
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+) {
+    let src = BSrc { b, y: core::ptr::null(), g: core::ptr::null_mut(), ld: ldb };
+    // SAFETY: forwarded to the caller (`m ≤ 4` rows; other counts write nothing).
+    unsafe { few_rows::<S, NV, false>(s, m, k, n, a, (rsa, csa), src, c, ldc, acc, Epi::NONE) }
 }
 
 /// Rows `i0..m` of `C` in blocks of `MR`, then single rows.

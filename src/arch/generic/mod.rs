@@ -7,6 +7,7 @@
 //! that enables the tier's target features, or the intrinsics inside would not inline.
 
 pub(crate) mod gemm;
+pub(crate) mod narrow;
 pub(crate) mod nt;
 pub(crate) mod simd;
 pub(crate) mod vecops;
@@ -31,8 +32,27 @@ macro_rules! tier_kernels {
     // fit one of its vectors use it (AVX-512 uses 8-lane AVX2+FMA for n ≤ 8: fewer wasted
     // lanes, no masks).
     ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal, narrow: $narrow:ident) => {
-        use crate::arch::generic::{gemm, nt, vecops};
+        use crate::arch::generic::{gemm, narrow, nt, vecops};
         use crate::arch::FusedGrad;
+
+        /// Whether `A·B` with `n` columns and inner dimension `k` takes the dot-product path
+        /// of `narrow.rs`: only on FMA tiers (it sums in another order than scalar), for
+        /// outputs narrow enough to waste most lanes of a row-wise tile, and `k` long
+        /// enough to fill the dot products' vectors.
+        #[inline(always)]
+        fn dots_pay(n: usize, k: usize) -> bool {
+            <$tok as crate::arch::generic::Simd>::FMA
+                && (1..=narrow::MAX_N).contains(&n)
+                && k >= <$narrow as crate::arch::generic::Simd>::LANES
+        }
+
+        /// Whether `Aᵀ·B` (`C: m×n`) takes the transposed path of `narrow.rs` (vectors
+        /// along `m`): when `C` is narrow and has more rows than columns. Same summation
+        /// order as the tiles, so on every tier.
+        #[inline(always)]
+        fn tn_rows_pay(m: usize, n: usize) -> bool {
+            (1..=narrow::MAX_N).contains(&n) && m > narrow::MAX_N
+        }
 
         /// `c (=|+=) a·b` (`a: m×k`, `b: k×n`).
         ///
@@ -41,6 +61,13 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if dots_pay(n, k) {
+                    // SAFETY: the features are enabled, `1 ≤ n ≤ MAX_N`, lengths match the
+                    // dimensions (caller's promise).
+                    return unsafe {
+                        narrow::matmul_dots($tok::new_unchecked(), m, k, n, a, b, c, acc, core::ptr::null())
+                    };
+                }
                 if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                     // SAFETY: `$features` include the narrow tier's (caller's promise).
                     let s = unsafe { $narrow::new_unchecked() };
@@ -75,6 +102,13 @@ macro_rules! tier_kernels {
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: `$features` include the narrow tier's (caller's promise).
                 let narrow = unsafe { $narrow::new_unchecked() };
+                if dots_pay(n, k) {
+                    let bias = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
+                    // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
+                    unsafe { narrow::matmul_dots(s, m, k, n, a, b, c, false, bias) };
+                    vecops::sigmoid(s, c);
+                    return;
+                }
                 let bias = if bias.is_empty() { None } else { Some(bias) };
                 let lanes = if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                     <$narrow as crate::arch::generic::Simd>::LANES
@@ -109,6 +143,11 @@ macro_rules! tier_kernels {
         pub(crate) unsafe fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+                if tn_rows_pay(m, n) {
+                    // SAFETY: the features are enabled, `1 ≤ n ≤ MAX_N`, lengths match the
+                    // dimensions (caller's promise).
+                    return unsafe { narrow::matmul_tn_rows::<_, $nv>($tok::new_unchecked(), m, k, n, a, b, c, acc) };
+                }
                 if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                     // SAFETY: `$features` include the narrow tier's (caller's promise).
                     let s = unsafe { $narrow::new_unchecked() };
@@ -140,6 +179,12 @@ macro_rules! tier_kernels {
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
+                if tn_rows_pay(m, n) {
+                    // `g` first, then the same path as `matmul_tn` (bit-identical to it).
+                    vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                    // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
+                    return unsafe { narrow::matmul_tn_rows::<_, $nv>(s, m, k, n, a, fg.g, c, false) };
+                }
                 if !<$tok as crate::arch::generic::Simd>::MASKED
                     && n % <$tok as crate::arch::generic::Simd>::LANES != 0
                 {

@@ -130,11 +130,11 @@ unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
         while i + DR <= m {
             let mut j = 0;
             while j + DC <= n {
-                dot_tile::<S, DR, DC>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                dot_tile::<S, DR, DC>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
                 j += DC;
             }
             while j < n {
-                dot_tile::<S, DR, 1>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                dot_tile::<S, DR, 1>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
                 j += 1;
             }
             i += DR;
@@ -142,11 +142,11 @@ unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
         while i < m {
             let mut j = 0;
             while j + DC <= n {
-                dot_tile::<S, 1, DC>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                dot_tile::<S, 1, DC>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
                 j += DC;
             }
             while j < n {
-                dot_tile::<S, 1, 1>(s, k, a.add(i * k), b.add(j * k), c.add(i * n + j), n, acc);
+                dot_tile::<S, 1, 1>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
                 j += 1;
             }
             i += 1;
@@ -154,58 +154,93 @@ unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
     }
 }
 
-/// `R×C` dot products of length `k` between rows of `a` and rows of `b`.
+/// No bias for [`dot_tile`].
+const NO_BIAS: *const f32 = core::ptr::null();
+
+/// `R×C` dot products of length `k` between rows of `a` (stride `lda`) and rows of `b`
+/// (stride `ldb`), each stored as `c = s` or `c = c + s`, then `+ bias[j]` when `bias` is
+/// not null (the same operations, in the same order, as a product followed by `add_bias`).
 ///
 /// # Safety
-/// `R` rows of `a` and `C` rows of `b` (stride `k`), `R` rows of `c` (stride `ldc`, `C`
-/// columns) are in bounds.
+/// `R` rows of `a` and `C` rows of `b` (`k` values each), `R` rows of `c` (stride `ldc`,
+/// `C` columns) and, if not null, `C` values of `bias` are in bounds.
 #[inline(always)]
-unsafe fn dot_tile<S: Simd, const R: usize, const C: usize>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn dot_tile<S: Simd, const R: usize, const C: usize>(
     s: S,
     k: usize,
-    a: *const f32,
-    b: *const f32,
+    (a, lda): (*const f32, usize),
+    (b, ldb): (*const f32, usize),
     c: *mut f32,
     ldc: usize,
     acc: bool,
+    bias: *const f32,
 ) {
     let l = S::LANES;
-    let zero = s.splat(0.0);
-    let mut sums = [[zero; C]; R];
+    let mut sums = [[s.splat(0.0); C]; R];
     let mut p = 0;
-    let mut step = |p: usize, len: usize| {
-        // SAFETY: `p + len ≤ k` (callers below); loads stay inside the rows.
-        let (av, bv): ([S::V; R], [S::V; C]) = unsafe {
-            if len == l {
-                (core::array::from_fn(|r| s.load(a.add(r * k + p))), core::array::from_fn(|j| s.load(b.add(j * k + p))))
-            } else {
-                (
-                    core::array::from_fn(|r| s.load_part(a.add(r * k + p), len)),
-                    core::array::from_fn(|j| s.load_part(b.add(j * k + p), len)),
-                )
-            }
-        };
-        for (row, &x) in sums.iter_mut().zip(&av) {
-            for (sum, &y) in row.iter_mut().zip(&bv) {
-                *sum = s.mul_add(x, y, *sum);
-            }
-        }
-    };
     while p + l <= k {
-        step(p, l);
+        // SAFETY: `p + LANES ≤ k`: the loads stay inside the rows (caller).
+        unsafe { dot_step::<S, R, C, false>(s, &mut sums, (a, lda), (b, ldb), p, l) };
         p += l;
     }
     if p < k {
-        step(p, k - p);
+        // SAFETY: `p + (k − p) = k`: the partial loads stay inside the rows (caller).
+        unsafe { dot_step::<S, R, C, true>(s, &mut sums, (a, lda), (b, ldb), p, k - p) };
     }
     for (r, row) in sums.iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
             let v = s.hsum(v);
-            // SAFETY: `c[r·ldc + j]` is in bounds (caller).
+            // SAFETY: `c[r·ldc + j]` and (if not null) `bias[j]` are in bounds (caller).
             unsafe {
                 let dst = c.add(r * ldc + j);
-                *dst = if acc { *dst + v } else { v };
+                let v = if acc { *dst + v } else { v };
+                *dst = if bias.is_null() { v } else { v + *bias.add(j) };
             }
+        }
+    }
+}
+
+/// One vector step of [`dot_tile`]: `R` vectors of `a` and `C` of `b` from offset `p`
+/// (`len` lanes, zero-filled when `PART`), multiplied into the sums. A function rather than
+/// a closure so that it is inlined into the caller's `#[target_feature]` body (a closure
+/// called twice may stay out of line, without the features, and call every intrinsic).
+///
+/// # Safety
+/// `len` values from `p` in `R` rows of `a` and `C` rows of `b` are readable.
+#[inline(always)]
+unsafe fn dot_step<S: Simd, const R: usize, const C: usize, const PART: bool>(
+    s: S,
+    sums: &mut [[S::V; C]; R],
+    (a, lda): (*const f32, usize),
+    (b, ldb): (*const f32, usize),
+    p: usize,
+    len: usize,
+) {
+    let mut bv = [s.splat(0.0); C];
+    for (j, v) in bv.iter_mut().enumerate() {
+        let q = b.wrapping_add(j * ldb + p);
+        // SAFETY: `len` values at `q` are readable (caller).
+        *v = unsafe {
+            if PART {
+                s.load_part(q, len)
+            } else {
+                s.load(q)
+            }
+        };
+    }
+    for (r, row) in sums.iter_mut().enumerate() {
+        let q = a.wrapping_add(r * lda + p);
+        // SAFETY: `len` values at `q` are readable (caller).
+        let x = unsafe {
+            if PART {
+                s.load_part(q, len)
+            } else {
+                s.load(q)
+            }
+        };
+        for (sum, &y) in row.iter_mut().zip(&bv) {
+            *sum = s.mul_add(x, y, *sum);
         }
     }
 }

@@ -13,6 +13,11 @@ pub(crate) trait Simd: Copy {
     /// Whether partial vectors use masked loads/stores (else a stack copy, which costs
     /// more than it saves inside fused inner loops).
     const MASKED: bool = false;
+    /// Whether [`Simd::mul_add`] is fused (one rounding). Tiers without FMA keep the
+    /// scalar tier's summation order in `matmul`/`matmul_tn` and are promised
+    /// bit-identical to it there, so kernels that add the terms in another order (the
+    /// dot-product forward path of `narrow.rs`) run only where this is `true`.
+    const FMA: bool = false;
     /// The vector register type.
     type V: Copy;
 

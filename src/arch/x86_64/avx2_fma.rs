@@ -30,6 +30,7 @@ fn mask(_: Avx2Fma, len: usize) -> __m256i {
 // except the loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx2Fma {
     const MASKED: bool = true;
+    const FMA: bool = true;
     const LANES: usize = 8;
     type V = __m256;
 

@@ -30,6 +30,7 @@ fn mask(len: usize) -> __mmask16 {
 // loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx512 {
     const MASKED: bool = true;
+    const FMA: bool = true;
     const LANES: usize = 16;
     type V = __m512;
 
