@@ -154,16 +154,81 @@ pub(crate) fn add_bias<S: Simd>(s: S, m: usize, n: usize, bias: &[f32], c: &mut 
 }
 
 /// `out (=|+=)` column sums of `g` (`m×n`), row by row in order: bit-identical to the
-/// scalar tier.
+/// scalar tier. Blocks of up to four vectors of columns are summed over all rows in
+/// registers (`out` is read and written once per block, not once per row).
 #[inline(always)]
 pub(crate) fn sum_rows<S: Simd>(s: S, m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
-    if n == 0 || out.len() < n {
+    if n == 0 || out.len() < n || g.len() < m * n {
         return;
     }
     if !acc {
         out[..n].fill(0.0);
     }
-    for row in g.chunks_exact(n).take(m) {
-        update(s, &mut out[..n], row, |o, g| s.add(o, g));
+    let l = S::LANES;
+    let mut j = 0;
+    while j < n {
+        let w = (4 * l).min(n - j);
+        let (gp, op) = (g.as_ptr().wrapping_add(j), out.as_mut_ptr().wrapping_add(j));
+        // SAFETY: columns `j..j+w ≤ n` of the `m` rows of `g` and of `out` are in bounds.
+        unsafe {
+            match w.div_ceil(l) {
+                1 => sum_rows_block::<S, 1>(s, m, n, w, gp, op),
+                2 => sum_rows_block::<S, 2>(s, m, n, w, gp, op),
+                3 => sum_rows_block::<S, 3>(s, m, n, w, gp, op),
+                _ => sum_rows_block::<S, 4>(s, m, n, w, gp, op),
+            }
+        }
+        j += w;
+    }
+}
+
+/// `out[0..w] += Σ rows` for `w ≤ NV·LANES` columns (only the last vector may be partial),
+/// in registers.
+///
+/// # Safety
+/// `w` values of `out` and of each of the `m` rows of `g` (stride `n`) are in bounds.
+#[inline(always)]
+unsafe fn sum_rows_block<S: Simd, const NV: usize>(s: S, m: usize, n: usize, w: usize, g: *const f32, out: *mut f32) {
+    let l = S::LANES;
+    let last = w - (NV - 1) * l;
+    // Vector `v` covers columns `v·LANES..`, of which `LANES` (`last` for the last vector)
+    // are among the `w` in bounds.
+    let mut sums = [s.splat(0.0); NV];
+    for (v, x) in sums.iter_mut().enumerate() {
+        // SAFETY: see above (`out` holds the `w` columns).
+        *x = unsafe { load_col::<S, NV>(s, v, last, out.wrapping_add(v * l)) };
+    }
+    for i in 0..m {
+        for (v, x) in sums.iter_mut().enumerate() {
+            // SAFETY: see above (row `i < m` of `g` holds the `w` columns).
+            *x = s.add(*x, unsafe { load_col::<S, NV>(s, v, last, g.wrapping_add(i * n + v * l)) });
+        }
+    }
+    for (v, &x) in sums.iter().enumerate() {
+        let p = out.wrapping_add(v * l);
+        // SAFETY: as for the loads.
+        unsafe {
+            if v + 1 < NV || last == l {
+                s.store(p, x)
+            } else {
+                s.store_part(p, last, x)
+            }
+        }
+    }
+}
+
+/// Vector `v` of a block of `NV` in [`sum_rows_block`]: full, except the last (`last` lanes).
+///
+/// # Safety
+/// The lanes named are readable from `p`.
+#[inline(always)]
+unsafe fn load_col<S: Simd, const NV: usize>(s: S, v: usize, last: usize, p: *const f32) -> S::V {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        if v + 1 < NV || last == S::LANES {
+            s.load(p)
+        } else {
+            s.load_part(p, last)
+        }
     }
 }
