@@ -121,6 +121,66 @@ fn products_random_shapes() {
     }
 }
 
+/// The narrow-output paths (`src/arch/generic/narrow.rs`): `A·B` and `Aᵀ·B` with `n = 1..=4`
+/// columns, against scalar, with `m` and `k` around the lane counts, ragged, and past the
+/// 4 KiB stack buffer (`k > 1024/n` for `A·B`, `m > 1024/n` for `Aᵀ·B`, done in chunks).
+#[test]
+fn narrow_outputs() {
+    let shapes =
+        [(1, 8), (3, 9), (5, 15), (7, 16), (9, 17), (13, 50), (64, 33), (300, 50), (6, 300), (600, 7), (5, 1100)];
+    for kern in simd_tiers() {
+        for prod in [Prod::Nn, Prod::Tn] {
+            for n in 1..=4 {
+                for (i, &(m, k)) in shapes.iter().enumerate() {
+                    let seed = 3000 + 10 * n as u64 + i as u64;
+                    one_product(kern, prod, m, k, n, seed, false, i % 4);
+                    one_product(kern, prod, m, k, n, seed, true, (i + 1) % 4);
+                }
+            }
+        }
+    }
+}
+
+/// On the narrow paths the fused kernels do exactly what the unfused sequence does: the same
+/// dot products, bias addition and σ (forward), and `g` then the same product (gradient).
+#[test]
+fn narrow_fused_bit_identical_to_unfused() {
+    let mut r = rng(13);
+    for kern in simd_tiers().into_iter().chain([scalar()]) {
+        for n in 1..=4 {
+            for (m, k) in [(300, 50), (50, 10), (9, 33), (5, 1100), (1, 8)] {
+                let mut a = vec![0.0; m * k];
+                let mut b = vec![0.0; k * n];
+                let mut bias = vec![0.0; n];
+                fill(&mut r, &mut a, false);
+                fill(&mut r, &mut b, false);
+                fill(&mut r, &mut bias, false);
+                let mut unfused = vec![0.0; m * n];
+                kern.matmul(m, k, n, &a, &b, &mut unfused, Mode::Overwrite).unwrap();
+                kern.add_bias(m, n, &bias, &mut unfused).unwrap();
+                kern.sigmoid(&mut unfused);
+                let mut fused = vec![0.0; m * n];
+                kern.matmul_bias_sigmoid(m, k, n, &a, &b, &bias, &mut fused).unwrap();
+                assert!(same_bits(&fused, &unfused), "{:?} forward ({m},{k},{n})", kern.tier());
+
+                // Gradient: a is k×m (here the batch is `m`, the product's `m` is `k`).
+                let (pm, pk) = (k, m);
+                let mut dy = vec![0.0; pk * n];
+                let mut y = vec![0.0; pk * n];
+                fill(&mut r, &mut dy, false);
+                fill(&mut r, &mut y, false);
+                let mut g_ref = vec![0.0; pk * n];
+                kern.sigmoid_backward(&dy, &y, &mut g_ref).unwrap();
+                let mut c_ref = vec![0.0; pm * n];
+                kern.matmul_tn(pm, pk, n, &a, &g_ref, &mut c_ref, Mode::Overwrite).unwrap();
+                let (mut g, mut c) = (vec![0.0; pk * n], vec![0.0; pm * n]);
+                kern.matmul_tn_sigmoid_grad(pm, pk, n, &a, &dy, &y, &mut g, &mut c).unwrap();
+                assert!(same_bits(&g, &g_ref) && same_bits(&c, &c_ref), "{:?} gradient ({pm},{pk},{n})", kern.tier());
+            }
+        }
+    }
+}
+
 #[test]
 fn products_edge_values() {
     let mut r = rng(5);

@@ -41,7 +41,7 @@ macro_rules! tier_kernels {
         /// enough to fill the dot products' vectors.
         #[inline(always)]
         fn dots_pay(n: usize, k: usize) -> bool {
-            <$tok as crate::arch::generic::Simd>::FMA
+            <$narrow as crate::arch::generic::Simd>::FMA
                 && (1..=narrow::MAX_N).contains(&n)
                 && k >= <$narrow as crate::arch::generic::Simd>::LANES
         }
@@ -65,7 +65,7 @@ macro_rules! tier_kernels {
                     // SAFETY: the features are enabled, `1 ≤ n ≤ MAX_N`, lengths match the
                     // dimensions (caller's promise).
                     return unsafe {
-                        narrow::matmul_dots($tok::new_unchecked(), m, k, n, a, b, c, acc, core::ptr::null())
+                        narrow::matmul_dots($narrow::new_unchecked(), m, k, n, a, b, c, acc, core::ptr::null())
                     };
                 }
                 if n <= <$narrow as crate::arch::generic::Simd>::LANES {
@@ -101,11 +101,11 @@ macro_rules! tier_kernels {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: `$features` include the narrow tier's (caller's promise).
-                let narrow = unsafe { $narrow::new_unchecked() };
+                let thin = unsafe { $narrow::new_unchecked() };
                 if dots_pay(n, k) {
                     let bias = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
                     // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
-                    unsafe { narrow::matmul_dots(s, m, k, n, a, b, c, false, bias) };
+                    unsafe { narrow::matmul_dots(thin, m, k, n, a, b, c, false, bias) };
                     vecops::sigmoid(s, c);
                     return;
                 }
@@ -123,7 +123,7 @@ macro_rules! tier_kernels {
                 // SAFETY: lengths match the dimensions (caller's promise).
                 unsafe {
                     if n <= <$narrow as crate::arch::generic::Simd>::LANES {
-                        gemm::matmul::<_, $mr, 1>(narrow, m, k, n, a, b, c, false, bias, sig_in_tile)
+                        gemm::matmul::<_, $mr, 1>(thin, m, k, n, a, b, c, false, bias, sig_in_tile)
                     } else {
                         gemm::matmul::<_, $mr, $nv>(s, m, k, n, a, b, c, false, bias, sig_in_tile)
                     }

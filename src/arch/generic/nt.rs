@@ -188,9 +188,15 @@ pub(crate) unsafe fn dot_tile<S: Simd, const R: usize, const C: usize>(
         // SAFETY: `p + (k − p) = k`: the partial loads stay inside the rows (caller).
         unsafe { dot_step::<S, R, C, true>(s, &mut sums, (a, lda), (b, ldb), p, k - p) };
     }
+    // Eight sums (the 4×2 and 2×4 tiles) in one reduction, else one at a time.
+    let mut flat = [0.0f32; 8];
+    if R * C == 8 {
+        let v: [S::V; 8] = core::array::from_fn(|i| sums[i / C][i % C]);
+        flat = s.hsum8(v);
+    }
     for (r, row) in sums.iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
-            let v = s.hsum(v);
+            let v = if R * C == 8 { flat[r * C + j] } else { s.hsum(v) };
             // SAFETY: `c[r·ldc + j]` and (if not null) `bias[j]` are in bounds (caller).
             unsafe {
                 let dst = c.add(r * ldc + j);

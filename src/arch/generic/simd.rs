@@ -45,6 +45,17 @@ pub(crate) trait Simd: Copy {
     fn pow2i(self, n: Self::V) -> Self::V;
     /// Sum of the lanes.
     fn hsum(self, v: Self::V) -> f32;
+    /// The lane sums of eight vectors (each in some order of its lanes). Default: eight
+    /// [`Simd::hsum`]s; x86 tiers override it with one transposing reduction, several times
+    /// fewer shuffles (the dot-product tiles of `nt.rs` end in eight sums).
+    #[inline(always)]
+    fn hsum8(self, v: [Self::V; 8]) -> [f32; 8] {
+        let mut out = [0.0; 8];
+        for (o, &x) in out.iter_mut().zip(&v) {
+            *o = self.hsum(x);
+        }
+        out
+    }
 
     /// `p · 2ⁿ` for normal `p` and integer-valued `n ∈ [−150, 0]`, rounded once, so that
     /// results in the subnormal range are correctly rounded too. Default: two exact

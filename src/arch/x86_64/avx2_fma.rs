@@ -104,6 +104,25 @@ impl Simd for Avx2Fma {
         }
     }
     #[inline(always)]
+    fn hsum8(self, v: [__m256; 8]) -> [f32; 8] {
+        // SAFETY: see the impl comment; `out` holds the 8 floats stored.
+        unsafe {
+            // Pairwise sums of neighbouring lanes, twice: `q0` holds, per 128-bit half, the
+            // partial sums of v0..v3, `q1` those of v4..v7; adding the halves finishes them.
+            let h01 = _mm256_hadd_ps(v[0], v[1]);
+            let h23 = _mm256_hadd_ps(v[2], v[3]);
+            let h45 = _mm256_hadd_ps(v[4], v[5]);
+            let h67 = _mm256_hadd_ps(v[6], v[7]);
+            let q0 = _mm256_hadd_ps(h01, h23);
+            let q1 = _mm256_hadd_ps(h45, h67);
+            let lo = _mm256_permute2f128_ps::<0x20>(q0, q1);
+            let hi = _mm256_permute2f128_ps::<0x31>(q0, q1);
+            let mut out = [0.0f32; 8];
+            _mm256_storeu_ps(out.as_mut_ptr(), _mm256_add_ps(lo, hi));
+            out
+        }
+    }
+    #[inline(always)]
     unsafe fn load(self, p: *const f32) -> __m256 {
         // SAFETY: see the impl comment.
         unsafe { _mm256_loadu_ps(p) }

@@ -100,6 +100,20 @@ impl Simd for Avx512 {
         unsafe { _mm512_reduce_add_ps(v) }
     }
     #[inline(always)]
+    fn hsum8(self, v: [__m512; 8]) -> [f32; 8] {
+        // SAFETY: see the impl comment; AVX-512F implies AVX2 and FMA (the detection asks
+        // for all three), which the `Avx2Fma` token stands for.
+        unsafe {
+            // Fold each vector to 8 lanes (low half + high half), then the AVX2 reduction.
+            let mut half = [_mm256_setzero_ps(); 8];
+            for (h, &x) in half.iter_mut().zip(&v) {
+                let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x)));
+                *h = _mm256_add_ps(_mm512_castps512_ps256(x), hi);
+            }
+            Avx2Fma::new_unchecked().hsum8(half)
+        }
+    }
+    #[inline(always)]
     unsafe fn load(self, p: *const f32) -> __m512 {
         // SAFETY: see the impl comment.
         unsafe { _mm512_loadu_ps(p) }
