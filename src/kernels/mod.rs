@@ -172,8 +172,9 @@ impl Kernels {
 
     /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`).
     ///
-    /// Tolerance vs scalar: bit-identical on SSE2 (same order, no FMA); with FMA, for each
-    /// element `|c − c_scalar| ≤ 2·(k+2)·2⁻²⁴·(Σₚ|aᵢₚ·bₚⱼ| + |c_old|) + 2⁻¹²⁶` (`c_old` = 0 when
+    /// Tolerance vs scalar: bit-identical on SSE2 (same order, no FMA); with FMA (where the
+    /// terms may also be added in another order: outputs of at most 4 columns are dot
+    /// products along `k`), for each element `|c − c_scalar| ≤ 2·(k+2)·2⁻²⁴·(Σₚ|aᵢₚ·bₚⱼ| + |c_old|) + 2⁻¹²⁶` (`c_old` = 0 when
     /// overwriting), i.e. the usual dot-product rounding bound for both results. NaN where
     /// scalar gives NaN; equal infinities, where no finite partial sum can overflow in any
     /// order (Σ|terms| ≤ f32::MAX/2; beyond that the result depends on the order).
