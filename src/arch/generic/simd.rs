@@ -39,7 +39,7 @@ pub(crate) trait Simd: Copy {
     fn neg_abs(self, a: Self::V) -> Self::V;
     /// Per lane: `if x >= 0 { a } else { b }` (−0 counts as ≥ 0; NaN picks `b`).
     fn select_nonneg(self, x: Self::V, a: Self::V, b: Self::V) -> Self::V;
-    /// Per lane: `x` where `x` is NaN, else `y`.
+    /// Per lane: `x` (possibly quieted) where `x` is NaN, else `y`.
     fn keep_nan(self, x: Self::V, y: Self::V) -> Self::V;
     /// `2ⁿ` for integer-valued lanes `n ∈ [−126, 127]` (built from exponent bits).
     fn pow2i(self, n: Self::V) -> Self::V;
