@@ -6,7 +6,7 @@
 //!   loads, then one horizontal sum per element.
 //! * `k < LANES` (e.g. the article's `300×2 · (50×2)ᵀ`): vectors along `k` would be mostly
 //!   empty, so column blocks of `B` are transposed into a stack buffer of [`SCRATCH`]
-//!   floats (16 KiB, the kernel's only stack scratch) and multiplied by the `A·B` tiles.
+//!   floats (16 KiB; besides it only `narrow.rs` has stack scratch, 4 KiB) and multiplied by the `A·B` tiles.
 //!   When all of `B` fits in [`SMALL_SCRATCH`] floats (the tiny networks), a buffer of that
 //!   size is used instead (a smaller stack frame). Neither is zeroed: zeroing 16 KiB per
 //!   call was once 80 % of a whole 4×3 training step; only the values written are read.
