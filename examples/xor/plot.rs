@@ -24,6 +24,30 @@ pub fn register() -> Result<(), String> {
     register_font(FONT, FontStyle::Normal, DEJAVU_SANS).map_err(|_| "the bundled font does not parse".to_string())
 }
 
+/// A legend entry: a 20-pixel line in `style`.
+fn legend_line(style: impl Into<ShapeStyle>) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    let style = style.into();
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style)
+}
+
+/// The legend box of every picture, at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()?;
+    Ok(())
+}
+
 /// Accuracy on all training points over steps.
 pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
@@ -47,25 +71,19 @@ pub fn accuracy(path: &Path, run: &Outcome, subtitle: &str) -> Res {
     chart
         .draw_series(LineSeries::new([(0, 0.97f32), (steps, 0.97)], BLACK.mix(0.35).stroke_width(1)))?
         .label("0.97")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.35)));
+        .legend(legend_line(BLACK.mix(0.35)));
     let last = run.last();
     chart
         .draw_series(LineSeries::new(run.evals.iter().map(|e| (e.step, e.accuracy)), CLASS[0].stroke_width(2)))?
         .label(format!("accuracy (final {:.4})", last.accuracy))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[0].stroke_width(2)));
+        .legend(legend_line(CLASS[0].stroke_width(2)));
     if let Some((step, _)) = run.refusal {
         chart
             .draw_series(LineSeries::new([(step, 0.0), (step, 1.02)], RED.stroke_width(2)))?
             .label(format!("step {step}: update refused"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+            .legend(legend_line(RED.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FONT, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present()?;
     Ok(())
 }
@@ -103,7 +121,7 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
         chart
             .draw_series(LineSeries::new(batch, CLASS[1].mix(0.25)))?
             .label("mini-batch loss")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[1].mix(0.6)));
+            .legend(legend_line(CLASS[1].mix(0.6)));
     }
     // The initial loss as a reference: a blow-up in the first steps is a jump above it.
     let initial = run.evals[0].loss;
@@ -111,25 +129,19 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
         chart
             .draw_series(LineSeries::new([(0, initial), (steps, initial)], BLACK.mix(0.35)))?
             .label(format!("loss at step 0 ({initial:.3})"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.35)));
+            .legend(legend_line(BLACK.mix(0.35)));
     }
     chart
         .draw_series(LineSeries::new(full, CLASS[0].stroke_width(2)))?
         .label(format!("loss on all 300 points (final {:.5})", run.last().loss))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CLASS[0].stroke_width(2)));
+        .legend(legend_line(CLASS[0].stroke_width(2)));
     if let Some((step, _)) = run.refusal {
         chart
             .draw_series(LineSeries::new([(step, lo), (step, hi)], RED.stroke_width(2)))?
             .label(format!("step {step}: update refused (non-finite)"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+            .legend(legend_line(RED.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 14))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present()?;
     Ok(())
 }

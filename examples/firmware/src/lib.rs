@@ -58,20 +58,101 @@ pub fn setup() -> (Sgd, Objective) {
 pub fn train_xor<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> Result<Outcome, StepError> {
     // Bit-reproducible across targets only on the portable tier.
     let _ = force(Tier::Scalar);
-    let (x, y) = stacknet::data::XOR_CORNERS;
     let mut net = new_net::<H>(SEED);
     let mut ws = Workspace::<XorNet<H>, BATCH>::new();
     let (mut opt, objective) = setup();
+    let loss = train_steps(&mut net, &mut ws, &mut opt, &objective, 1..=STEPS, log)?;
+    Ok(outcome(&net, &mut ws, loss))
+}
+
+/// Steps `steps` (numbered from 1) of the XOR run; returns the last step's objective.
+fn train_steps<const H: usize>(
+    net: &mut XorNet<H>,
+    ws: &mut Workspace<XorNet<H>, BATCH>,
+    opt: &mut Sgd,
+    objective: &Objective,
+    steps: core::ops::RangeInclusive<u32>,
+    log: &mut dyn FnMut(u32, f32),
+) -> Result<f32, StepError> {
+    let (x, y) = stacknet::data::XOR_CORNERS;
     let mut loss = f32::NAN;
-    for step in 1..=STEPS {
-        loss = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)?.loss;
+    for step in steps {
+        loss = train_step(net, &x, &y, ws, opt, objective)?.loss;
         if step % LOG_EVERY == 0 || step == 1 {
             log(step, loss);
         }
     }
-    let pred = predict(&net, &x, &mut ws);
+    Ok(loss)
+}
+
+/// Corners classified right and the weight hash of a trained net.
+fn outcome<const H: usize>(net: &XorNet<H>, ws: &mut Workspace<XorNet<H>, BATCH>, loss: f32) -> Outcome {
+    let (x, y) = stacknet::data::XOR_CORNERS;
+    let pred = predict(net, &x, ws);
     let correct = pred.iter().zip(&y).filter(|(&p, t)| t[p] == 1.0).count();
-    Ok(Outcome { loss, correct, hash: weight_hash(&net) })
+    Outcome { loss, correct, hash: weight_hash(net) }
+}
+
+/// Bytes set aside for a saved model + optimizer (what firmware would keep in a flash page).
+pub const SAVE_BYTES: usize = 512;
+
+/// How [`train_xor_across_reset`] ended.
+#[derive(Clone, Copy, Debug)]
+pub struct Resumed {
+    /// Bytes the model and optimizer state took in the buffer.
+    pub saved: usize,
+    /// A copy of the buffer with one bit flipped was refused and left the net untouched.
+    pub corruption_detected: bool,
+    /// The reloaded weights hash like the saved ones.
+    pub reloaded_exactly: bool,
+    /// The end of the run, as [`train_xor`] reports it: the same bits as a run without the
+    /// reset.
+    pub outcome: Outcome,
+}
+
+/// What stopped [`train_xor_across_reset`].
+#[derive(Clone, Copy, Debug)]
+pub enum ResumeError {
+    /// A training step was refused.
+    Step(StepError),
+    /// Saving failed (the buffer is too small).
+    Save(stacknet::persist::SaveError),
+    /// Loading the intact buffer failed.
+    Load(stacknet::persist::LoadError),
+}
+
+/// Firmware keeping what it learned across a reset: trains the first half of the run, saves
+/// model and optimizer into a byte buffer (what would go to flash), throws both away (a
+/// fresh net from another seed and a fresh optimizer, as after a reset), checks that a
+/// corrupted copy of the buffer is refused, loads the buffer and trains the second half.
+/// The result must be bit-identical to [`train_xor`]'s uninterrupted run.
+pub fn train_xor_across_reset<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> Result<Resumed, ResumeError> {
+    use stacknet::persist;
+    let _ = force(Tier::Scalar);
+    let mut flash = [0u8; SAVE_BYTES];
+    let saved = {
+        let mut net = new_net::<H>(SEED);
+        let mut ws = Workspace::<XorNet<H>, BATCH>::new();
+        let (mut opt, objective) = setup();
+        train_steps(&mut net, &mut ws, &mut opt, &objective, 1..=STEPS / 2, log).map_err(ResumeError::Step)?;
+        let n = persist::save_with_optimizer(&net, &opt, &mut flash).map_err(ResumeError::Save)?;
+        (n, weight_hash(&net))
+    }; // model, workspace and optimizer are gone here: the "reset"
+    let (len, saved_hash) = saved;
+
+    let mut net = new_net::<H>(SEED + 1);
+    let mut ws = Workspace::<XorNet<H>, BATCH>::new();
+    let (mut opt, objective) = setup();
+    let mut corrupted = flash;
+    corrupted[len / 2] ^= 0x10;
+    let before = weight_hash(&net);
+    let corruption_detected =
+        persist::load_with_optimizer(&mut net, &mut opt, &corrupted[..len]).is_err() && weight_hash(&net) == before;
+    persist::load_with_optimizer(&mut net, &mut opt, &flash[..len]).map_err(ResumeError::Load)?;
+    let reloaded_exactly = weight_hash(&net) == saved_hash && opt.steps() == STEPS / 2;
+    let loss =
+        train_steps(&mut net, &mut ws, &mut opt, &objective, STEPS / 2 + 1..=STEPS, log).map_err(ResumeError::Step)?;
+    Ok(Resumed { saved: len, corruption_detected, reloaded_exactly, outcome: outcome(&net, &mut ws, loss) })
 }
 
 /// 32-bit FNV-1a over the little-endian bits of every parameter (weights and biases, in

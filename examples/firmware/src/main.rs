@@ -1,23 +1,50 @@
 //! Trains XOR (2-3-2 and 2-10-2 with biases, batch 4, plain SGD, MSE) on the four corners
 //! from a fixed seed, prints the loss every few hundred steps, checks all four corners,
-//! prints the weight hash and exits 0 on PASS, 1 on FAIL. The same program runs on the
-//! microcontrollers (semihosting) and on hosted targets (std).
+//! prints the weight hash, repeats the 2-3-2 run with a save → reset → load halfway (it must
+//! end with the same bits, and a corrupted copy of the save must be refused), and exits 0 on
+//! PASS, 1 on FAIL. The same program runs on the microcontrollers (semihosting) and on
+//! hosted targets (std).
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
 
-use firmware::{say, train_xor, Outcome, BATCH, LR, SEED, STEPS};
+use firmware::{say, train_xor, train_xor_across_reset, Outcome, BATCH, LR, SEED, STEPS};
 
-fn run<const H: usize>() -> bool {
+/// Trains 2-`H`-2 and reports; returns `Some(hash)` on PASS.
+fn run<const H: usize>() -> Option<u32> {
     say!("xor 2-{H}-2: seed {SEED}, {STEPS} steps, batch {BATCH}, lr {LR}");
     let r: Result<Outcome, _> = train_xor::<H>(&mut |step, loss| say!("  step {step:5} loss {loss:.6}"));
     match r {
         Ok(o) => {
             let ok = o.correct == 4;
             say!("  2-{H}-2 corners {}/4 loss {:.6} hash {:08x} {}", o.correct, o.loss, o.hash, pass(ok));
-            ok
+            ok.then_some(o.hash)
         }
         Err(e) => {
             say!("  2-{H}-2 step failed: {e} FAIL");
+            None
+        }
+    }
+}
+
+/// The same run interrupted halfway by save → reset → load; PASS if it ends with the
+/// uninterrupted run's bits (`hash`) and the corrupted copy was refused.
+fn resume<const H: usize>(hash: Option<u32>) -> bool {
+    say!("xor 2-{H}-2 across a reset: save at step {}, reset, load, continue", STEPS / 2);
+    match train_xor_across_reset::<H>(&mut |_, _| {}) {
+        Ok(r) => {
+            let ok = r.corruption_detected && r.reloaded_exactly && Some(r.outcome.hash) == hash;
+            say!(
+                "  saved {} B, corrupted copy refused: {}, reloaded exactly: {}, final hash {:08x} {}",
+                r.saved,
+                r.corruption_detected,
+                r.reloaded_exactly,
+                r.outcome.hash,
+                pass(ok)
+            );
+            ok
+        }
+        Err(e) => {
+            say!("  2-{H}-2 across a reset failed: {e:?} FAIL");
             false
         }
     }
@@ -35,8 +62,9 @@ fn pass(ok: bool) -> &'static str {
 #[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
 fn main() -> ! {
     say!("target {}", env!("FIRMWARE_TARGET"));
-    let a = run::<3>();
-    let b = run::<10>();
-    say!("{}", pass(a && b));
-    firmware::platform::exit(a && b)
+    let (a, b) = (run::<3>(), run::<10>());
+    let resumed = resume::<3>(a);
+    let ok = a.is_some() && b.is_some() && resumed;
+    say!("{}", pass(ok));
+    firmware::platform::exit(ok)
 }
