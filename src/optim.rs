@@ -65,6 +65,10 @@ impl core::fmt::Display for ConfigError {
 
 /// Where an optimizer keeps (or does not keep) its velocity.
 pub trait Velocity<M: Layer>: Copy {
+    /// Whether [`direction`](Velocity::direction) leaves the gradient as it is (no momentum):
+    /// then the gradient norm bounds the update, which lets `train_step` skip the per-parameter
+    /// dry run in the common case.
+    const DIRECTION_IS_GRADIENT: bool = false;
     /// Turns the gradient into the update direction `d = g + μ·v` (no-op without momentum).
     fn direction(&self, momentum: f32, grads: &mut M);
     /// Remembers `d` as the new velocity.
@@ -76,6 +80,7 @@ pub trait Velocity<M: Layer>: Copy {
 pub struct NoMomentum;
 
 impl<M: Layer> Velocity<M> for NoMomentum {
+    const DIRECTION_IS_GRADIENT: bool = true;
     #[inline]
     fn direction(&self, _momentum: f32, _grads: &mut M) {}
     #[inline]

@@ -7,7 +7,7 @@
 use crate::arch::sqrt::sqrtf;
 use crate::loss::Objective;
 use crate::nn::{Cache, CacheNew, Layer, Matrix, Rows};
-use crate::optim::{apply_clip, Sgd, Velocity};
+use crate::optim::{apply_clip, Clip, Sgd, Velocity};
 
 /// The scratch memory of a training step for model `M` and batch size `B`: every brick's
 /// output and output gradient, and one gradient per parameter. Put it on the stack or in
@@ -214,22 +214,54 @@ fn position_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
     w.iter().zip(d).position(|(&w, &d)| !update_is_finite(lr, w, d))
 }
 
+/// An upper bound of every `|dᵢ|` when the direction is the (clipped) gradient `g`: its norm
+/// bounds each component (up to rounding, which [`update_bounded`]'s margin covers), and
+/// clipping to `c` (by value or by norm) bounds it by `c`.
+fn direction_bound(clip: Clip, norm: f32) -> f32 {
+    match clip {
+        Clip::None => norm,
+        Clip::Value(c) | Clip::Norm(c) => norm.min(c),
+    }
+}
+
+/// Whether every update `wᵢ − η·dᵢ` is surely finite, from two numbers: `√Σw²` bounds every
+/// `|wᵢ|`, `bound` every `|dᵢ|` ([`direction_bound`]), so if `√Σw² + |η|·bound·1.01` is at
+/// most `f32::MAX / 4` then every `|wᵢ| + |η·dᵢ|` is too, with a margin far larger than any
+/// rounding (FMA or not). One pass over the weights instead of the per-parameter dry run;
+/// `false` (then [`first_unsafe_update`] decides) whenever the proof does not go through,
+/// e.g. a non-finite or huge weight, so what is refused and the index reported are unchanged.
+fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
+    let mut w2 = 0.0f32;
+    model.visit(&mut |_, w| w2 += crate::kernels::sum_sq(w));
+    sqrtf(w2) + libm::fabsf(lr) * (bound * 1.01) <= f32::MAX / 4.0
+}
+
 /// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
-/// refuses, if any. The common case costs one sum per slice: every bound is ≥ 0, so a finite
-/// `Σ(|w| + |lr·d|)` proves each bound finite; only when the sum is not finite (a bad bound,
-/// or merely an overflowing sum) are the components searched one by one.
+/// refuses, if any: the per-parameter dry run, for when [`update_bounded`] cannot prove the
+/// step safe (momentum, or a weight or gradient near the top of the range).
 fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
     let (mut bad, mut base) = (None, 0usize);
     model.zip(d, &mut |_, w, d| {
         if bad.is_none() {
-            let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
-            if !sum.is_finite() {
-                bad = position_unsafe_update(w, d, lr).map(|i| base + i);
-            }
+            bad = slice_unsafe_update(w, d, lr).map(|i| base + i);
         }
         base += w.len();
     });
     bad
+}
+
+/// [`first_unsafe_update`] for one slice. The common case costs one sum: every bound is
+/// ≥ 0, so a finite `Σ(|w| + |lr·d|)` proves each bound finite; only when the sum is not
+/// finite (a bad bound, or merely an overflowing sum) are the components searched one by
+/// one. Out of line and not generic: one copy per program (flash on microcontrollers).
+#[inline(never)]
+fn slice_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
+    let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
+    if sum.is_finite() {
+        None
+    } else {
+        position_unsafe_update(w, d, lr)
+    }
 }
 
 /// One step of gradient descent on the batch `(x, y)`: forward, loss, backward, penalty,
@@ -266,10 +298,14 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     let clipped = apply_clip(opt.clip(), norm, &mut ws.grads);
     opt.velocity().direction(opt.momentum(), &mut ws.grads);
 
-    // Dry run: refuse an update that could overflow, before anything is written.
+    // Dry run: refuse an update that could overflow, before anything is written. The common
+    // case is proved finite from the weights' size and the gradient norm alone.
     let lr = opt.current_lr();
-    if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
-        return Err(StepError::NonFiniteUpdate { index });
+    let proved = V::DIRECTION_IS_GRADIENT && update_bounded(model, lr, direction_bound(opt.clip(), norm));
+    if !proved {
+        if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
+            return Err(StepError::NonFiniteUpdate { index });
+        }
     }
 
     model.zip_mut(&ws.grads, &mut |_, w, d| {
@@ -432,5 +468,30 @@ mod tests {
             }
         }
         assert_eq!(first_unsafe_update(&net(&[f32::MAX]), &net(&[1.0, -1e38]), 10.0), Some(1));
+    }
+
+    #[test]
+    fn the_norm_bound_only_accepts_updates_the_dry_run_accepts() {
+        let mut accepted = 0;
+        for wv in CASES {
+            for dv in CASES {
+                for lr in [0.1, 1.0, 1e30, 0.0, 1e-30] {
+                    let (w, d) = (net(wv), net(dv));
+                    let Ok(norm) = grad_norm(&d) else { continue };
+                    for clip in [Clip::None, Clip::Value(1e30), Clip::Norm(f32::MAX)] {
+                        if update_bounded(&w, lr, direction_bound(clip, norm)) {
+                            accepted += 1;
+                            assert_eq!(dry_run_reference(&w, &d, lr), None, "{wv:?} {dv:?} {lr} {clip:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(accepted >= 20, "{accepted}");
+        // Near the top of the range the bound declines and the dry run decides.
+        assert!(!update_bounded(&net(&[f32::MAX / 3.0]), 1.0, 1.0));
+        assert!(!update_bounded(&net(&[1.0]), 1.0, f32::MAX / 3.0));
+        assert!(!update_bounded(&net(&[f32::NAN]), 1.0, 1.0));
+        assert!(update_bounded(&net(&[3.0, 4.0]), 2.0, 10.0));
     }
 }
