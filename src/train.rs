@@ -200,10 +200,15 @@ fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
     Ok(max * sqrtf(scaled))
 }
 
-/// Whether `w − lr·d` is finite under any rounding (FMA or not): the bound `|w| + |lr·d|` is
-/// finite. This also refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
+/// `|w| + |lr·d|`, a bound of `|w − lr·d|` under any rounding (FMA or not).
+fn update_bound(lr: f32, w: f32, d: f32) -> f32 {
+    libm::fabsf(w) + libm::fabsf(lr * d)
+}
+
+/// Whether `w − lr·d` is finite under any rounding: its [`update_bound`] is finite. This also
+/// refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
 fn update_is_finite(lr: f32, w: f32, d: f32) -> bool {
-    (libm::fabsf(w) + libm::fabsf(lr * d)).is_finite()
+    update_bound(lr, w, d).is_finite()
 }
 
 /// The search behind [`first_unsafe_update`]: out of line and not generic (one copy per
@@ -256,7 +261,7 @@ fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
 /// one. Out of line and not generic: one copy per program (flash on microcontrollers).
 #[inline(never)]
 fn slice_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
-    let sum: f32 = w.iter().zip(d).map(|(&w, &d)| libm::fabsf(w) + libm::fabsf(lr * d)).sum();
+    let sum: f32 = w.iter().zip(d).map(|(&w, &d)| update_bound(lr, w, d)).sum();
     if sum.is_finite() {
         None
     } else {

@@ -20,7 +20,7 @@
 use core::mem::MaybeUninit;
 
 use super::gemm;
-use super::nt::dot_tile;
+use super::nt::dots;
 use super::simd::Simd;
 
 /// The widest output these paths take.
@@ -81,45 +81,13 @@ pub(crate) unsafe fn matmul_dots<S: Simd>(
         // long from `ap`; `c` and `bias` as the caller promised.
         unsafe {
             match n {
-                1 => dot_rows::<S, 4, 1>(s, m, kc, (ap, k), btp, c.as_mut_ptr(), chunk_acc, chunk_bias),
-                2 => dot_rows::<S, 4, 2>(s, m, kc, (ap, k), btp, c.as_mut_ptr(), chunk_acc, chunk_bias),
-                3 => dot_rows::<S, 2, 3>(s, m, kc, (ap, k), btp, c.as_mut_ptr(), chunk_acc, chunk_bias),
-                _ => dot_rows::<S, 2, 4>(s, m, kc, (ap, k), btp, c.as_mut_ptr(), chunk_acc, chunk_bias),
+                1 => dots::<S, 4, 1>(s, (m, kc, 1), (ap, k), (btp, kc), c.as_mut_ptr(), chunk_acc, chunk_bias),
+                2 => dots::<S, 4, 2>(s, (m, kc, 2), (ap, k), (btp, kc), c.as_mut_ptr(), chunk_acc, chunk_bias),
+                3 => dots::<S, 2, 3>(s, (m, kc, 3), (ap, k), (btp, kc), c.as_mut_ptr(), chunk_acc, chunk_bias),
+                _ => dots::<S, 2, 4>(s, (m, kc, 4), (ap, k), (btp, kc), c.as_mut_ptr(), chunk_acc, chunk_bias),
             }
         }
         p0 += kc;
-    }
-}
-
-/// All `m` rows of `C` (`N` columns, stride `N`) as `R×N` dot tiles, then single rows; `bt`
-/// holds the `N` columns of `B`, `kc` floats each.
-///
-/// # Safety
-/// `m` rows of `kc` values at stride `lda` from `a`, `N·kc` values at `bt`, `m·N` of `c`,
-/// and `N` of `bias` (if not null) are in bounds.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn dot_rows<S: Simd, const R: usize, const N: usize>(
-    s: S,
-    m: usize,
-    kc: usize,
-    (a, lda): (*const f32, usize),
-    bt: *const f32,
-    c: *mut f32,
-    acc: bool,
-    bias: *const f32,
-) {
-    let mut i = 0;
-    // SAFETY: every tile covers rows `i..i+R ≤ m` (or row `i < m`), in bounds (caller).
-    unsafe {
-        while i + R <= m {
-            dot_tile::<S, R, N>(s, kc, (a.wrapping_add(i * lda), lda), (bt, kc), c.add(i * N), N, acc, bias);
-            i += R;
-        }
-        while i < m {
-            dot_tile::<S, 1, N>(s, kc, (a.wrapping_add(i * lda), lda), (bt, kc), c.add(i * N), N, acc, bias);
-            i += 1;
-        }
     }
 }
 

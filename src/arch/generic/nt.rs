@@ -39,7 +39,7 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
     let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     if k >= S::LANES {
         // SAFETY: the lengths cover the dimensions (caller).
-        unsafe { dots::<S, DR, DC>(s, m, k, n, ap, bp, cp, acc) };
+        unsafe { dots::<S, DR, DC>(s, (m, k, n), (ap, k), (bp, k), cp, acc, NO_BIAS) };
         return;
     }
     if k == 0 {
@@ -98,46 +98,56 @@ unsafe fn transposed_blocks<S: Simd, const MR: usize, const NV: usize, const N: 
     }
 }
 
-/// All `m×n` dot products, in `DR×DC` tiles, then single rows / columns.
+/// All `m×n` dot products of length `k` between rows of `a` (stride `lda`) and rows of `b`
+/// (stride `ldb`), into `c` (stride `n`), in `DR×DC` tiles, then single rows / columns; each
+/// stored as `c = s` or `c = c + s`, then `+ bias[j]` when `bias` is not null (see
+/// [`dot_tile`]). Also the engine of `narrow::matmul_dots` (its `B` transposed on the stack).
 ///
 /// # Safety
-/// As [`matmul_nt`].
+/// `m` rows of `a` and `n` rows of `b` (`k` values each, at their strides), `m×n` of `c`
+/// and, if not null, `n` values of `bias` are in bounds.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
+pub(crate) unsafe fn dots<S: Simd, const DR: usize, const DC: usize>(
     s: S,
-    m: usize,
-    k: usize,
-    n: usize,
-    a: *const f32,
-    b: *const f32,
+    (m, k, n): (usize, usize, usize),
+    (a, lda): (*const f32, usize),
+    (b, ldb): (*const f32, usize),
     c: *mut f32,
     acc: bool,
+    bias: *const f32,
 ) {
-    // SAFETY: every call below covers rows `i..i+R ≤ m` of A and C and rows
-    // `j..j+C ≤ n` of B, all in bounds (caller).
+    let bias_at = |j: usize| if bias.is_null() { bias } else { bias.wrapping_add(j) };
+    // SAFETY: every call below covers rows `i..i+DR ≤ m` of A and C and rows `j..j+DC ≤ n`
+    // of B (and of the bias), all in bounds (caller).
     unsafe {
         let mut i = 0;
         while i + DR <= m {
+            let ai = (a.wrapping_add(i * lda), lda);
             let mut j = 0;
             while j + DC <= n {
-                dot_tile::<S, DR, DC>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
+                let bj = (b.wrapping_add(j * ldb), ldb);
+                dot_tile::<S, DR, DC>(s, k, ai, bj, c.add(i * n + j), n, acc, bias_at(j));
                 j += DC;
             }
             while j < n {
-                dot_tile::<S, DR, 1>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
+                let bj = (b.wrapping_add(j * ldb), ldb);
+                dot_tile::<S, DR, 1>(s, k, ai, bj, c.add(i * n + j), n, acc, bias_at(j));
                 j += 1;
             }
             i += DR;
         }
         while i < m {
+            let ai = (a.wrapping_add(i * lda), lda);
             let mut j = 0;
             while j + DC <= n {
-                dot_tile::<S, 1, DC>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
+                let bj = (b.wrapping_add(j * ldb), ldb);
+                dot_tile::<S, 1, DC>(s, k, ai, bj, c.add(i * n + j), n, acc, bias_at(j));
                 j += DC;
             }
             while j < n {
-                dot_tile::<S, 1, 1>(s, k, (a.add(i * k), k), (b.add(j * k), k), c.add(i * n + j), n, acc, NO_BIAS);
+                let bj = (b.wrapping_add(j * ldb), ldb);
+                dot_tile::<S, 1, 1>(s, k, ai, bj, c.add(i * n + j), n, acc, bias_at(j));
                 j += 1;
             }
             i += 1;
