@@ -25,18 +25,15 @@ pub enum Loss {
 impl Loss {
     /// The loss of `pred` against `target` (both `rows × cols`, row-major), writing
     /// `∂loss/∂pred` into `grad`. Shapes are checked by the caller.
+    ///
+    /// A NaN or ±∞ target always gives a non-finite loss (its term is NaN or +∞, and no
+    /// later term can bring the sum back): `train_step` relies on it to check the targets
+    /// only when the loss is not finite (tested below).
     pub fn eval(self, rows: usize, cols: usize, pred: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
         let inv_b = 1.0 / rows as f32;
         match self {
-            Loss::Mse => {
-                let mut sum = 0.0f32;
-                for ((g, &h), &y) in grad.iter_mut().zip(pred).zip(target) {
-                    let d = h - y;
-                    sum += d * d;
-                    *g = d * inv_b;
-                }
-                sum * 0.5 * inv_b
-            }
+            // The scalar tier runs the left-to-right loop of `arch::scalar_fused::mse_grad`.
+            Loss::Mse => crate::kernels::mse_grad(pred, target, inv_b, grad) * 0.5 * inv_b,
             Loss::SoftmaxCrossEntropy => {
                 let mut sum = 0.0f32;
                 if cols == 0 {
@@ -197,6 +194,30 @@ impl Objective {
 mod tests {
     use super::*;
     use crate::nn::Dense;
+
+    /// Any non-finite target makes the loss non-finite, whatever the predictions (saturated
+    /// logits with `p = 1` exactly, huge values, zeros), so `train_step` may skip the target
+    /// check whenever the loss is finite.
+    #[test]
+    fn a_non_finite_target_makes_the_loss_non_finite() {
+        let preds: [&[f32]; 4] =
+            [&[0.0, 0.5, 1.0, 0.25], &[200.0, -200.0, 0.0, 1e30], &[-1e30, 3.0, 1e-40, -0.0], &[1.0; 4]];
+        for loss in [Loss::Mse, Loss::SoftmaxCrossEntropy] {
+            for (rows, cols) in [(1, 4), (2, 2), (4, 1)] {
+                for pred in preds {
+                    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                        for at in 0..4 {
+                            let mut target = [0.0, 1.0, 0.0, 0.5];
+                            target[at] = bad;
+                            let mut grad = [0.0; 4];
+                            let l = loss.eval(rows, cols, pred, &target, &mut grad);
+                            assert!(!l.is_finite(), "{loss:?} {rows}x{cols} {pred:?} target {target:?}: {l}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// Ridge without L1 goes through [`ridge_grad`]; it must equal the general loop's
     /// `g + (c2·w + c1·sign(w))` with `c1 = 0`, bit for bit (no zero gradients here).

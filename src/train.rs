@@ -284,9 +284,6 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     if let Some((row, col)) = check_rows(x) {
         return Err(StepError::NonFiniteInput { row, col });
     }
-    if let Some((row, col)) = check_rows(y) {
-        return Err(StepError::NonFiniteTarget { row, col });
-    }
 
     model.forward(x, &mut ws.cache);
     let cols = <Rows<M::Out, B> as Matrix>::COLS;
@@ -294,6 +291,13 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     let data_loss = objective.loss.eval(B, cols, out.flat(), y.flat(), dout.flat_mut());
     let loss = data_loss + objective.penalty.value(model, B);
     if !loss.is_finite() {
+        // The targets are checked only here: a NaN or ±∞ target always makes the data loss
+        // non-finite (every loss adds a NaN or ∞ term for it, see `Loss::eval`), so a finite
+        // loss proves them finite, and a bad target is still reported as such, before the
+        // loss. Only the workspace has been written so far.
+        if let Some((row, col)) = check_rows(y) {
+            return Err(StepError::NonFiniteTarget { row, col });
+        }
         return Err(StepError::NonFiniteLoss);
     }
 

@@ -255,6 +255,67 @@ fn fused_gradient_matches_unfused() {
     }
 }
 
+/// The fused weight-and-bias gradient does exactly what the unfused sequence does on every
+/// tier: `g` and `c` as `matmul_tn_sigmoid_grad`, `db` as `sum_rows` of `g` (overwriting
+/// whatever was there), on every path: the transposed narrow one (`n ≤ 4 < m`, chunked for
+/// long `m`), the register tiles (short and tall `m`, ragged and multi-block `n`), `m = 0`
+/// and `k = 0`; edge values included (NaN, ±∞, −0).
+#[test]
+fn fused_bias_gradient_bit_identical_to_unfused() {
+    let mut r = rng(14);
+    for kern in simd_tiers().into_iter().chain([scalar()]) {
+        for (m, k, n) in [
+            (2, 50, 10),
+            (10, 50, 2),
+            (50, 300, 2),
+            (2, 300, 50),
+            (7, 19, 33),
+            (1, 1, 1),
+            (0, 4, 5),
+            (5, 3, 67),
+            (6, 17, 64),
+            (3, 9, 16),
+            (300, 5, 3),
+            (1100, 3, 1),
+            (5, 0, 3),
+            (4, 4, 4),
+            (70, 2, 4),
+            (2, 4, 100),
+            (9, 7, 8),
+        ] {
+            for edges in [false, true] {
+                let what = format!("{:?} ({m},{k},{n}) edges {edges}", kern.tier());
+                let mut x = vec![0.0; k * m];
+                let mut dy = vec![0.0; k * n];
+                let mut y = vec![0.0; k * n];
+                fill(&mut r, &mut x, edges);
+                fill(&mut r, &mut dy, edges);
+                fill(&mut r, &mut y, edges);
+                let mut g_ref = vec![0.0; k * n];
+                let mut c_ref = vec![0.0; m * n];
+                kern.matmul_tn_sigmoid_grad(m, k, n, &x, &dy, &y, &mut g_ref, &mut c_ref).unwrap();
+                let mut db_ref = vec![7.0; n];
+                kern.sum_rows(k, n, &g_ref, &mut db_ref, Mode::Overwrite).unwrap();
+                let mut g = Padded::new(&vec![0.0; k * n], 2);
+                let mut c = Padded::new(&vec![0.0; m * n], 1);
+                let mut db = Padded::new(&vec![-3.0; n], 3);
+                kern.matmul_tn_sigmoid_grad_bias(m, k, n, &x, &dy, &y, g.get_mut(), c.get_mut(), db.get_mut()).unwrap();
+                g.guards_intact(&what);
+                c.guards_intact(&what);
+                db.guards_intact(&what);
+                assert!(same_bits(g.get(), &g_ref), "{what}: g");
+                assert!(same_bits(c.get(), &c_ref), "{what}: c");
+                assert!(same_bits(db.get(), &db_ref), "{what}: db {:?} vs {db_ref:?}", db.get());
+            }
+        }
+        // A `db` of the wrong length is refused before anything is written.
+        let mut c = [0.0; 2];
+        let err =
+            kern.matmul_tn_sigmoid_grad_bias(1, 1, 2, &[1.0], &[1.0; 2], &[0.5; 2], &mut [0.0; 2], &mut c, &mut [0.0]);
+        assert_eq!(err.unwrap_err().operand, "db");
+    }
+}
+
 #[test]
 fn elementwise_every_length_unaligned() {
     let mut r = rng(3);
@@ -290,6 +351,26 @@ fn elementwise_every_length_unaligned() {
                 kern.axpy(-0.37, &x, got.get_mut()).unwrap();
                 got.guards_intact(&what);
                 assert!(same_bits(got.get(), &want), "{what}: axpy");
+
+                // mse_grad: the gradient bit-identical, the sum within the sum_sq bound (its
+                // terms are the squared differences; NaN or +∞ where scalar has them).
+                let mut want = vec![0.0; len];
+                let want_sum = scalar().mse_grad(&x, &y, 0.02, &mut want);
+                let mut got = Padded::new(&vec![0.0; len], off);
+                let got_sum = kern.mse_grad(&x, &y, 0.02, got.get_mut());
+                got.guards_intact(&what);
+                assert!(same_bits(got.get(), &want), "{what}: mse_grad gradient");
+                let exact: f64 = x.iter().zip(&y).map(|(&a, &b)| ((a - b) as f64).powi(2)).sum();
+                if !exact.is_finite() || exact > f32::MAX as f64 / 2.0 {
+                    assert!(!got_sum.is_finite() || got_sum >= f32::MAX / 4.0, "{what}: mse_grad huge: {got_sum}");
+                    assert_eq!(got_sum.is_nan(), want_sum.is_nan(), "{what}: mse_grad NaN");
+                } else {
+                    let tol = 2.0 * len as f64 * 2f64.powi(-24) * exact + 1e-45;
+                    assert!(
+                        ((got_sum as f64) - (want_sum as f64)).abs() <= tol,
+                        "{what}: mse_grad {got_sum} vs {want_sum}"
+                    );
+                }
 
                 // sum_sq: the documented bound.
                 let (got, want) = (kern.sum_sq(&x), scalar().sum_sq(&x));

@@ -6,6 +6,7 @@
 #[cfg_attr(not(feature = "mcu-sigmoid"), allow(dead_code))]
 pub mod mcu_sigmoid;
 pub mod scalar;
+pub(crate) mod scalar_fused;
 pub(crate) mod sqrt;
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

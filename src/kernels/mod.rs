@@ -9,7 +9,7 @@ mod detect;
 
 pub use detect::{active, best_available, force, reset, Tier, TierUnavailable};
 
-use crate::arch::{scalar, FusedGrad};
+use crate::arch::{scalar, scalar_fused, FusedGrad};
 use core::sync::atomic::{AtomicU8, Ordering};
 
 /// Whether a product overwrites its output or adds to it.
@@ -99,8 +99,13 @@ pub fn last_tier_used() -> Option<Tier> {
 
 /// Calls kernel `$f` of `$tier`. Every arm is reachable only with an available tier: a
 /// [`Kernels`] value is built only for available tiers, and callers check lengths first.
+/// `$scalar` names the module of the scalar arm: `scalar` (the oracle), or `scalar_fused`
+/// for kernels composed of the oracle's operations.
 macro_rules! dispatch {
     ($tier:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        dispatch!(scalar; $tier, $f($($arg),*))
+    };
+    ($scalar:ident; $tier:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
         match $tier {
             #[cfg(target_arch = "x86_64")]
             Tier::Sse2 => {
@@ -132,7 +137,7 @@ macro_rules! dispatch {
             }
             _ => {
                 note(Tier::Scalar);
-                scalar::$f($($arg),*)
+                $scalar::$f($($arg),*)
             }
         }
     };
@@ -299,6 +304,49 @@ impl Kernels {
         Ok(())
     }
 
+    /// The fused weight and bias gradient of `Dense` + `Sigmoid`: what
+    /// [`Kernels::matmul_tn_sigmoid_grad`] computes, plus `db` (length `n`) = the column sums
+    /// of `g`, summed inside the same pass over `g` (where the product's multiply-add chains
+    /// run anyway) instead of by a [`Kernels::sum_rows`] after it.
+    /// Tolerance: `g` and `c` bit-identical to [`Kernels::matmul_tn_sigmoid_grad`], `db`
+    /// bit-identical to [`Kernels::sum_rows`] of `g` (rows in order, from 0), on every tier.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_tn_sigmoid_grad_bias(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        dy: &[f32],
+        y: &[f32],
+        g: &mut [f32],
+        c: &mut [f32],
+        db: &mut [f32],
+    ) -> Result<(), ShapeError> {
+        const K: &str = "matmul_tn_sigmoid_grad_bias";
+        check(K, "a", a.len(), k, m)?;
+        check(K, "dy", dy.len(), k, n)?;
+        check(K, "y", y.len(), k, n)?;
+        check(K, "g", g.len(), k, n)?;
+        check(K, "c", c.len(), m, n)?;
+        check(K, "db", db.len(), n, 1)?;
+        let fg = FusedGrad { dy, y, g };
+        dispatch!(scalar_fused; self.tier, matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db));
+        Ok(())
+    }
+
+    /// The MSE loss's data pass: `grad = (pred − target)·scale` and the returned
+    /// `Σ (pred − target)²`, over the common prefix of the three slices.
+    /// Tolerance: `grad` bit-identical on every tier (a difference, then a product); the
+    /// sum is the scalar tier's left-to-right sum from 0 on the scalar tier, lane-parallel on
+    /// SIMD tiers: `|s − s_scalar| ≤ 2·n·2⁻²⁴·s` (as [`Kernels::sum_sq`]); NaN or +∞ where
+    /// scalar gives NaN or +∞ (no term is negative).
+    #[inline]
+    pub fn mse_grad(self, pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+        dispatch!(scalar_fused; self.tier, mse_grad(pred, target, scale, grad))
+    }
+
     /// In place `x ← σ(x) = 1/(1+e^(−x))`. NaN stays NaN, ±∞ give exactly 1/0, and no
     /// finite input produces NaN or ∞; values whose true σ rounds to 0 or 1 give exactly 0
     /// or 1. Tolerance: every tier is within 4 ULP of the true σ on all 2³² inputs (the
@@ -417,6 +465,28 @@ pub fn matmul_tn_sigmoid_grad(
     c: &mut [f32],
 ) -> Result<(), ShapeError> {
     Kernels::active().matmul_tn_sigmoid_grad(m, k, n, a, dy, y, g, c)
+}
+
+/// `g = dy⊙y⊙(1−y)` inside `c = aᵀ·g`, and `db` = column sums of `g`; see
+/// [`Kernels::matmul_tn_sigmoid_grad_bias`].
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_tn_sigmoid_grad_bias(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    dy: &[f32],
+    y: &[f32],
+    g: &mut [f32],
+    c: &mut [f32],
+    db: &mut [f32],
+) -> Result<(), ShapeError> {
+    Kernels::active().matmul_tn_sigmoid_grad_bias(m, k, n, a, dy, y, g, c, db)
+}
+
+/// `grad = (pred − target)·scale`, returns `Σ (pred − target)²`; see [`Kernels::mse_grad`].
+pub fn mse_grad(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+    Kernels::active().mse_grad(pred, target, scale, grad)
 }
 
 /// In place `x ← σ(x) = 1/(1+e^(−x))`. NaN stays NaN, ±∞ give exactly 1/0, and no finite

@@ -68,7 +68,11 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
         if self.has_bias {
             shapes_hold(kernels::sum_rows(B, OUT, dy, &mut grads.b, Mode::Overwrite));
         }
-        // dx = dy·Wᵀ
+        self.input_grad::<B>(dy, dx);
+    }
+
+    /// `dx = dy·Wᵀ`, when wanted.
+    fn input_grad<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>) {
         if let Some(dx) = dx {
             shapes_hold(kernels::matmul_nt(B, OUT, IN, dy, self.w.as_flattened(), dx.flat_mut(), Mode::Overwrite));
         }
@@ -122,7 +126,8 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     }
 
     /// `G = dy⊙σ′` computed inside `dW = xᵀ·G` (and stored once into this brick's output
-    /// gradient), then the bias and input gradients from `G`, as in [`Layer::backward`].
+    /// gradient) with the bias gradient `Σ G` summed in the same kernel, then the input
+    /// gradient from `G`, as in [`Layer::backward`].
     fn backward_sigmoid<const B: usize>(
         &self,
         x: &Rows<D<IN>, B>,
@@ -133,12 +138,17 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         grads: &mut Self,
     ) -> bool {
         let g = cache.dy.flat_mut();
-        let w = grads.w.as_flattened_mut();
-        if kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w).is_err() {
+        let (w, db) = (grads.w.as_flattened_mut(), &mut grads.b);
+        let done = if self.has_bias {
+            kernels::matmul_tn_sigmoid_grad_bias(IN, B, OUT, x.flat(), act_grad, act, g, w, db)
+        } else {
+            kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w)
+        };
+        if done.is_err() {
             return false;
         }
         grads.has_bias = self.has_bias;
-        self.bias_and_input_grads::<B>(cache.dy.flat(), dx, grads);
+        self.input_grad::<B>(cache.dy.flat(), dx);
         true
     }
 

@@ -46,15 +46,30 @@ struct Epi {
     bias: *const f32,
     /// Apply σ after the bias.
     sig: bool,
+    /// Where a summing tile (`SUM` ≠ [`NO_SUM`]) stores its sums, at the tile's first column.
+    sums: *mut f32,
 }
 
 impl Epi {
-    const NONE: Epi = Epi { bias: core::ptr::null(), sig: false };
+    const NONE: Epi = Epi { bias: core::ptr::null(), sig: false, sums: core::ptr::null_mut() };
     #[inline(always)]
     fn at(self, j: usize) -> Epi {
-        Epi { bias: if self.bias.is_null() { self.bias } else { self.bias.wrapping_add(j) }, sig: self.sig }
+        Epi {
+            bias: if self.bias.is_null() { self.bias } else { self.bias.wrapping_add(j) },
+            sig: self.sig,
+            sums: self.sums.wrapping_add(j),
+        }
     }
 }
+
+/// `SUM` of a tile: no sums.
+pub(crate) const NO_SUM: u8 = 0;
+/// `SUM` of a tile: the column sums of the `B` rows it reads, `Σₚ bₚⱼ` (the bias gradient
+/// beside `Xᵀ·G`, `B = G`), stored to `Epi::sums[j]`.
+pub(crate) const SUM_B: u8 = 1;
+/// `SUM` of a tile: the sums of its `A` rows, `Σₚ aᵣₚ` (the bias gradient beside `Gᵀ·X` on
+/// the transposed narrow path, `A = Gᵀ`), stored to `Epi::sums[r]`.
+pub(crate) const SUM_A: u8 = 2;
 
 /// Loads one vector of a tile row holding `len ≤ LANES` valid lanes (a partial vector only
 /// in `PART` tiles; `len == 0` loads nothing and gives zeros).
@@ -99,7 +114,7 @@ unsafe fn st<S: Simd, const PART: bool>(s: S, p: *mut f32, len: usize, x: S::V) 
 /// `0..k` (and of `y`, `g` for `GRAD`), of the bias and of `C` rows `0..R` are in bounds.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const GRAD: bool>(
+unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const GRAD: bool, const SUM: u8>(
     s: S,
     k: usize,
     a: *const f32,
@@ -116,6 +131,10 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
     let one = s.splat(1.0);
     let lens: [usize; NV] = core::array::from_fn(|v| if PART { cols.saturating_sub(v * l).min(l) } else { l });
     let mut cv = [[zero; NV]; R];
+    // The sums of `SUM` tiles: from 0, one term per `p` in order, as `sum_rows` adds them
+    // (so bit-identical to it); their chains run beside the multiply-add chains.
+    let mut bsum = [zero; NV];
+    let mut asum = [0.0f32; R];
     if acc {
         for (r, row) in cv.iter_mut().enumerate() {
             for (v, x) in row.iter_mut().enumerate() {
@@ -142,12 +161,33 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
                 }
             };
         }
+        if SUM == SUM_B {
+            for (x, &b) in bsum.iter_mut().zip(&bv) {
+                *x = s.add(*x, b);
+            }
+        }
         for (r, row) in cv.iter_mut().enumerate() {
             // SAFETY: `a[r·rsa + p·csa]` is readable (caller).
-            let av = s.splat(unsafe { *a.add(r * rsa + p * csa) });
+            let a_rp = unsafe { *a.add(r * rsa + p * csa) };
+            if SUM == SUM_A {
+                asum[r] += a_rp;
+            }
+            let av = s.splat(a_rp);
             for (x, &b) in row.iter_mut().zip(&bv) {
                 *x = s.mul_add(av, b, *x);
             }
+        }
+    }
+    if SUM == SUM_B {
+        for (v, &x) in bsum.iter().enumerate() {
+            // SAFETY: the sums cover the tile's valid columns (caller).
+            unsafe { st::<S, PART>(s, epi.sums.wrapping_add(v * l), lens[v], x) };
+        }
+    }
+    if SUM == SUM_A {
+        for (r, &x) in asum.iter().enumerate() {
+            // SAFETY: the sums cover the tile's `R` rows (caller).
+            unsafe { *epi.sums.add(r) = x };
         }
     }
     for (r, row) in cv.iter().enumerate() {
@@ -175,7 +215,7 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
 /// As [`tile`], for all `n` columns.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
+unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool, const SUM: u8>(
     s: S,
     k: usize,
     n: usize,
@@ -192,22 +232,56 @@ unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
     let mut j = 0;
     while j + w <= n {
         // SAFETY: columns `j..j+w ≤ n` are in bounds (caller).
-        unsafe { tile::<S, R, NV, false, GRAD>(s, k, a, st, src.at(j), c.add(j), ldc, acc, w, epi.at(j)) };
+        unsafe {
+            // The row sums of `SUM_A` are the same for every column block: the first sums.
+            if SUM == SUM_A && j > 0 {
+                tile::<S, R, NV, false, GRAD, NO_SUM>(s, k, a, st, src.at(j), c.add(j), ldc, acc, w, epi.at(j))
+            } else {
+                tile::<S, R, NV, false, GRAD, SUM>(s, k, a, st, src.at(j), c.add(j), ldc, acc, w, epi.at(j))
+            }
+        };
         j += w;
     }
     let rest = n - j;
     if rest == 0 {
         return;
     }
-    let (src, c, epi) = (src.at(j), c.wrapping_add(j), epi.at(j));
-    // SAFETY: columns `j..n` are in bounds (caller); the tile touches only those, with as
-    // many vectors as they need (no multiply-adds on empty vectors).
+    if SUM == SUM_A && j > 0 {
+        // SAFETY: as below.
+        return unsafe {
+            rest_tile::<S, R, NV, GRAD, NO_SUM>(s, k, rest, a, st, src.at(j), c.add(j), ldc, acc, epi.at(j))
+        };
+    }
+    // SAFETY: columns `j..n` are in bounds (caller).
+    unsafe { rest_tile::<S, R, NV, GRAD, SUM>(s, k, rest, a, st, src.at(j), c.add(j), ldc, acc, epi.at(j)) }
+}
+
+/// The tile of [`rows`] for its last `0 < rest < NV·LANES` columns.
+///
+/// # Safety
+/// As [`tile`], for `rest` columns; the tile touches only those, with as many vectors as
+/// they need (no multiply-adds on empty vectors).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn rest_tile<S: Simd, const R: usize, const NV: usize, const GRAD: bool, const SUM: u8>(
+    s: S,
+    k: usize,
+    rest: usize,
+    a: *const f32,
+    st: (usize, usize),
+    src: BSrc,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+    epi: Epi,
+) {
+    // SAFETY: forwarded to the caller.
     unsafe {
-        match rest.div_ceil(l) {
-            1 => tile::<S, R, 1, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
-            2 if NV > 2 => tile::<S, R, 2, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
-            3 if NV > 3 => tile::<S, R, 3, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
-            _ => tile::<S, R, NV, true, GRAD>(s, k, a, st, src, c, ldc, acc, rest, epi),
+        match rest.div_ceil(S::LANES) {
+            1 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            2 if NV > 2 => tile::<S, R, 2, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            3 if NV > 3 => tile::<S, R, 3, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
+            _ => tile::<S, R, NV, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
         }
     }
 }
@@ -220,7 +294,7 @@ unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool>(
 /// As [`rows`], for `nrows` rows.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool>(
+unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool, const SUM: u8>(
     s: S,
     nrows: usize,
     k: usize,
@@ -236,24 +310,25 @@ unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool>(
     // SAFETY: forwarded to the caller (exactly `nrows` rows).
     unsafe {
         match nrows {
-            1 => rows::<S, 1, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
-            2 => rows::<S, 2, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
-            3 => rows::<S, 3, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
-            4 => rows::<S, 4, NV, GRAD>(s, k, n, a, st, src, c, ldc, acc, epi),
+            1 => rows::<S, 1, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            2 => rows::<S, 2, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            3 => rows::<S, 3, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            4 => rows::<S, 4, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
             _ => {}
         }
     }
 }
 
 /// `C (=|+=) op(A)·B` for a product with only `m ≤ 4` rows, all of them in one tile row
-/// (each row of `B` is loaded once for all of them). `A` is addressed by `(rsa, csa)`.
+/// (each row of `B` is loaded once for all of them). `A` is addressed by `(rsa, csa)`. With
+/// `SUM = SUM_A`, also `sums[r] = Σₚ aᵣₚ` (from 0, `p` in order).
 ///
 /// # Safety
 /// `a` addressed by `(rsa, csa)` covers `m×k`; `b` covers `k×n` with stride `ldb`; `c`
-/// covers `m` rows of stride `ldc` and `n` columns.
+/// covers `m` rows of stride `ldc` and `n` columns; with `SUM_A`, `sums` holds `m` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn short<S: Simd, const NV: usize>(
+pub(crate) unsafe fn short<S: Simd, const NV: usize, const SUM: u8>(
     s: S,
     (m, k, n): (usize, usize, usize),
     a: *const f32,
@@ -263,10 +338,12 @@ pub(crate) unsafe fn short<S: Simd, const NV: usize>(
     c: *mut f32,
     ldc: usize,
     acc: bool,
+    sums: *mut f32,
 ) {
     let src = BSrc { b, y: core::ptr::null(), g: core::ptr::null_mut(), ld: ldb };
+    let epi = Epi { sums, ..Epi::NONE };
     // SAFETY: forwarded to the caller (`m ≤ 4` rows; other counts write nothing).
-    unsafe { few_rows::<S, NV, false>(s, m, k, n, a, (rsa, csa), src, c, ldc, acc, Epi::NONE) }
+    unsafe { few_rows::<S, NV, false, SUM>(s, m, k, n, a, (rsa, csa), src, c, ldc, acc, epi) }
 }
 
 /// Rows `i0..m` of `C` in blocks of `MR`, then single rows.
@@ -290,19 +367,41 @@ pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
     sig: bool,
 ) {
     let src = BSrc { b, y: core::ptr::null(), g: core::ptr::null_mut(), ld: ldb };
-    let epi = Epi { bias, sig };
+    let epi = Epi { bias, sig, sums: core::ptr::null_mut() };
     let mut i = i0;
     while i + MR <= m {
         // SAFETY: rows `i..i+MR ≤ m` are in bounds (caller).
         unsafe {
-            rows::<S, MR, NV, false>(s, k, n, a.wrapping_add(i * rsa), (rsa, csa), src, c.add(i * ldc), ldc, acc, epi)
+            rows::<S, MR, NV, false, NO_SUM>(
+                s,
+                k,
+                n,
+                a.wrapping_add(i * rsa),
+                (rsa, csa),
+                src,
+                c.add(i * ldc),
+                ldc,
+                acc,
+                epi,
+            )
         };
         i += MR;
     }
     while i < m {
         // SAFETY: row `i < m` is in bounds (caller).
         unsafe {
-            rows::<S, 1, NV, false>(s, k, n, a.wrapping_add(i * rsa), (rsa, csa), src, c.add(i * ldc), ldc, acc, epi)
+            rows::<S, 1, NV, false, NO_SUM>(
+                s,
+                k,
+                n,
+                a.wrapping_add(i * rsa),
+                (rsa, csa),
+                src,
+                c.add(i * ldc),
+                ldc,
+                acc,
+                epi,
+            )
         };
         i += 1;
     }
@@ -332,10 +431,13 @@ pub(crate) unsafe fn matmul<S: Simd, const MR: usize, const NV: usize>(
 }
 
 /// `c (=|+=) aᵀ·b`; with `fg`, `b` is replaced by `g = dy⊙y⊙(1−y)`, which the first block of
-/// rows computes inside its tiles (and stores to `fg.g` once); later blocks read `g`.
+/// rows computes inside its tiles (and stores to `fg.g` once); later blocks read `g`. With
+/// `fg` and a non-null `db`, the first block also sums the columns of `g` into `db` (the
+/// bias gradient, bit-identical to `vecops::sum_rows`); `m = 0` leaves that to the caller.
 ///
 /// # Safety
-/// `a.len() == k·m`, `c.len() == m·n`, and `b` (or each slice of `fg`) has length `k·n`.
+/// `a.len() == k·m`, `c.len() == m·n`, and `b` (or each slice of `fg`) has length `k·n`;
+/// `db` is null or holds `n` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
@@ -348,6 +450,7 @@ pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
     c: &mut [f32],
     acc: bool,
     fg: Option<FusedGrad<'_>>,
+    db: *mut f32,
 ) {
     let (ap, cp) = (a.as_ptr(), c.as_mut_ptr());
     let Some(fg) = fg else {
@@ -361,12 +464,15 @@ pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
     }
     let src = BSrc { b: fg.dy.as_ptr(), y: fg.y.as_ptr(), g: fg.g.as_mut_ptr(), ld: n };
     let first = if m >= MR { MR } else { m.min(3) };
-    // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller).
+    let epi = Epi { sums: db, ..Epi::NONE };
+    // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller),
+    // and `db` (if not null) holds `n` floats.
     unsafe {
-        if m >= MR {
-            rows::<S, MR, NV, true>(s, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
-        } else {
-            few_rows::<S, NV, true>(s, first, k, n, ap, (1, m), src, cp, n, acc, Epi::NONE);
+        match (m >= MR, db.is_null()) {
+            (true, true) => rows::<S, MR, NV, true, NO_SUM>(s, k, n, ap, (1, m), src, cp, n, acc, epi),
+            (true, false) => rows::<S, MR, NV, true, SUM_B>(s, k, n, ap, (1, m), src, cp, n, acc, epi),
+            (false, true) => few_rows::<S, NV, true, NO_SUM>(s, first, k, n, ap, (1, m), src, cp, n, acc, epi),
+            (false, false) => few_rows::<S, NV, true, SUM_B>(s, first, k, n, ap, (1, m), src, cp, n, acc, epi),
         }
     }
     // SAFETY: `g` is now fully written (k×n); the remaining rows read it as a plain `B`.

@@ -16,7 +16,11 @@ pub(crate) use simd::Simd;
 
 /// Generates one tier's public kernel functions (same names and signatures as
 /// `arch::scalar`, but `unsafe`) plus their private `#[target_feature]` wrappers, all
-/// forwarding to the generic bodies with the tier's token.
+/// forwarding to the generic bodies with the tier's token. The wrappers are
+/// `#[inline(never)]`: SSE2 is in the x86_64 baseline, so its bodies would otherwise be
+/// inlined into every `crate::kernels` dispatcher, and each call on the other tiers paid for
+/// that dispatcher's larger stack frame (six register saves and restores per kernel call,
+/// ~20 calls per training step).
 ///
 /// # Safety contract of the generated functions
 /// Each generated `pub(crate) unsafe fn` requires (1) that the CPU supports `$features`,
@@ -60,6 +64,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; slice lengths match the dimensions.
         pub(crate) unsafe fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
                 if dots_pay(n, k) {
                     // SAFETY: the features are enabled, `1 ≤ n ≤ MAX_N`, lengths match the
@@ -97,6 +102,7 @@ macro_rules! tier_kernels {
             c: &mut [f32],
         ) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
@@ -142,22 +148,25 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; slice lengths match the dimensions.
         pub(crate) unsafe fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
                 if tn_rows_pay(m, n) {
                     // SAFETY: the features are enabled, `1 ≤ n ≤ MAX_N`, lengths match the
                     // dimensions (caller's promise).
-                    return unsafe { narrow::matmul_tn_rows::<_, $nv>($tok::new_unchecked(), m, k, n, a, b, c, acc) };
+                    return unsafe {
+                        narrow::matmul_tn_rows::<_, $nv>($tok::new_unchecked(), m, k, n, a, b, c, acc, core::ptr::null_mut())
+                    };
                 }
                 if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                     // SAFETY: `$features` include the narrow tier's (caller's promise).
                     let s = unsafe { $narrow::new_unchecked() };
                     // SAFETY: lengths match the dimensions (caller's promise).
-                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None) };
+                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, b, c, acc, None, core::ptr::null_mut()) };
                 }
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
-                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, b, c, acc, None) }
+                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, b, c, acc, None, core::ptr::null_mut()) }
             }
             // SAFETY: forwarded caller obligations.
             unsafe { inner(m, k, n, a, b, c, acc) }
@@ -175,37 +184,78 @@ macro_rules! tier_kernels {
             fg: FusedGrad<'_>,
             c: &mut [f32],
         ) {
-            #[target_feature(enable = $features)]
-            unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
-                // SAFETY: the features are enabled (caller's promise).
-                let s = unsafe { $tok::new_unchecked() };
-                if tn_rows_pay(m, n) {
-                    // `g` first, then the same path as `matmul_tn` (bit-identical to it).
-                    vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-                    // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
-                    return unsafe { narrow::matmul_tn_rows::<_, $nv>(s, m, k, n, a, fg.g, c, false) };
-                }
-                if !<$tok as crate::arch::generic::Simd>::MASKED
-                    && n % <$tok as crate::arch::generic::Simd>::LANES != 0
-                {
-                    // Ragged rows without masked loads: σ′ inside the product would copy
-                    // `dy`, `y` and `g` through the stack on every row; the two passes are
-                    // cheaper and give the same bits.
-                    vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-                    // SAFETY: lengths match the dimensions (caller's promise).
-                    return unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, fg.g, c, false, None) };
-                }
-                if n <= <$narrow as crate::arch::generic::Simd>::LANES {
-                    // SAFETY: `$features` include the narrow tier's (caller's promise).
-                    let s = unsafe { $narrow::new_unchecked() };
-                    // SAFETY: lengths match the dimensions (caller's promise).
-                    return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, &[], c, false, Some(fg)) };
-                }
-                // SAFETY: lengths match the dimensions (caller's promise).
-                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, &[], c, false, Some(fg)) }
-            }
+            // SAFETY: forwarded caller obligations (an empty `db`: no bias gradient).
+            unsafe { tn_sigmoid_grad(m, k, n, a, fg, c, &mut []) }
+        }
+
+        /// [`matmul_tn_sigmoid_grad`] and `db` = the column sums of `g` (`db.len() == n`).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias(
+            m: usize,
+            k: usize,
+            n: usize,
+            a: &[f32],
+            fg: FusedGrad<'_>,
+            c: &mut [f32],
+            db: &mut [f32],
+        ) {
             // SAFETY: forwarded caller obligations.
-            unsafe { inner(m, k, n, a, fg, c) }
+            unsafe { tn_sigmoid_grad(m, k, n, a, fg, c, db) }
+        }
+
+        /// The body of both fused gradient kernels: `db` empty for none, else of length `n`
+        /// (summed inside the tiles that compute or read `g` for the first time).
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; slice lengths match the dimensions.
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn tn_sigmoid_grad(
+            m: usize,
+            k: usize,
+            n: usize,
+            a: &[f32],
+            fg: FusedGrad<'_>,
+            c: &mut [f32],
+            db: &mut [f32],
+        ) {
+            // SAFETY: the features are enabled (caller's promise).
+            let s = unsafe { $tok::new_unchecked() };
+            let dbp = if db.is_empty() { core::ptr::null_mut() } else { db.as_mut_ptr() };
+            if m == 0 {
+                // No product rows to sum beside: two plain passes.
+                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                vecops::sum_rows(s, k, n, fg.g, db, false);
+                return;
+            }
+            if tn_rows_pay(m, n) {
+                // `g` first, then the same path as `matmul_tn` (bit-identical to it).
+                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
+                return unsafe { narrow::matmul_tn_rows::<_, $nv>(s, m, k, n, a, fg.g, c, false, dbp) };
+            }
+            if !<$tok as crate::arch::generic::Simd>::MASKED && n % <$tok as crate::arch::generic::Simd>::LANES != 0 {
+                // Ragged rows without masked loads: σ′ inside the product would copy
+                // `dy`, `y` and `g` through the stack on every row; the two passes are
+                // cheaper and give the same bits.
+                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                // SAFETY: lengths match the dimensions (caller's promise).
+                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, fg.g, c, false, None, core::ptr::null_mut()) };
+                vecops::sum_rows(s, k, n, fg.g, db, false);
+                return;
+            }
+            if n <= <$narrow as crate::arch::generic::Simd>::LANES {
+                // SAFETY: `$features` include the narrow tier's (caller's promise).
+                let s = unsafe { $narrow::new_unchecked() };
+                // SAFETY: lengths match the dimensions (caller's promise).
+                return unsafe { gemm::matmul_tn::<_, $mr, 1>(s, m, k, n, a, &[], c, false, Some(fg), dbp) };
+            }
+            // SAFETY: lengths match the dimensions (caller's promise).
+            unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, &[], c, false, Some(fg), dbp) }
         }
 
         /// `c (=|+=) a·bᵀ` (`a: m×k`, `b: n×k`).
@@ -214,6 +264,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; slice lengths match the dimensions.
         pub(crate) unsafe fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
                 // SAFETY: the features are enabled (caller's promise).
                 let s = unsafe { $tok::new_unchecked() };
@@ -230,6 +281,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features.
         pub(crate) unsafe fn sigmoid(x: &mut [f32]) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(x: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::sigmoid(unsafe { $tok::new_unchecked() }, x)
@@ -244,6 +296,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; `y` and `dx` are as long as `dy`.
         pub(crate) unsafe fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(dy: &[f32], y: &[f32], dx: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::sigmoid_backward(unsafe { $tok::new_unchecked() }, dy, y, dx)
@@ -258,6 +311,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; `y` is as long as `x`.
         pub(crate) unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(alpha: f32, x: &[f32], y: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::axpy(unsafe { $tok::new_unchecked() }, alpha, x, y)
@@ -272,6 +326,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features.
         pub(crate) unsafe fn sum_sq(x: &[f32]) -> f32 {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(x: &[f32]) -> f32 {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::sum_sq(unsafe { $tok::new_unchecked() }, x)
@@ -280,12 +335,28 @@ macro_rules! tier_kernels {
             unsafe { inner(x) }
         }
 
+        /// `grad = (pred − target)·scale`, returns `Σ (pred − target)²`.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features.
+        pub(crate) unsafe fn mse_grad(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+            #[target_feature(enable = $features)]
+            #[inline(never)]
+            unsafe fn inner(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+                // SAFETY: the features are enabled (caller's promise).
+                vecops::mse_grad(unsafe { $tok::new_unchecked() }, pred, target, scale, grad)
+            }
+            // SAFETY: forwarded caller obligation.
+            unsafe { inner(pred, target, scale, grad) }
+        }
+
         /// Adds `bias` to every row of the `m×n` matrix `c`.
         ///
         /// # Safety
         /// The CPU supports this tier's features; `bias.len() == n`, `c.len() == m·n`.
         pub(crate) unsafe fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::add_bias(unsafe { $tok::new_unchecked() }, m, n, bias, c)
@@ -300,6 +371,7 @@ macro_rules! tier_kernels {
         /// The CPU supports this tier's features; `g.len() == m·n`, `out.len() == n`.
         pub(crate) unsafe fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
             #[target_feature(enable = $features)]
+            #[inline(never)]
             unsafe fn inner(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::sum_rows(unsafe { $tok::new_unchecked() }, m, n, g, out, acc)

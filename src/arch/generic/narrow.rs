@@ -94,10 +94,13 @@ pub(crate) unsafe fn matmul_dots<S: Simd>(
 /// `c (=|+=) aᵀ·b` (`a: k×m`, `b: k×n`, `c: m×n`) for `1 ≤ n ≤ MAX_N`, computed as the
 /// `n`-row product `Cᵀ = bᵀ·a` with the `gemm.rs` tiles (`NV` vectors wide, along `m`) into a
 /// stack buffer, then stored transposed; chunks of `SCRATCH / n` columns of `Cᵀ` at a time.
-/// Each output is `(…((0 or c) + a₀ᵢ·b₀ⱼ) + a₁ᵢ·b₁ⱼ) + …`, as in `gemm::matmul_tn`.
+/// Each output is `(…((0 or c) + a₀ᵢ·b₀ⱼ) + a₁ᵢ·b₁ⱼ) + …`, as in `gemm::matmul_tn`. When `db`
+/// is not null, the first chunk's tiles also sum the columns of `b` into it (`Σₚ bₚⱼ`, from 0
+/// in order: the bias gradient, bit-identical to `vecops::sum_rows`), beside their products.
 ///
 /// # Safety
-/// `1 ≤ n ≤ MAX_N`; `a.len() == k·m`, `b.len() == k·n`, `c.len() == m·n`.
+/// `1 ≤ n ≤ MAX_N`; `a.len() == k·m`, `b.len() == k·n`, `c.len() == m·n`; `db` is null or
+/// holds `n` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn matmul_tn_rows<S: Simd, const NV: usize>(
@@ -109,6 +112,7 @@ pub(crate) unsafe fn matmul_tn_rows<S: Simd, const NV: usize>(
     b: &[f32],
     c: &mut [f32],
     acc: bool,
+    db: *mut f32,
 ) {
     let mc_max = SCRATCH / n;
     let mut buf = MaybeUninit::<[f32; SCRATCH]>::uninit();
@@ -129,7 +133,12 @@ pub(crate) unsafe fn matmul_tn_rows<S: Simd, const NV: usize>(
         // `mc` columns of `a` from `i0` in all `k` rows (stride `m`) are in bounds; `buf`
         // holds `n` rows of `mc` (read only when `acc`, and then written above).
         unsafe {
-            gemm::short::<S, NV>(s, (n, k, mc), b.as_ptr(), (1, n), a.as_ptr().wrapping_add(i0), m, bufp, mc, acc)
+            let (bp, ap) = (b.as_ptr(), a.as_ptr().wrapping_add(i0));
+            if i0 == 0 && !db.is_null() {
+                gemm::short::<S, NV, { gemm::SUM_A }>(s, (n, k, mc), bp, (1, n), ap, m, bufp, mc, acc, db)
+            } else {
+                gemm::short::<S, NV, { gemm::NO_SUM }>(s, (n, k, mc), bp, (1, n), ap, m, bufp, mc, acc, db)
+            }
         };
         for (i, row) in rows.chunks_exact_mut(n).enumerate() {
             for (j, x) in row.iter_mut().enumerate() {

@@ -141,6 +141,55 @@ pub(crate) fn sum_sq<S: Simd>(s: S, x: &[f32]) -> f32 {
     s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
 }
 
+/// `grad = (pred − target)·scale` (bit-identical to the scalar tier: a difference, then a
+/// product) and `Σ (pred − target)²` with four vector accumulators, over the common prefix
+/// of the three slices. The sum differs from the scalar tier's left-to-right one by
+/// rounding only (as [`sum_sq`]), and is latency-bound no longer: one chain per
+/// accumulator instead of one addition after another over the whole batch.
+#[inline(always)]
+pub(crate) fn mse_grad<S: Simd>(s: S, pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+    let len = pred.len().min(target.len()).min(grad.len());
+    let (hp, yp, gp) = (pred.as_ptr(), target.as_ptr(), grad.as_mut_ptr());
+    let l = S::LANES;
+    let sc = s.splat(scale);
+    let mut acc = [s.splat(0.0); 4];
+    let mut i = 0;
+    while i + 4 * l <= len {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = i + j * l;
+            // SAFETY: `o + LANES ≤ i + 4·LANES ≤ len`; all three slices hold `len` values.
+            unsafe {
+                let d = s.sub(s.load(hp.add(o)), s.load(yp.add(o)));
+                s.store(gp.add(o), s.mul(d, sc));
+                *a = s.mul_add(d, d, *a);
+            }
+        }
+        i += 4 * l;
+    }
+    let mut j = 0;
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len`.
+        unsafe {
+            let d = s.sub(s.load(hp.add(i)), s.load(yp.add(i)));
+            s.store(gp.add(i), s.mul(d, sc));
+            acc[j] = s.mul_add(d, d, acc[j]);
+        }
+        j = (j + 1) % 4;
+        i += l;
+    }
+    if i < len {
+        let r = len - i;
+        // SAFETY: `r < LANES` values remain in each slice from `i`; the unused lanes load as
+        // zero, so they add `0·0`.
+        unsafe {
+            let d = s.sub(s.load_part(hp.add(i), r), s.load_part(yp.add(i), r));
+            s.store_part(gp.add(i), r, s.mul(d, sc));
+            acc[j] = s.mul_add(d, d, acc[j]);
+        }
+    }
+    s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
+}
+
 /// Adds `bias` to every row of `c` (`m×n`); one addition per element, bit-identical to
 /// the scalar tier.
 #[inline(always)]
