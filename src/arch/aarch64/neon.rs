@@ -72,11 +72,6 @@ impl Simd for Neon {
         unsafe { vbslq_f32(vcgeq_f32(x, vdupq_n_f32(0.0)), a, b) }
     }
     #[inline(always)]
-    fn keep_nan(self, x: float32x4_t, y: float32x4_t) -> float32x4_t {
-        // SAFETY: see the impl comment. `x == x` is false exactly in NaN lanes.
-        unsafe { vbslq_f32(vceqq_f32(x, x), y, x) }
-    }
-    #[inline(always)]
     fn pow2i(self, n: float32x4_t) -> float32x4_t {
         // SAFETY: see the impl comment.
         unsafe {

@@ -33,14 +33,13 @@ pub(crate) trait Simd: Copy {
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`: one rounding on tiers with FMA, two (product, then sum) without.
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
-    /// Lane-wise maximum (NaN handling unspecified: callers repair NaN lanes themselves).
+    /// Lane-wise maximum. A NaN in `b` gives NaN (x86's `maxps` returns its second operand
+    /// when either is NaN, NEON's `fmax` returns NaN); a NaN in `a` alone is unspecified.
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
     /// `−|a|` (sets the sign bit).
     fn neg_abs(self, a: Self::V) -> Self::V;
     /// Per lane: `if x >= 0 { a } else { b }` (−0 counts as ≥ 0; NaN picks `b`).
     fn select_nonneg(self, x: Self::V, a: Self::V, b: Self::V) -> Self::V;
-    /// Per lane: `x` (possibly quieted) where `x` is NaN, else `y`.
-    fn keep_nan(self, x: Self::V, y: Self::V) -> Self::V;
     /// `2ⁿ` for integer-valued lanes `n ∈ [−126, 127]` (built from exponent bits).
     fn pow2i(self, n: Self::V) -> Self::V;
     /// Sum of the lanes.

@@ -80,14 +80,6 @@ impl Simd for Avx2Fma {
         unsafe { _mm256_blendv_ps(b, a, _mm256_cmp_ps::<_CMP_GE_OQ>(x, _mm256_setzero_ps())) }
     }
     #[inline(always)]
-    fn keep_nan(self, x: __m256, y: __m256) -> __m256 {
-        // `x + x` (the same NaN, quieted) rather than `x`: when `x` was just loaded from
-        // where the result goes, LLVM turns a blend with `x` into a masked store of `y`, and
-        // `vmaskmovps` stores are slow on AMD cores (σ ran at a third of this speed).
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_blendv_ps(y, _mm256_add_ps(x, x), _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x)) }
-    }
-    #[inline(always)]
     fn pow2i(self, n: __m256) -> __m256 {
         // SAFETY: see the impl comment.
         unsafe {

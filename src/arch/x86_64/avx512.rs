@@ -80,11 +80,6 @@ impl Simd for Avx512 {
         unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()), b, a) }
     }
     #[inline(always)]
-    fn keep_nan(self, x: __m512, y: __m512) -> __m512 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x), y, x) }
-    }
-    #[inline(always)]
     fn pow2i(self, n: __m512) -> __m512 {
         // SAFETY: see the impl comment.
         unsafe { _mm512_scalef_ps(_mm512_set1_ps(1.0), n) }

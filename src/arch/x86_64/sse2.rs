@@ -74,14 +74,6 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
-    fn keep_nan(self, x: __m128, y: __m128) -> __m128 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let m = _mm_cmpunord_ps(x, x);
-            _mm_or_ps(_mm_and_ps(m, x), _mm_andnot_ps(m, y))
-        }
-    }
-    #[inline(always)]
     fn pow2i(self, n: __m128) -> __m128 {
         // SAFETY: see the impl comment.
         unsafe {
