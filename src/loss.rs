@@ -134,16 +134,28 @@ impl Penalty {
         self.l2 * sq * 0.5 * inv_b + self.l1 * abs * inv_b
     }
 
-    /// Adds the penalty's gradient for `model` to `grads`.
-    pub fn add_grad<M: Layer>(&self, model: &M, grads: &mut M, rows: usize) {
+    /// What [`Penalty::add_grad`] does to the gradients with batch size `rows`, so that
+    /// `train_step` can fuse the common cases with its own passes over the parameters.
+    pub(crate) fn grad_term(&self, rows: usize) -> GradTerm {
         if self.is_none() {
-            return;
+            return GradTerm::None;
         }
         let inv_b = 1.0 / rows as f32;
         let (c2, c1) = (self.l2 * inv_b, self.l1 * inv_b);
         if c1 == 0.0 {
-            return ridge_grad(c2, model, grads);
+            GradTerm::Ridge(c2)
+        } else {
+            GradTerm::General(c2, c1)
         }
+    }
+
+    /// Adds the penalty's gradient for `model` to `grads`.
+    pub fn add_grad<M: Layer>(&self, model: &M, grads: &mut M, rows: usize) {
+        let (c2, c1) = match self.grad_term(rows) {
+            GradTerm::None => return,
+            GradTerm::Ridge(c2) => return ridge_grad(c2, model, grads),
+            GradTerm::General(c2, c1) => (c2, c1),
+        };
         grads.zip_mut(model, &mut |kind, g, w| {
             if kind == ParamKind::Weight {
                 for (g, &w) in g.iter_mut().zip(w) {
@@ -160,6 +172,17 @@ impl Penalty {
             }
         });
     }
+}
+
+/// What [`Penalty::add_grad`] adds ([`Penalty::grad_term`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum GradTerm {
+    /// Nothing (no penalty).
+    None,
+    /// `g += c2·w` over the weights, as one `axpy` each ([`ridge_grad`]).
+    Ridge(f32),
+    /// `g += c2·w + c1·sign(w)` over the weights (the general loop).
+    General(f32, f32),
 }
 
 /// `g += c2·w` over the weights: [`Penalty::add_grad`] without L1, as one `axpy` per weight

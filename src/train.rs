@@ -5,8 +5,8 @@
 //! are bit-for-bit as they were before the call. Only the workspace (scratch) changes.
 
 use crate::arch::sqrt::sqrtf;
-use crate::loss::Objective;
-use crate::nn::{Cache, CacheNew, Layer, Matrix, Rows};
+use crate::loss::{GradTerm, Objective, Penalty};
+use crate::nn::{Cache, CacheNew, Layer, Matrix, ParamKind, Rows};
 use crate::optim::{apply_clip, Clip, Sgd, Velocity};
 
 /// The scratch memory of a training step for model `M` and batch size `B`: every brick's
@@ -171,13 +171,48 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 /// One pass in the common case: `Σg²` is finite only if every `g` is (a NaN or ±∞ makes a
 /// NaN or +∞ term, and no term is negative), so the finiteness check and the largest
 /// component (for the overflow-free rescaling) are needed only when `Σg²` is not finite.
+/// `train_step` gets `Σg²` from [`penalty_grad_and_squares`] and calls [`norm_from`].
+#[cfg(test)]
 fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
     grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
-    if sum.is_finite() {
-        return Ok(sqrtf(sum));
+    norm_from(sum, grads)
+}
+
+/// [`grad_norm`] from its `Σg²`.
+fn norm_from<M: Layer>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
+    if sum_sq.is_finite() {
+        return Ok(sqrtf(sum_sq));
     }
     grad_norm_slow(grads)
+}
+
+/// Adds the penalty's gradient to `grads` ([`Penalty::add_grad`]) and returns `(Σg², Σw²)`
+/// over all parameters, in visiting order: the sums of [`grad_norm`] (of the new gradients)
+/// and [`update_bounded`], bit for bit. Without a penalty, or with ridge only, that is one
+/// kernel call per parameter slice (`axpy_sum_sq` for a weight under ridge, else
+/// `sum_sq_pair`) instead of three passes; with L1 the general loop runs first.
+fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut M, rows: usize) -> (f32, f32) {
+    let ridge = match penalty.grad_term(rows) {
+        GradTerm::None => None,
+        GradTerm::Ridge(c2) => Some(c2),
+        GradTerm::General(..) => {
+            penalty.add_grad(model, grads, rows);
+            None
+        }
+    };
+    let (mut g2, mut w2) = (0.0f32, 0.0f32);
+    grads.zip_mut(model, &mut |kind, g, w| {
+        let sums = match ridge {
+            Some(c2) if kind == ParamKind::Weight => crate::kernels::axpy_sum_sq(c2, w, g),
+            _ => crate::kernels::sum_sq_pair(w, g),
+        };
+        // The shapes come from the types; a NaN would only send the step to its slow paths.
+        let (sw, sg) = sums.unwrap_or((f32::NAN, f32::NAN));
+        w2 += sw;
+        g2 += sg;
+    });
+    (g2, w2)
 }
 
 /// [`grad_norm`] when `Σg²` is not finite: either a component is not finite, or the sum
@@ -235,9 +270,16 @@ fn direction_bound(clip: Clip, norm: f32) -> f32 {
 /// rounding (FMA or not). One pass over the weights instead of the per-parameter dry run;
 /// `false` (then [`first_unsafe_update`] decides) whenever the proof does not go through,
 /// e.g. a non-finite or huge weight, so what is refused and the index reported are unchanged.
+/// `train_step` gets `Σw²` from [`penalty_grad_and_squares`] and calls [`bounded_by`].
+#[cfg(test)]
 fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
     let mut w2 = 0.0f32;
     model.visit(&mut |_, w| w2 += crate::kernels::sum_sq(w));
+    bounded_by(w2, lr, bound)
+}
+
+/// [`update_bounded`] from its `Σw²`.
+fn bounded_by(w2: f32, lr: f32, bound: f32) -> bool {
     sqrtf(w2) + libm::fabsf(lr) * (bound * 1.01) <= f32::MAX / 4.0
 }
 
@@ -302,15 +344,17 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     }
 
     model.backward(x, &mut ws.cache, None, &mut ws.grads);
-    objective.penalty.add_grad(model, &mut ws.grads, B);
-    let norm = grad_norm(&ws.grads).map_err(|index| StepError::NonFiniteGradient { index })?;
+    // The penalty's gradient, the gradient norm's Σg² and the weights' Σw² (for the update's
+    // proof below; the weights do not change before it) in one pass over the parameters.
+    let (g2, w2) = penalty_grad_and_squares(&objective.penalty, model, &mut ws.grads, B);
+    let norm = norm_from(g2, &ws.grads).map_err(|index| StepError::NonFiniteGradient { index })?;
     let clipped = apply_clip(opt.clip(), norm, &mut ws.grads);
     opt.velocity().direction(opt.momentum(), &mut ws.grads);
 
     // Dry run: refuse an update that could overflow, before anything is written. The common
     // case is proved finite from the weights' size and the gradient norm alone.
     let lr = opt.current_lr();
-    let proved = V::DIRECTION_IS_GRADIENT && update_bounded(model, lr, direction_bound(opt.clip(), norm));
+    let proved = V::DIRECTION_IS_GRADIENT && bounded_by(w2, lr, direction_bound(opt.clip(), norm));
     if !proved {
         if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
             return Err(StepError::NonFiniteUpdate { index });
@@ -464,6 +508,47 @@ mod tests {
             Err(13)
         );
         assert_eq!(grad_norm(&net(&[3e30, 4e30])).map(|n| (n / 1e30 * 1e3).round()), Ok(13229.0));
+    }
+
+    extern crate std;
+    use std::{format, vec::Vec};
+
+    fn bits(n: &Net) -> Vec<u32> {
+        let mut v = Vec::new();
+        n.visit(&mut |_, s| v.extend(s.iter().map(|x| x.to_bits())));
+        v
+    }
+
+    /// The fused penalty pass against what it replaced: `add_grad`, then `Σg²` as in
+    /// `grad_norm` and `Σw²` as in `update_bounded`, bit for bit (gradients, both sums).
+    #[test]
+    fn penalty_pass_matches_the_separate_passes() {
+        let penalties = [
+            Penalty::NONE,
+            Penalty::ridge(1e-4).unwrap(),
+            Penalty::ridge(3.0).unwrap(),
+            Penalty::new(0.1, 0.01).unwrap(),
+        ];
+        for wv in CASES {
+            for gv in CASES {
+                for p in penalties {
+                    for rows in [1, 4, 50] {
+                        let (w, g0) = (net(wv), net(gv));
+                        let mut want = g0;
+                        p.add_grad(&w, &mut want, rows);
+                        let (mut g2, mut w2) = (0.0f32, 0.0f32);
+                        want.visit(&mut |_, s| g2 += crate::kernels::sum_sq(s));
+                        w.visit(&mut |_, s| w2 += crate::kernels::sum_sq(s));
+                        let mut got = g0;
+                        let (fg2, fw2) = penalty_grad_and_squares(&p, &w, &mut got, rows);
+                        let what = format!("{wv:?} {gv:?} {p:?} {rows}");
+                        assert_eq!(bits(&got), bits(&want), "{what}");
+                        assert!(fg2.to_bits() == g2.to_bits() || (fg2.is_nan() && g2.is_nan()), "{what}: {fg2} {g2}");
+                        assert!(fw2.to_bits() == w2.to_bits() || (fw2.is_nan() && w2.is_nan()), "{what}: {fw2} {w2}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

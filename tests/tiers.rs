@@ -319,7 +319,7 @@ fn fused_bias_gradient_bit_identical_to_unfused() {
 #[test]
 fn elementwise_every_length_unaligned() {
     let mut r = rng(3);
-    for kern in simd_tiers() {
+    for kern in simd_tiers().into_iter().chain([scalar()]) {
         for len in 0..=67 {
             for edges in [false, true] {
                 let off = len % 4;
@@ -371,6 +371,20 @@ fn elementwise_every_length_unaligned() {
                         "{what}: mse_grad {got_sum} vs {want_sum}"
                     );
                 }
+
+                // sum_sq_pair, axpy_sum_sq: bit-identical to the separate kernels on the same tier.
+                let (mut want_y, mut got_y) = (y.clone(), Padded::new(&y, off));
+                let want = (kern.sum_sq(&x), kern.sum_sq(&y));
+                assert!(
+                    same_bits(&<[f32; 2]>::from(kern.sum_sq_pair(&x, &y).unwrap()), &<[f32; 2]>::from(want)),
+                    "{what}: sum_sq_pair"
+                );
+                kern.axpy(0.37, &x, &mut want_y).unwrap();
+                let want = (kern.sum_sq(&x), kern.sum_sq(&want_y));
+                let got = kern.axpy_sum_sq(0.37, &x, got_y.get_mut()).unwrap();
+                got_y.guards_intact(&what);
+                assert!(same_bits(got_y.get(), &want_y), "{what}: axpy_sum_sq y");
+                assert!(same_bits(&<[f32; 2]>::from(got), &<[f32; 2]>::from(want)), "{what}: axpy_sum_sq sums");
 
                 // sum_sq: the documented bound.
                 let (got, want) = (kern.sum_sq(&x), scalar().sum_sq(&x));

@@ -18,6 +18,19 @@ pub fn mse_grad(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f
     sum
 }
 
+/// `(Σaᵢ², Σbᵢ²)`: exactly two [`scalar::sum_sq`]s.
+#[inline]
+pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
+    (scalar::sum_sq(a), scalar::sum_sq(b))
+}
+
+/// `y += alpha·x`, then `(Σxᵢ², Σyᵢ²)`: exactly [`scalar::axpy`] and two [`scalar::sum_sq`]s.
+#[inline]
+pub fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
+    scalar::axpy(alpha, x, y);
+    (scalar::sum_sq(x), scalar::sum_sq(y))
+}
+
 /// `g = dy⊙y⊙(1−y)`, `c = aᵀ·g` and `db` = the column sums of `g` (`k×n`): exactly
 /// [`scalar::matmul_tn_sigmoid_grad`] then [`scalar::sum_rows`].
 pub(crate) fn matmul_tn_sigmoid_grad_bias(

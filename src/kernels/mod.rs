@@ -380,6 +380,23 @@ impl Kernels {
         dispatch!(self.tier, sum_sq(x))
     }
 
+    /// `(Σaᵢ², Σbᵢ²)` of two slices of one length, in one pass (the step's gradient norm and
+    /// weight size). Tolerance: bit-identical to two [`Kernels::sum_sq`] calls on every tier.
+    #[inline]
+    pub fn sum_sq_pair(self, a: &[f32], b: &[f32]) -> Result<(f32, f32), ShapeError> {
+        check("sum_sq_pair", "b", b.len(), a.len(), 1)?;
+        Ok(dispatch!(scalar_fused; self.tier, sum_sq_pair(a, b)))
+    }
+
+    /// `y += alpha·x`, then `(Σxᵢ², Σyᵢ²)` of `x` and the new `y`, in one pass (the ridge
+    /// gradient `g += c·w` with the weight size and gradient norm). Tolerance: bit-identical to
+    /// [`Kernels::axpy`] followed by two [`Kernels::sum_sq`] calls, on every tier.
+    #[inline]
+    pub fn axpy_sum_sq(self, alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(f32, f32), ShapeError> {
+        check("axpy_sum_sq", "y", y.len(), x.len(), 1)?;
+        Ok(dispatch!(scalar_fused; self.tier, axpy_sum_sq(alpha, x, y)))
+    }
+
     /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`. Bit-identical on
     /// every tier.
     #[inline]
@@ -508,6 +525,16 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(), ShapeError> {
 /// `Σ xᵢ²`.
 pub fn sum_sq(x: &[f32]) -> f32 {
     Kernels::active().sum_sq(x)
+}
+
+/// `(Σaᵢ², Σbᵢ²)` in one pass; see [`Kernels::sum_sq_pair`].
+pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> Result<(f32, f32), ShapeError> {
+    Kernels::active().sum_sq_pair(a, b)
+}
+
+/// `y += alpha·x`, then `(Σxᵢ², Σyᵢ²)`; see [`Kernels::axpy_sum_sq`].
+pub fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> Result<(f32, f32), ShapeError> {
+    Kernels::active().axpy_sum_sq(alpha, x, y)
 }
 
 /// Adds `bias` (length `n`) to every row of the `m×n` matrix `c`.

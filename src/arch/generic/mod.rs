@@ -350,6 +350,37 @@ macro_rules! tier_kernels {
             unsafe { inner(pred, target, scale, grad) }
         }
 
+        /// `(Σaᵢ², Σbᵢ²)` in one pass.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `b.len() == a.len()`.
+        pub(crate) unsafe fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
+            #[target_feature(enable = $features)]
+            #[inline(never)]
+            unsafe fn inner(a: &[f32], b: &[f32]) -> (f32, f32) {
+                // SAFETY: the features are enabled, `b` is as long as `a` and only read
+                // (`ALPHA = false`) (caller's promise).
+                unsafe { vecops::sum_sq_pair::<_, false>($tok::new_unchecked(), 0.0, a, b.as_ptr().cast_mut()) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(a, b) }
+        }
+
+        /// `y += alpha·x`, then `(Σxᵢ², Σyᵢ²)`, in one pass.
+        ///
+        /// # Safety
+        /// The CPU supports this tier's features; `y.len() == x.len()`.
+        pub(crate) unsafe fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
+            #[target_feature(enable = $features)]
+            #[inline(never)]
+            unsafe fn inner(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
+                // SAFETY: the features are enabled, `y` is as long as `x` (caller's promise).
+                unsafe { vecops::sum_sq_pair::<_, true>($tok::new_unchecked(), alpha, x, y.as_mut_ptr()) }
+            }
+            // SAFETY: forwarded caller obligations.
+            unsafe { inner(alpha, x, y) }
+        }
+
         /// Adds `bias` to every row of the `m×n` matrix `c`.
         ///
         /// # Safety

@@ -192,6 +192,77 @@ pub(crate) fn mse_grad<S: Simd>(s: S, pred: &[f32], target: &[f32], scale: f32, 
     s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
 }
 
+/// `(Σaᵢ², Σbᵢ²)` for two slices of one length in one pass; with `ALPHA`, first
+/// `b += alpha·a` (as [`axpy`]) and the new `b` is summed. Each sum has [`sum_sq`]'s
+/// accumulators and order, so the result is bit-identical to [`axpy`] and two [`sum_sq`]s.
+///
+/// # Safety
+/// `b` holds at least `a.len()` values (only read unless `ALPHA`).
+#[inline(always)]
+pub(crate) unsafe fn sum_sq_pair<S: Simd, const ALPHA: bool>(s: S, alpha: f32, a: &[f32], b: *mut f32) -> (f32, f32) {
+    let l = S::LANES;
+    let (ap, len) = (a.as_ptr(), a.len());
+    let av = s.splat(alpha);
+    let mut acc = [[s.splat(0.0); 4]; 2];
+    let mut i = 0;
+    while i + 4 * l <= len {
+        for j in 0..4 {
+            // SAFETY: `i + j·LANES + LANES ≤ len` values of both slices (caller).
+            unsafe { pair_step::<S, ALPHA>(s, av, ap, b, i + j * l, l, j, &mut acc) };
+        }
+        i += 4 * l;
+    }
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len`.
+        unsafe { pair_step::<S, ALPHA>(s, av, ap, b, i, l, 0, &mut acc) };
+        i += l;
+    }
+    if i < len {
+        // SAFETY: `len − i < LANES` values remain in both slices.
+        unsafe { pair_step::<S, ALPHA>(s, av, ap, b, i, len - i, 1, &mut acc) };
+    }
+    let [x, y] = acc;
+    (s.hsum(s.add(s.add(x[0], x[1]), s.add(x[2], x[3]))), s.hsum(s.add(s.add(y[0], y[1]), s.add(y[2], y[3]))))
+}
+
+/// One vector (`len ≤ LANES` lanes at `i`) of [`sum_sq_pair`] into accumulator `j`. A
+/// function, not a closure, so that it is inlined into the tier's `#[target_feature]` body.
+///
+/// # Safety
+/// `len` values from `i` are in bounds of `a` and `b`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair_step<S: Simd, const ALPHA: bool>(
+    s: S,
+    av: S::V,
+    a: *const f32,
+    b: *mut f32,
+    i: usize,
+    len: usize,
+    j: usize,
+    acc: &mut [[S::V; 4]; 2],
+) {
+    let full = len == S::LANES;
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        let (x, mut y) = if full {
+            (s.load(a.add(i)), s.load(b.add(i)))
+        } else {
+            (s.load_part(a.add(i), len), s.load_part(b.add(i), len))
+        };
+        if ALPHA {
+            y = s.add(y, s.mul(av, x));
+            if full {
+                s.store(b.add(i), y)
+            } else {
+                s.store_part(b.add(i), len, y)
+            }
+        }
+        acc[0][j] = s.mul_add(x, x, acc[0][j]);
+        acc[1][j] = s.mul_add(y, y, acc[1][j]);
+    }
+}
+
 /// Adds `bias` to every row of `c` (`m×n`); one addition per element, bit-identical to
 /// the scalar tier.
 #[inline(always)]
