@@ -30,14 +30,24 @@ pub(crate) use simd::Simd;
 /// where (1) holds by the caller's promise.
 macro_rules! tier_kernels {
     ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal) => {
-        tier_kernels!($tok, $features, $mr, $nv, $dr, $dc, narrow: $tok);
+        tier_kernels!($tok, $features, $mr, $nv, $dr, $dc, narrow: $tok, narrow_fns: self);
     };
     // `narrow`: a token of a narrower tier that `$features` implies; products whose rows
     // fit one of its vectors use it (AVX-512 uses 8-lane AVX2+FMA for n ≤ 8: fewer wasted
-    // lanes, no masks).
-    ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal, narrow: $narrow:ident) => {
+    // lanes, no masks). `narrow_fns`: that tier's module, whose kernels (compiled for its own
+    // features only) some narrow cases call directly (see `NARROWER`).
+    ($tok:ident, $features:literal, $mr:literal, $nv:literal, $dr:literal, $dc:literal, narrow: $narrow:ident, narrow_fns: $nm:ident) => {
         use crate::arch::generic::{gemm, narrow, nt, vecops};
         use crate::arch::FusedGrad;
+
+        /// Whether `narrow_fns` is another tier. The same 8-lane AVX2+FMA body compiled inside
+        /// an AVX-512 function can run markedly slower on Zen 4 than the AVX2+FMA tier's own
+        /// copy (its partial vectors become 512-bit masked loads and stores): the loss over
+        /// 100 values took 16 ns per call against 10, so `mse_grad` calls the narrow tier's
+        /// function. (The fused gradient at `(m, k, n) = (2, 4, 3)` measured 56 → 32 ns per
+        /// call the same way, but made the whole 4×3 step slower, 325 → 341 ns: not done.)
+        const NARROWER: bool =
+            <$narrow as crate::arch::generic::Simd>::LANES < <$tok as crate::arch::generic::Simd>::LANES;
 
         /// Whether `A·B` with `n` columns and inner dimension `k` takes the dot-product path
         /// of `narrow.rs`: only on FMA tiers (it sums in another order than scalar), for
@@ -345,6 +355,13 @@ macro_rules! tier_kernels {
             unsafe fn inner(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
                 // SAFETY: the features are enabled (caller's promise).
                 vecops::mse_grad(unsafe { $tok::new_unchecked() }, pred, target, scale, grad)
+            }
+            if NARROWER {
+                // The narrow tier (AVX-512: 8 lanes): its reduction is shorter, and its latency
+                // is what a loss over one small batch costs (Zen 4, 100 values: 18.5 ns with
+                // 16 lanes, 9.8 with 8; see `NARROWER`).
+                // SAFETY: `$features` include the narrow tier's (caller's promise).
+                return unsafe { $nm::mse_grad(pred, target, scale, grad) };
             }
             // SAFETY: forwarded caller obligation.
             unsafe { inner(pred, target, scale, grad) }

@@ -168,15 +168,27 @@ pub(crate) fn mse_grad<S: Simd>(s: S, pred: &[f32], target: &[f32], scale: f32, 
         }
         i += 4 * l;
     }
-    let mut j = 0;
-    while i + l <= len {
+    // The last (< 4) whole vectors alternate between two accumulators, the partial one goes
+    // to a third: constant indices, so the accumulators stay in registers.
+    while i + 2 * l <= len {
+        for (j, a) in acc[..2].iter_mut().enumerate() {
+            let o = i + j * l;
+            // SAFETY: `o + LANES ≤ i + 2·LANES ≤ len`.
+            unsafe {
+                let d = s.sub(s.load(hp.add(o)), s.load(yp.add(o)));
+                s.store(gp.add(o), s.mul(d, sc));
+                *a = s.mul_add(d, d, *a);
+            }
+        }
+        i += 2 * l;
+    }
+    if i + l <= len {
         // SAFETY: `i + LANES ≤ len`.
         unsafe {
             let d = s.sub(s.load(hp.add(i)), s.load(yp.add(i)));
             s.store(gp.add(i), s.mul(d, sc));
-            acc[j] = s.mul_add(d, d, acc[j]);
+            acc[0] = s.mul_add(d, d, acc[0]);
         }
-        j = (j + 1) % 4;
         i += l;
     }
     if i < len {
@@ -186,7 +198,7 @@ pub(crate) fn mse_grad<S: Simd>(s: S, pred: &[f32], target: &[f32], scale: f32, 
         unsafe {
             let d = s.sub(s.load_part(hp.add(i), r), s.load_part(yp.add(i), r));
             s.store_part(gp.add(i), r, s.mul(d, sc));
-            acc[j] = s.mul_add(d, d, acc[j]);
+            acc[2] = s.mul_add(d, d, acc[2]);
         }
     }
     s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))

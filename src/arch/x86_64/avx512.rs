@@ -132,5 +132,5 @@ impl Simd for Avx512 {
 
 // AVX-512F implies AVX2 and FMA (and the detection asks for all three), so products with at
 // most 8 columns run on the 8-lane AVX2+FMA body.
-use super::avx2_fma::Avx2Fma;
-tier_kernels!(Avx512, "avx512f,avx2,fma", 4, 4, 4, 4, narrow: Avx2Fma);
+use super::avx2_fma::{self, Avx2Fma};
+tier_kernels!(Avx512, "avx512f,avx2,fma", 4, 4, 4, 4, narrow: Avx2Fma, narrow_fns: avx2_fma);
