@@ -16,6 +16,13 @@ pub struct Dense<const IN: usize, const OUT: usize> {
     has_bias: bool,
 }
 
+/// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
+/// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
+/// `G` and a latency chain. Scalar-only targets (microcontrollers) keep `sum_rows` after the
+/// product: the same bits, and one kernel less in flash (the fused one cost the Cortex-M4F
+/// step about 1 KiB).
+const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
 /// Shapes come from the types, so the kernels cannot refuse them; this only documents it.
 #[inline]
 pub(crate) fn shapes_hold(r: Result<(), ShapeError>) {
@@ -139,16 +146,19 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     ) -> bool {
         let g = cache.dy.flat_mut();
         let (w, db) = (grads.w.as_flattened_mut(), &mut grads.b);
-        let done = if self.has_bias {
-            kernels::matmul_tn_sigmoid_grad_bias(IN, B, OUT, x.flat(), act_grad, act, g, w, db)
-        } else {
-            kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w)
-        };
-        if done.is_err() {
+        if FUSE_BIAS_GRAD && self.has_bias {
+            if kernels::matmul_tn_sigmoid_grad_bias(IN, B, OUT, x.flat(), act_grad, act, g, w, db).is_err() {
+                return false;
+            }
+            grads.has_bias = true;
+            self.input_grad::<B>(cache.dy.flat(), dx);
+            return true;
+        }
+        if kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w).is_err() {
             return false;
         }
         grads.has_bias = self.has_bias;
-        self.input_grad::<B>(cache.dy.flat(), dx);
+        self.bias_and_input_grads::<B>(cache.dy.flat(), dx, grads);
         true
     }
 
