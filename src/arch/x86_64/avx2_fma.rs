@@ -132,10 +132,30 @@ impl Simd for Avx2Fma {
         // SAFETY: see the impl comment; masked-out lanes are not accessed.
         unsafe { _mm256_maskload_ps(p, mask(self, len)) }
     }
+    /// Plain stores of 4, 2 and 1 lanes rather than `vmaskmovps`: masked *stores* are
+    /// microcoded and slow on AMD cores, and the register tiles store a partial vector per
+    /// row (a 10-column product on Zen 4: 259 ns per call with masked stores, see
+    /// BENCHMARKS.md, third round).
     #[inline(always)]
     unsafe fn store_part(self, p: *mut f32, len: usize, v: __m256) {
-        // SAFETY: see the impl comment; masked-out lanes are not accessed.
-        unsafe { _mm256_maskstore_ps(p, mask(self, len), v) }
+        // SAFETY: see the impl comment; `len < 8`, and exactly the first `len` floats from
+        // `p` are written: 4 (if `len ≥ 4`), then 2 and 1 as the rest of `len` needs.
+        unsafe {
+            let (mut q, mut p) = (_mm256_castps256_ps128(v), p);
+            if len >= 4 {
+                _mm_storeu_ps(p, q);
+                q = _mm256_extractf128_ps::<1>(v);
+                p = p.add(4);
+            }
+            if len & 2 != 0 {
+                _mm_storel_epi64(p.cast::<__m128i>(), _mm_castps_si128(q));
+                q = _mm_movehl_ps(q, q);
+                p = p.add(2);
+            }
+            if len & 1 != 0 {
+                _mm_store_ss(p, q);
+            }
+        }
     }
 }
 
