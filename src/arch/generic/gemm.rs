@@ -13,6 +13,11 @@
 //! Accumulators start from the old `C` (or zero) and add the `p` terms in increasing
 //! order, the same order as `arch::scalar`: on a tier without FMA the result is
 //! bit-identical to the scalar tier; with FMA each term is rounded once instead of twice.
+//!
+//! A summing tile (`SUM`, for the fused bias gradient) also adds up, from 0 and `p` in order,
+//! the `B` rows it reads (column sums, [`SUM_B`]) or the `A` values it broadcasts (row sums,
+//! [`SUM_A`]): the additions `sum_rows` does, so the same bits, in a chain that runs beside
+//! the multiply-add chains instead of in a pass of its own.
 
 use super::simd::Simd;
 use super::vecops::sigmoid_v;
