@@ -43,11 +43,16 @@ macro_rules! tier_kernels {
         /// Whether `narrow_fns` is another tier. The same 8-lane AVX2+FMA body compiled inside
         /// an AVX-512 function can run markedly slower on Zen 4 than the AVX2+FMA tier's own
         /// copy (its partial vectors become 512-bit masked loads and stores): the loss over
-        /// 100 values took 16 ns per call against 10, so `mse_grad` calls the narrow tier's
-        /// function. (The fused gradient at `(m, k, n) = (2, 4, 3)` measured 56 → 32 ns per
-        /// call the same way, but made the whole 4×3 step slower, 325 → 341 ns: not done.)
+        /// 100 values took 16 ns per call against 10. So `mse_grad`, and the products of a
+        /// tiny layer (rows of at most 8 columns, at most [`TINY`] outputs or gradient values),
+        /// call the narrow tier's function: the whole 4×3 training step 279 → 253 ns. Above
+        /// that the AVX-512 bodies won (the 50×10 step 813 → 841 ns, 300×50 12.6 → 13.5 µs
+        /// when every `n ≤ 8` product was sent to the narrow tier).
         const NARROWER: bool =
             <$narrow as crate::arch::generic::Simd>::LANES < <$tok as crate::arch::generic::Simd>::LANES;
+
+        /// See [`NARROWER`].
+        const TINY: usize = 64;
 
         /// Whether `A·B` with `n` columns and inner dimension `k` takes the dot-product path
         /// of `narrow.rs`: only on FMA tiers (it sums in another order than scalar), for
@@ -148,6 +153,11 @@ macro_rules! tier_kernels {
                     vecops::sigmoid(s, c);
                 }
             }
+            if NARROWER && n <= <$narrow as crate::arch::generic::Simd>::LANES && m * n <= TINY {
+                // A tiny layer: the narrow tier's own kernel (see `NARROWER`).
+                // SAFETY: `$features` include the narrow tier's; forwarded obligations.
+                return unsafe { $nm::matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
+            }
             // SAFETY: forwarded caller obligations.
             unsafe { inner(m, k, n, a, b, bias, c) }
         }
@@ -233,6 +243,11 @@ macro_rules! tier_kernels {
             c: &mut [f32],
             db: &mut [f32],
         ) {
+            if NARROWER && n <= <$narrow as crate::arch::generic::Simd>::LANES && k * n <= TINY {
+                // A tiny batch: the narrow tier's own kernel (see `NARROWER`).
+                // SAFETY: `$features` include the narrow tier's; forwarded obligations.
+                return unsafe { $nm::matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db) };
+            }
             // SAFETY: the features are enabled (caller's promise).
             let s = unsafe { $tok::new_unchecked() };
             let dbp = if db.is_empty() { core::ptr::null_mut() } else { db.as_mut_ptr() };
@@ -280,6 +295,11 @@ macro_rules! tier_kernels {
                 let s = unsafe { $tok::new_unchecked() };
                 // SAFETY: lengths match the dimensions (caller's promise).
                 unsafe { nt::matmul_nt::<_, $mr, $nv, $dr, $dc>(s, m, k, n, a, b, c, acc) }
+            }
+            if NARROWER && n <= <$narrow as crate::arch::generic::Simd>::LANES && m * n <= TINY {
+                // A tiny product: the narrow tier's own kernel (see `NARROWER`).
+                // SAFETY: `$features` include the narrow tier's; forwarded obligations.
+                return unsafe { $nm::matmul_nt(m, k, n, a, b, c, acc) };
             }
             // SAFETY: forwarded caller obligations.
             unsafe { inner(m, k, n, a, b, c, acc) }
