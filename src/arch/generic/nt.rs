@@ -50,7 +50,11 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
     }
     // SAFETY: forwarded (lengths from the caller, `0 < k < LANES`).
     unsafe {
-        if n * k <= SMALL_SCRATCH {
+        // One vector of `C` per row and `k ≤ 4` (e.g. `G₂·W₂ᵀ` into a 10-wide hidden layer):
+        // 8-row tiles halve the per-tile cost, which is most of the work here.
+        if n <= S::LANES && k <= 4 {
+            transposed_blocks::<S, 8, 1, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
+        } else if n * k <= SMALL_SCRATCH {
             transposed_blocks::<S, MR, NV, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
         } else {
             transposed_blocks::<S, MR, NV, SCRATCH>(s, m, k, n, ap, b, cp, acc)
