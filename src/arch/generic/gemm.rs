@@ -392,6 +392,25 @@ pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
         };
         i += MR;
     }
+    if MR > 4 && i + 4 <= m {
+        // 8-row blocks: 4 of the up to 7 rows left in one tile.
+        // SAFETY: rows `i..i+4 ≤ m` are in bounds (caller).
+        unsafe {
+            rows::<S, 4, NV, false, NO_SUM>(
+                s,
+                k,
+                n,
+                a.wrapping_add(i * rsa),
+                (rsa, csa),
+                src,
+                c.add(i * ldc),
+                ldc,
+                acc,
+                epi,
+            )
+        };
+        i += 4;
+    }
     while i < m {
         // SAFETY: row `i < m` is in bounds (caller).
         unsafe {
