@@ -175,8 +175,8 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 /// names the first non-finite component.
 ///
 /// One pass in the common case: `Σg²` is finite only if every `g` is (a NaN or ±∞ makes a
-/// NaN or +∞ term, and no term is negative), so the finiteness check and the largest
-/// component (for the overflow-free rescaling) are needed only when `Σg²` is not finite.
+/// NaN or +∞ term, and no term is negative), so the finiteness check and the overflow-free
+/// rescaled sum are needed only when `Σg²` is not finite.
 fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
     grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
