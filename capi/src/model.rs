@@ -230,9 +230,7 @@ pub(crate) unsafe fn train<H: Shape, const B: usize>(
     // `train_step` checks the targets only once the loss is not finite, after the forward pass
     // has written the workspace, which lives in the C state: a refused argument must leave the
     // state byte-identical, so the targets are checked here first.
-    if !y.iter().all(|v| v.is_finite()) {
-        return Err(STACKNET_ERR_NON_FINITE);
-    }
+    finite(y)?;
     let (xb, yb) = (batch_of::<<H::M as Layer>::In, B>(x), batch_of::<<H::M as Layer>::Out, B>(y));
     let r = train_step(&mut st.model, &xb, &yb, &mut st.ws, &mut st.opt, &st.objective).map_err(|e| match e {
         StepError::NonFiniteInput { .. } | StepError::NonFiniteTarget { .. } => STACKNET_ERR_NON_FINITE,

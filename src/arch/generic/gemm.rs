@@ -374,10 +374,10 @@ pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
     let src = BSrc { b, y: core::ptr::null(), g: core::ptr::null_mut(), ld: ldb };
     let epi = Epi { bias, sig, sums: core::ptr::null_mut() };
     let mut i = i0;
-    while i + MR <= m {
-        // SAFETY: rows `i..i+MR ≤ m` are in bounds (caller).
-        unsafe {
-            rows::<S, MR, NV, false, NO_SUM>(
+    // One block of `$r` rows from row `i`.
+    macro_rules! block {
+        ($r:tt) => {
+            rows::<S, $r, NV, false, NO_SUM>(
                 s,
                 k,
                 n,
@@ -390,43 +390,21 @@ pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
                 epi,
             )
         };
+    }
+    while i + MR <= m {
+        // SAFETY: rows `i..i+MR ≤ m` are in bounds (caller).
+        unsafe { block!(MR) };
         i += MR;
     }
     if MR > 4 && i + 4 <= m {
         // 8-row blocks: 4 of the up to 7 rows left in one tile.
         // SAFETY: rows `i..i+4 ≤ m` are in bounds (caller).
-        unsafe {
-            rows::<S, 4, NV, false, NO_SUM>(
-                s,
-                k,
-                n,
-                a.wrapping_add(i * rsa),
-                (rsa, csa),
-                src,
-                c.add(i * ldc),
-                ldc,
-                acc,
-                epi,
-            )
-        };
+        unsafe { block!(4) };
         i += 4;
     }
     while i < m {
         // SAFETY: row `i < m` is in bounds (caller).
-        unsafe {
-            rows::<S, 1, NV, false, NO_SUM>(
-                s,
-                k,
-                n,
-                a.wrapping_add(i * rsa),
-                (rsa, csa),
-                src,
-                c.add(i * ldc),
-                ldc,
-                acc,
-                epi,
-            )
-        };
+        unsafe { block!(1) };
         i += 1;
     }
 }
