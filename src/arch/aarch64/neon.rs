@@ -24,6 +24,9 @@ impl Neon {
 // loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Neon {
     const LANES: usize = 4;
+    // `mul_add` is `vfmaq_f32` (one rounding), so the products are not in the scalar order's
+    // bits anyway, and the dot-product forward path of `narrow.rs` is allowed here too.
+    const FMA: bool = true;
     type V = float32x4_t;
 
     #[inline(always)]
