@@ -1,6 +1,7 @@
 //! aarch64 NEON: 4 lanes, fused multiply-add (`fmla`), true vector division, `faddp`
 //! reductions. NEON is part of the aarch64 baseline, so the tier is chosen at compile
-//! time; partial vectors go through a stack copy (NEON has no masked loads).
+//! time; partial vectors (1–3 lanes) are loaded and stored with 2-lane and single-lane
+//! `ld1` / `st1`, which touch only those lanes (NEON has no masked loads).
 
 use core::arch::aarch64::*;
 
@@ -97,6 +98,35 @@ impl Simd for Neon {
     unsafe fn store(self, p: *mut f32, v: float32x4_t) {
         // SAFETY: see the impl comment.
         unsafe { vst1q_f32(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_part(self, p: *const f32, len: usize) -> float32x4_t {
+        // SAFETY: see the impl comment; `len < 4` values at `p` are readable and only they
+        // are read (a 2-lane `ld1` and/or a single-lane `ld1`).
+        unsafe {
+            let zero = vdupq_n_f32(0.0);
+            match len {
+                1 => vld1q_lane_f32::<0>(p, zero),
+                2 => vcombine_f32(vld1_f32(p), vdup_n_f32(0.0)),
+                3 => vld1q_lane_f32::<2>(p.add(2), vcombine_f32(vld1_f32(p), vdup_n_f32(0.0))),
+                _ => zero,
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: float32x4_t) {
+        // SAFETY: see the impl comment; only the `len < 4` values at `p` are written.
+        unsafe {
+            match len {
+                1 => vst1q_lane_f32::<0>(p, v),
+                2 => vst1_f32(p, vget_low_f32(v)),
+                3 => {
+                    vst1_f32(p, vget_low_f32(v));
+                    vst1q_lane_f32::<2>(p.add(2), v);
+                }
+                _ => {}
+            }
+        }
     }
 }
 

@@ -6,9 +6,9 @@
 //! multiply-adds into accumulators that live in registers from start to end; `C` is read
 //! (when accumulating) and written exactly once per tile, after the optional epilogue
 //! (bias, then σ) — the fused forward pass. Columns left over after the wide tiles go
-//! through one tile just wide enough for them, whose ragged vector is partial (masked, or via
-//! a 16-lane stack copy); the 1–3 rows left over go through one shorter tile. No packing, no heap; the only stack scratch is
-//! the 64-byte copy of a partial vector on tiers without masks.
+//! through one tile just wide enough for them, whose ragged vector is partial (`Simd::load_part`:
+//! masked, or single- and two-lane loads); the 1–3 rows left over go through one shorter tile.
+//! No packing, no heap, no stack scratch.
 //!
 //! Accumulators start from the old `C` (or zero) and add the `p` terms in increasing
 //! order, the same order as `arch::scalar`: on a tier without FMA the result is

@@ -271,16 +271,6 @@ macro_rules! tier_kernels {
                 // SAFETY: `1 ≤ n ≤ MAX_N`; lengths match the dimensions (caller's promise).
                 return unsafe { narrow::matmul_tn_rows::<_, $nv>(s, m, k, n, a, fg.g, c, false, dbp) };
             }
-            if !<$tok as crate::arch::generic::Simd>::MASKED && n % <$tok as crate::arch::generic::Simd>::LANES != 0 {
-                // Ragged rows without masked loads: σ′ inside the product would copy
-                // `dy`, `y` and `g` through the stack on every row; the two passes are
-                // cheaper and give the same bits.
-                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-                // SAFETY: lengths match the dimensions (caller's promise).
-                unsafe { gemm::matmul_tn::<_, $mr, $nv>(s, m, k, n, a, fg.g, c, false, None, core::ptr::null_mut()) };
-                vecops::sum_rows(s, k, n, fg.g, db, false);
-                return;
-            }
             if n <= <$narrow as crate::arch::generic::Simd>::LANES {
                 // SAFETY: `$features` include the narrow tier's (caller's promise).
                 let s = unsafe { $narrow::new_unchecked() };

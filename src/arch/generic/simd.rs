@@ -10,9 +10,6 @@
 pub(crate) trait Simd: Copy {
     /// Lanes per vector (at most 16).
     const LANES: usize;
-    /// Whether partial vectors use masked loads/stores (else a stack copy, which costs
-    /// more than it saves inside fused inner loops).
-    const MASKED: bool = false;
     /// Whether [`Simd::mul_add`] is fused (one rounding). Tiers without FMA keep the
     /// scalar tier's summation order in `matmul`/`matmul_tn` and are promised
     /// bit-identical to it there, so kernels that add the terms in another order (the
@@ -78,34 +75,18 @@ pub(crate) trait Simd: Copy {
     /// `p..p+LANES` is writable.
     unsafe fn store(self, p: *mut f32, v: Self::V);
 
-    /// Loads `len < LANES` values from `p`, the other lanes zero. Default: through a stack
-    /// copy (tiers with masked loads override it).
+    /// Loads `len < LANES` values from `p`, the other lanes zero, touching no memory past
+    /// them (masked loads on AVX, single- and two-lane loads on SSE2 and NEON).
     ///
     /// # Safety
     /// `p..p+len` is readable.
-    #[inline(always)]
-    unsafe fn load_part(self, p: *const f32, len: usize) -> Self::V {
-        let mut buf = [0.0f32; 16];
-        // SAFETY: `len < LANES ≤ 16` fits `buf`; `p..p+len` readable (caller).
-        unsafe {
-            core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), len);
-            self.load(buf.as_ptr())
-        }
-    }
+    unsafe fn load_part(self, p: *const f32, len: usize) -> Self::V;
 
-    /// Stores the first `len < LANES` lanes of `v` to `p`.
+    /// Stores the first `len < LANES` lanes of `v` to `p`, touching no memory past them.
     ///
     /// # Safety
     /// `p..p+len` is writable.
-    #[inline(always)]
-    unsafe fn store_part(self, p: *mut f32, len: usize, v: Self::V) {
-        let mut buf = [0.0f32; 16];
-        // SAFETY: `buf` holds 16 ≥ LANES lanes; `p..p+len` writable (caller), `len < 16`.
-        unsafe {
-            self.store(buf.as_mut_ptr(), v);
-            core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
-        }
-    }
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: Self::V);
 }
 
 /// `1.5·2²³`: adding and subtracting it rounds an `f32` of magnitude < 2²² to an integer

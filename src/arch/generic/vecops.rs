@@ -1,6 +1,6 @@
 //! Element-wise kernels and reductions, written once over [`Simd`]: full vectors, then one
-//! partial vector for the ragged end (masked on tiers that have masks, through a small
-//! stack copy otherwise), never touching memory past a slice's end.
+//! partial vector for the ragged end (`Simd::load_part` / `store_part`: masked, or single-
+//! and two-lane loads and stores), never touching memory past a slice's end.
 
 use super::simd::{Simd, MAGIC};
 

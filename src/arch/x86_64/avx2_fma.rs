@@ -29,7 +29,6 @@ fn mask(_: Avx2Fma, len: usize) -> __m256i {
 // FMA are available (see `new_unchecked`); the intrinsics only compute on registers,
 // except the loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx2Fma {
-    const MASKED: bool = true;
     const FMA: bool = true;
     const LANES: usize = 8;
     type V = __m256;

@@ -29,7 +29,6 @@ fn mask(len: usize) -> __mmask16 {
 // is available (see `new_unchecked`); the intrinsics only compute on registers, except the
 // loads/stores, whose pointer validity is the caller's obligation.
 impl Simd for Avx512 {
-    const MASKED: bool = true;
     const FMA: bool = true;
     const LANES: usize = 16;
     type V = __m512;

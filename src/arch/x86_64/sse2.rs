@@ -1,5 +1,6 @@
 //! SSE2: the x86_64 baseline, 4 lanes, no FMA (products and sums rounded separately, as in
-//! `arch::scalar`). Partial vectors go through a stack copy (SSE2 has no masked loads).
+//! `arch::scalar`). Partial vectors (1–3 lanes) are loaded and stored with `movss` / `movsd`,
+//! which touch only those lanes (SSE2 has no masked loads; a stack copy cost a `memcpy` call).
 
 use core::arch::x86_64::*;
 
@@ -101,6 +102,34 @@ impl Simd for Sse2 {
     unsafe fn store(self, p: *mut f32, v: __m128) {
         // SAFETY: see the impl comment.
         unsafe { _mm_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_part(self, p: *const f32, len: usize) -> __m128 {
+        // SAFETY: see the impl comment; `len < 4` values at `p` are readable and only they
+        // are read (`movss` reads 4 bytes, `movsd` 8; both zero the lanes above).
+        unsafe {
+            match len {
+                1 => _mm_load_ss(p),
+                2 => _mm_castpd_ps(_mm_load_sd(p.cast())),
+                3 => _mm_movelh_ps(_mm_castpd_ps(_mm_load_sd(p.cast())), _mm_load_ss(p.add(2))),
+                _ => _mm_setzero_ps(),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_part(self, p: *mut f32, len: usize, v: __m128) {
+        // SAFETY: see the impl comment; only the `len < 4` values at `p` are written.
+        unsafe {
+            match len {
+                1 => _mm_store_ss(p, v),
+                2 => _mm_store_sd(p.cast(), _mm_castps_pd(v)),
+                3 => {
+                    _mm_store_sd(p.cast(), _mm_castps_pd(v));
+                    _mm_store_ss(p.add(2), _mm_movehl_ps(v, v));
+                }
+                _ => {}
+            }
+        }
     }
 }
 
