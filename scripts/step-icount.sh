@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instructions per training step (x86_64, valgrind --tool=callgrind), for the scalar tier and
+# Instructions per training step (x86_64, valgrind --tool=callgrind), for the scalar tier, SSE2 and
 # the best tier valgrind's CPU offers, at the four benchmark configurations. Each figure is
 # (Ir(N steps) − Ir(0 steps)) / N, from `examples/step_icount.rs` built in release.
 # Usage: scripts/step-icount.sh [out-dir]   (callgrind files kept in out-dir, default target/icount)
@@ -18,7 +18,7 @@ total() { # tier config n -> Ir total
 }
 echo "| tier (under valgrind) | config | steps N | Ir(N) − Ir(0) | instructions / step |"
 echo "|---|---|---:|---:|---:|"
-for tier in scalar best; do
+for tier in scalar sse2 best; do
     for cfg in 4x3 50x10 300x50 256x256; do
         n=${steps[$cfg]}
         base=$(total "$tier" "$cfg" 0)
