@@ -1,5 +1,5 @@
-//! AVX2 + FMA: 8 lanes, fused multiply-add, masked loads/stores (`vmaskmovps`, which never
-//! faults on masked-out lanes) for ragged edges.
+//! AVX2 + FMA: 8 lanes, fused multiply-add; ragged edges through masked loads (`vmaskmovps`,
+//! which never faults on masked-out lanes) and plain 4-, 2- and 1-lane stores.
 
 use core::arch::x86_64::*;
 
@@ -140,19 +140,11 @@ impl Simd for Avx2Fma {
         // SAFETY: see the impl comment; `len < 8`, and exactly the first `len` floats from
         // `p` are written: 4 (if `len ≥ 4`), then 2 and 1 as the rest of `len` needs.
         unsafe {
-            let (mut q, mut p) = (_mm256_castps256_ps128(v), p);
             if len >= 4 {
-                _mm_storeu_ps(p, q);
-                q = _mm256_extractf128_ps::<1>(v);
-                p = p.add(4);
-            }
-            if len & 2 != 0 {
-                _mm_storel_epi64(p.cast::<__m128i>(), _mm_castps_si128(q));
-                q = _mm_movehl_ps(q, q);
-                p = p.add(2);
-            }
-            if len & 1 != 0 {
-                _mm_store_ss(p, q);
+                _mm_storeu_ps(p, _mm256_castps256_ps128(v));
+                super::store_low(p.add(4), len - 4, _mm256_extractf128_ps::<1>(v));
+            } else {
+                super::store_low(p, len, _mm256_castps256_ps128(v));
             }
         }
     }

@@ -118,18 +118,8 @@ impl Simd for Sse2 {
     }
     #[inline(always)]
     unsafe fn store_part(self, p: *mut f32, len: usize, v: __m128) {
-        // SAFETY: see the impl comment; only the `len < 4` values at `p` are written.
-        unsafe {
-            match len {
-                1 => _mm_store_ss(p, v),
-                2 => _mm_store_sd(p.cast(), _mm_castps_pd(v)),
-                3 => {
-                    _mm_store_sd(p.cast(), _mm_castps_pd(v));
-                    _mm_store_ss(p.add(2), _mm_movehl_ps(v, v));
-                }
-                _ => {}
-            }
-        }
+        // SAFETY: only the `len < 4` values at `p` are written (caller: they are writable).
+        unsafe { super::store_low(p, len, v) }
     }
 }
 
