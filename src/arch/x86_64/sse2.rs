@@ -1,6 +1,6 @@
 //! SSE2: the x86_64 baseline, 4 lanes, no FMA (products and sums rounded separately, as in
-//! `arch::scalar`). Partial vectors (1–3 lanes) are loaded and stored with `movss` / `movsd`,
-//! which touch only those lanes (SSE2 has no masked loads; a stack copy cost a `memcpy` call).
+//! `arch::scalar`). Partial vectors (1–3 lanes) are loaded with `movss` / `movsd` and stored
+//! with `movss` / `movq` (`super::store_low`), which touch only those lanes (SSE2 has no masked loads; a stack copy cost a `memcpy` call).
 
 use core::arch::x86_64::*;
 
