@@ -1,6 +1,7 @@
 //! SSE2: the x86_64 baseline, 4 lanes, no FMA (products and sums rounded separately, as in
 //! `arch::scalar`). Partial vectors (1–3 lanes) are loaded with `movss` / `movsd` and stored
-//! with `movss` / `movq` (`super::store_low`), which touch only those lanes (SSE2 has no masked loads; a stack copy cost a `memcpy` call).
+//! with `movss` / `movq` (`super::store_low`), which touch only those lanes (SSE2 has no
+//! masked loads; the stack copy used before cost a `memcpy` call per partial vector).
 
 use core::arch::x86_64::*;
 
