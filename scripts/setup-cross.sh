@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent setup for the cross checks (no_std builds, NEON under qemu-aarch64, firmware
-# in QEMU): Debian's rustc-web 1.96 with its matching std source (for -Zbuild-std, since
-# rustup cannot download targets here), ld.lld, QEMU, and the cross C toolchains.
+# in QEMU, wasm32): Debian's rustc-web 1.96 with its matching std source (for -Zbuild-std,
+# since rustup cannot download targets here), ld.lld and wasm-ld (lld), wasi-libc, QEMU,
+# and the cross C toolchains.
 # After it: `scripts/xcargo ARGS` = Debian rustc + build-std unlocked for that command only.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(rustc-web cargo-web rust-web-src libstd-rust-web-dev lld
       qemu-system-arm qemu-system-misc qemu-user
       gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc llvm python3)
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc llvm python3 wasi-libc)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -36,6 +36,8 @@ pub const STACKNET_TIER_AVX2FMA: u32 = 3;
 pub const STACKNET_TIER_AVX512: u32 = 4;
 /// Tier code: aarch64 NEON.
 pub const STACKNET_TIER_NEON: u32 = 5;
+/// Tier code: wasm32 `simd128`.
+pub const STACKNET_TIER_SIMD128: u32 = 6;
 
 const _: () = {
     assert!(STACKNET_TIER_SCALAR == Tier::Scalar as u32);
@@ -43,6 +45,7 @@ const _: () = {
     assert!(STACKNET_TIER_AVX2FMA == Tier::Avx2Fma as u32);
     assert!(STACKNET_TIER_AVX512 == Tier::Avx512 as u32);
     assert!(STACKNET_TIER_NEON == Tier::Neon as u32);
+    assert!(STACKNET_TIER_SIMD128 == Tier::Simd128 as u32);
 };
 
 /// Writes the library version to `*major`, `*minor`, `*patch` (all required).
@@ -79,7 +82,7 @@ pub unsafe extern "C" fn stacknet_simd_tier(tier: *mut u32) -> stacknet_status_t
 }
 
 /// Writes the name of the kernel tier in use (`"scalar"`, `"sse2"`, `"avx2fma"`,
-/// `"avx512"`, `"neon"`; a static NUL-terminated string) to `*name`.
+/// `"avx512"`, `"neon"`, `"simd128"`; a static NUL-terminated string) to `*name`.
 ///
 /// # Safety
 /// `name` is null or valid for writing one pointer.
@@ -93,6 +96,7 @@ pub unsafe extern "C" fn stacknet_simd_tier_name(name: *mut *const c_char) -> st
             "avx2fma" => c"avx2fma",
             "avx512" => c"avx512",
             "neon" => c"neon",
+            "simd128" => c"simd128",
             _ => c"unknown",
         };
         // SAFETY: non-null and aligned (checked); writable per the contract.

@@ -10,10 +10,16 @@ fn force_tier_takes_available_tiers_and_refuses_the_rest() {
     let mut t = 0u32;
     assert_eq!(unsafe { stacknet_simd_tier(&mut t) }, STACKNET_OK);
     assert_eq!(t, STACKNET_TIER_SCALAR);
-    // No CPU has both NEON and the x86 tiers: at least one is refused, and a refusal
-    // leaves the forced tier as it was.
+    // No CPU has both NEON and the x86 tiers (nor simd128, a wasm32 tier): at least one is
+    // refused, and a refusal leaves the forced tier as it was.
     let mut refused = 0;
-    for code in [STACKNET_TIER_SSE2, STACKNET_TIER_AVX2FMA, STACKNET_TIER_AVX512, STACKNET_TIER_NEON] {
+    for code in [
+        STACKNET_TIER_SSE2,
+        STACKNET_TIER_AVX2FMA,
+        STACKNET_TIER_AVX512,
+        STACKNET_TIER_NEON,
+        STACKNET_TIER_SIMD128,
+    ] {
         let tier = Tier::ALL.into_iter().find(|t| *t as u32 == code).unwrap();
         if tier.is_available() {
             assert_eq!(stacknet_force_tier(code), STACKNET_OK);
@@ -26,7 +32,7 @@ fn force_tier_takes_available_tiers_and_refuses_the_rest() {
         }
     }
     assert!(refused >= 1);
-    for bad in [6, 99, u32::MAX] {
+    for bad in [7, 99, u32::MAX] {
         assert_eq!(stacknet_force_tier(bad), STACKNET_ERR_BAD_ARGUMENT);
         assert_eq!(active(), Tier::Scalar);
     }

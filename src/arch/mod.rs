@@ -9,7 +9,7 @@ pub mod scalar;
 pub(crate) mod scalar_fused;
 pub(crate) mod sqrt;
 
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) mod generic;
 
 #[cfg(target_arch = "x86_64")]
@@ -17,6 +17,9 @@ pub(crate) mod x86_64;
 
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod aarch64;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod wasm32;
 
 /// The inputs of the fused sigmoid-gradient product: `g = dy⊙y⊙(1−y)` is computed from
 /// `dy` and `y` inside the `Aᵀ·g` kernel and written to `g` once (all three `k×n`).

@@ -20,13 +20,16 @@ pub enum Tier {
     Avx512 = 4,
     /// aarch64 NEON, 4 lanes.
     Neon = 5,
+    /// wasm32 `simd128`, 4 lanes (chosen at compile time: `-C target-feature=+simd128`).
+    Simd128 = 6,
 }
 
 impl Tier {
     /// Every tier, fastest last.
-    pub const ALL: [Tier; 5] = [Tier::Scalar, Tier::Sse2, Tier::Avx2Fma, Tier::Avx512, Tier::Neon];
+    pub const ALL: [Tier; 6] = [Tier::Scalar, Tier::Sse2, Tier::Avx2Fma, Tier::Avx512, Tier::Neon, Tier::Simd128];
 
-    /// A short lower-case name (`"scalar"`, `"sse2"`, `"avx2fma"`, `"avx512"`, `"neon"`).
+    /// A short lower-case name (`"scalar"`, `"sse2"`, `"avx2fma"`, `"avx512"`, `"neon"`,
+    /// `"simd128"`).
     pub const fn name(self) -> &'static str {
         match self {
             Tier::Scalar => "scalar",
@@ -34,6 +37,7 @@ impl Tier {
             Tier::Avx2Fma => "avx2fma",
             Tier::Avx512 => "avx512",
             Tier::Neon => "neon",
+            Tier::Simd128 => "simd128",
         }
     }
 
@@ -43,8 +47,8 @@ impl Tier {
     }
 
     /// Whether this CPU (and this build) can run the tier: `true` without asking the CPU
-    /// when the build enables the tier's target features (`-C target-cpu=native`, or NEON on
-    /// aarch64); otherwise, on x86_64, CPUID + XGETBV through `cpufeatures` (no `std`
+    /// when the build enables the tier's target features (`-C target-cpu=native`, NEON on
+    /// aarch64, `simd128` on wasm32); otherwise, on x86_64, CPUID + XGETBV through `cpufeatures` (no `std`
     /// needed), asked once per feature set and cached in an atomic. Tiers of another
     /// architecture are never available.
     pub fn is_available(self) -> bool {
@@ -54,6 +58,7 @@ impl Tier {
             Tier::Avx2Fma => x86::avx2_fma(),
             Tier::Avx512 => x86::avx512(),
             Tier::Neon => cfg!(all(target_arch = "aarch64", target_feature = "neon")),
+            Tier::Simd128 => cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
         }
     }
 
@@ -109,9 +114,14 @@ pub fn best_available() -> Tier {
 /// 0 = not yet detected; otherwise a `Tier as u8`.
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
-/// Whether this target has any tier besides scalar. Where it has none (Cortex-M, RISC-V),
-/// [`active`] is the constant `Scalar`, so dispatch folds away at compile time.
-const HAS_SIMD_TIERS: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+/// Whether this target has any tier besides scalar. Where it has none (Cortex-M, RISC-V,
+/// wasm32 without `simd128`), [`active`] is the constant `Scalar`, so dispatch folds away at
+/// compile time.
+const HAS_SIMD_TIERS: bool = cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+));
 
 /// The tier the kernels use now: the forced one, or else the best available (detected on
 /// the first call and cached).

@@ -135,6 +135,13 @@ macro_rules! dispatch {
                 // slice lengths were checked against the dimensions above.
                 unsafe { crate::arch::aarch64::neon::$f($($arg),*) }
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Tier::Simd128 => {
+                note(Tier::Simd128);
+                // SAFETY: the build enables simd128 (`Kernels` is built only for available
+                // tiers); the slice lengths were checked against the dimensions above.
+                unsafe { crate::arch::wasm32::simd128::$f($($arg),*) }
+            }
             _ => {
                 note(Tier::Scalar);
                 $scalar::$f($($arg),*)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The kernel tier tests (tests/tiers.rs, forced_tier.rs, fusion.rs) for wasm32 (WASI
+# preview 1) with the simd128 tier, run under Node:
+#   scripts/wasm-test.sh [CARGO TEST ARGS…]      e.g. --test tiers
+# They are compiled as test targets of examples/web/Cargo.toml (the root package's
+# dev-dependencies do not all build for wasm32). Debian's rustc builds std for the target
+# (-Zbuild-std), Debian's wasm-ld links it against Debian's wasi-libc, and
+# scripts/wasi-run.mjs runs each test binary in Node's WASI. Needs
+# `bash scripts/setup-cross.sh` first (rustc-web, lld, wasi-libc); Node ≥ 20 runs simd128.
+# STACKNET_WASM_FEATURES="" builds without simd128 (then only the scalar tier exists).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+feat=${STACKNET_WASM_FEATURES-+simd128}
+wasi=/usr/lib/wasm32-wasi
+flags="-C link-self-contained=no -L $wasi -C link-arg=$wasi/crt1-command.o"
+[ -n "$feat" ] && flags="-C target-feature=$feat $flags"
+export CARGO_TARGET_WASM32_WASIP1_LINKER=wasm-ld
+export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$flags"
+export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $root/scripts/wasi-run.mjs"
+cd "$root/examples/web"
+exec "$root/scripts/xcargo" test --locked -Zbuild-std=std,panic_abort --target wasm32-wasip1 "$@"

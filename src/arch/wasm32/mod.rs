@@ -1,0 +1,3 @@
+//! wasm32 tiers.
+
+pub(crate) mod simd128;
