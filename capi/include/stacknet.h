@@ -81,6 +81,11 @@
 #define STACKNET_TIER_NEON 5
 
 /**
+ * Tier code: wasm32 `simd128`.
+ */
+#define STACKNET_TIER_SIMD128 6
+
+/**
  * The alignment every model state needs (and that the handle types have).
  */
 #define STACKNET_STATE_ALIGN 8
@@ -599,7 +604,7 @@ stacknet_status_t stacknet_simd_tier(uint32_t *tier);
 
 /**
  * Writes the name of the kernel tier in use (`"scalar"`, `"sse2"`, `"avx2fma"`,
- * `"avx512"`, `"neon"`; a static NUL-terminated string) to `*name`.
+ * `"avx512"`, `"neon"`, `"simd128"`; a static NUL-terminated string) to `*name`.
  *
  * # Safety
  * `name` is null or valid for writing one pointer.

@@ -462,6 +462,9 @@ pub extern "C" fn sn_reset(
 ) -> i32 {
     code(with(|s| {
         let settings = Settings::new(bias != 0, u64::from(seed), lr, decay, a, b, clip, reg)?;
+        if !WIDTHS.contains(&hidden) {
+            return Err(Refusal::Width);
+        }
         if !BATCHES.contains(&batch) {
             return Err(Refusal::Batch);
         }
