@@ -17,7 +17,11 @@ wasi=/usr/lib/wasm32-wasi
 stubs="$root/target/wasi-pthread-stubs.o"
 mkdir -p "$root/target"
 llvm-mc -triple=wasm32-wasi -filetype=obj "$root/scripts/wasi-pthread-stubs.s" -o "$stubs"
+# An 8 MiB stack, as a native test thread has at least 2 MiB: tests keep workspaces of
+# several hundred KiB on the stack (wasm-ld's default is 1 MiB, and an overflow is an
+# out-of-bounds trap, not a clean error).
 flags="-C link-self-contained=no -L $wasi -C link-arg=$wasi/crt1-command.o -C link-arg=$stubs"
+flags="$flags -C link-arg=-zstack-size=8388608"
 [ -n "$feat" ] && flags="-C target-feature=$feat $flags"
 export CARGO_TARGET_WASM32_WASIP1_LINKER=wasm-ld
 export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$flags"

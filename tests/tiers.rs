@@ -69,11 +69,12 @@ fn one_product(kern: Kernels, prod: Prod, m: usize, k: usize, n: usize, seed: u6
         let what = format!("{:?}", kern.tier());
         pc.guards_intact(&what);
         check_product(&what, prod, (m, k, n), &a, &b, &c0, pc.get(), &want, acc);
-        // Without FMA, the A·B and Aᵀ·B tiles add the same terms in the scalar order.
-        if kern.tier() == Tier::Sse2 && prod != Prod::Nt && !edges {
+        // Without FMA (SSE2, wasm simd128), the A·B and Aᵀ·B tiles add the same terms in the
+        // scalar order.
+        if matches!(kern.tier(), Tier::Sse2 | Tier::Simd128) && prod != Prod::Nt && !edges {
             assert!(
                 pc.get().iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()),
-                "SSE2 {prod:?} not bit-identical"
+                "{what} {prod:?} not bit-identical"
             );
         }
     }
@@ -83,9 +84,9 @@ fn one_product(kern: Kernels, prod: Prod, m: usize, k: usize, n: usize, seed: u6
 
 #[test]
 fn there_is_something_to_test() {
-    // On x86_64 every CPU has SSE2; on aarch64 NEON. A silent "no SIMD tier" would make
-    // the tests below vacuous.
-    if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+    // On x86_64 every CPU has SSE2; on aarch64 NEON; on wasm32 built with simd128, simd128.
+    // A silent "no SIMD tier" would make the tests below vacuous.
+    if cfg!(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128"))) {
         assert!(!simd_tiers().is_empty(), "no SIMD tier detected");
     }
 }

@@ -33,8 +33,8 @@ const DEFAULTS = {
 const PRESETS = {
   reference: {
     set: {},
-    text: 'The reference run: 2-10-2 with biases, full batch, η = 2. It passes 0.97 accuracy after '
-      + 'about 3 000 steps and ends at 0.993.',
+    text: 'The reference run: 2-10-2 with biases, full batch, η = 2. It is near 0.97 accuracy '
+      + 'after 2 000 steps and ends at 0.993.',
   },
   hidden3: {
     set: { hidden: 3 },

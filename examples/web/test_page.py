@@ -14,8 +14,8 @@ Checks, each within a time bound:
   4. a step with a non-finite loss (eta = 1e7) is shown as refused, with the step number, and
      the page stays live (another run starts and trains);
   5. a settings control (the seed) starts a new run with that setting;
-and no script error was reported. Saves a screenshot of the finished default run (PATH,
-default target/web-ci/page.png). Needs chromium and chromium-driver (Debian packages) and
+and no script error was reported. Saves screenshots of the finished default run (PATH,
+default target/web-ci/page.png) and of the refused step (PATH with `-refused` added). Needs chromium and chromium-driver (Debian packages) and
 examples/web/stacknet_web.wasm (bash examples/web/build.sh).
 """
 
@@ -37,7 +37,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-ELEMENT = "element-6066-11e4-a07c-4a3b5ddbb1ae"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 CHROME_ARGS = [
     # The flags this machine kind needs (closed network, root, no GPU), plus no throttling
     # of an unfocused headless page's animation frames.
@@ -117,7 +117,10 @@ class Driver:
         return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
 
     def click(self, css):
-        el = self.cmd("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
+        found = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        el = found.get(ELEMENT)
+        if not el:
+            raise RuntimeError(f"no element {css}: {found}")
         self.cmd("POST", f"/element/{el}/click", {})
 
     def screenshot(self, path):
@@ -212,6 +215,9 @@ def main():
         s, t = wait(lambda s: s["state"] == "refused", 60)
         banner = drv.js("const r = document.getElementById('refused'); return r.hidden ? '' : r.textContent;")
         badge = drv.js("return document.getElementById('state').textContent;")
+        base, ext = os.path.splitext(args.screenshot)
+        drv.screenshot(f"{base}-refused{ext}")
+        print(f"      screenshot: {base}-refused{ext}")
         check(t is not None and s["refusal"] == 3 and s["step"] == s["refusedStep"] - 1
               and f"Step {s['refusedStep']} was refused: the loss is not finite" in banner and badge == "refused",
               f"eta 1e7: step {s['refusedStep']} refused (loss not finite), weights kept after step {s['step']}, "

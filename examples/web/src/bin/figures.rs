@@ -4,7 +4,7 @@
 //! the same lessons on the WebAssembly module in Node and requires the same bits: the scalar
 //! tier gives the same training run on x86_64 (or wherever this runs) and in the browser.
 //!
-//!   cargo run --release --bin figures > figures.jsonl
+//!   cargo run --bin figures > figures.jsonl      (in examples/web)
 
 use stacknet_web::*;
 
