@@ -86,7 +86,11 @@ fn one_product(kern: Kernels, prod: Prod, m: usize, k: usize, n: usize, seed: u6
 fn there_is_something_to_test() {
     // On x86_64 every CPU has SSE2; on aarch64 NEON; on wasm32 built with simd128, simd128.
     // A silent "no SIMD tier" would make the tests below vacuous.
-    if cfg!(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128"))) {
+    if cfg!(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )) {
         assert!(!simd_tiers().is_empty(), "no SIMD tier detected");
     }
 }

@@ -34,6 +34,9 @@ section "wasm32-wasip1 + simd128 under Node: tier tests and the weight hash"
 STACKNET_ENSURE_TIER=simd128 STACKNET_XOR_HASHES="$h3,$h10" scripts/wasm-test.sh \
   --test tiers --test forced_tier --test fusion --test xor_hash -- --nocapture
 
+section "examples/web: fmt and clippy (host)"
+(cd examples/web && cargo fmt --check && cargo clippy --all-targets --locked -q -- -D warnings)
+
 section "the page's module: build, exports, lessons bit-identical to native"
 bash examples/web/build.sh
 (cd examples/web && cargo run --locked -q --bin figures) >"$out/figures.jsonl"

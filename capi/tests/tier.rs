@@ -13,13 +13,9 @@ fn force_tier_takes_available_tiers_and_refuses_the_rest() {
     // No CPU has both NEON and the x86 tiers (nor simd128, a wasm32 tier): at least one is
     // refused, and a refusal leaves the forced tier as it was.
     let mut refused = 0;
-    for code in [
-        STACKNET_TIER_SSE2,
-        STACKNET_TIER_AVX2FMA,
-        STACKNET_TIER_AVX512,
-        STACKNET_TIER_NEON,
-        STACKNET_TIER_SIMD128,
-    ] {
+    for code in
+        [STACKNET_TIER_SSE2, STACKNET_TIER_AVX2FMA, STACKNET_TIER_AVX512, STACKNET_TIER_NEON, STACKNET_TIER_SIMD128]
+    {
         let tier = Tier::ALL.into_iter().find(|t| *t as u32 == code).unwrap();
         if tier.is_available() {
             assert_eq!(stacknet_force_tier(code), STACKNET_OK);

@@ -117,11 +117,8 @@ static ACTIVE: AtomicU8 = AtomicU8::new(0);
 /// Whether this target has any tier besides scalar. Where it has none (Cortex-M, RISC-V,
 /// wasm32 without `simd128`), [`active`] is the constant `Scalar`, so dispatch folds away at
 /// compile time.
-const HAS_SIMD_TIERS: bool = cfg!(any(
-    target_arch = "x86_64",
-    target_arch = "aarch64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-));
+const HAS_SIMD_TIERS: bool =
+    cfg!(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128")));
 
 /// The tier the kernels use now: the forced one, or else the best available (detected on
 /// the first call and cached).

@@ -87,7 +87,16 @@ impl Settings {
     /// Validates the raw numbers of [`sn_reset`]. `decay`: 0 none, 1 `η·e^(−a·t)`, 2 `η·b^⌊t/a⌋`;
     /// `clip` ≤ 0 for none, else the global-norm bound.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(bias: bool, seed: u64, lr: f32, decay: u32, a: f32, b: f32, clip: f32, reg: f32) -> Result<Self, Refusal> {
+    pub fn new(
+        bias: bool,
+        seed: u64,
+        lr: f32,
+        decay: u32,
+        a: f32,
+        b: f32,
+        clip: f32,
+        reg: f32,
+    ) -> Result<Self, Refusal> {
         let mut opt = Sgd::new(lr).map_err(|_| Refusal::LearningRate)?;
         let schedule = match decay {
             0 => Schedule::Constant,
@@ -243,7 +252,9 @@ fn libm_ceil(v: f32) -> f32 {
 /// it holds.
 macro_rules! runs {
     ($($name:ident = ($h:literal, $b:literal)),* $(,)?) => {
-        /// A run of any compiled shape.
+        /// A run of any compiled shape. It lives in the module's one static slot (there is
+        /// no allocator to box it), so the size of the largest variant is the point.
+        #[allow(clippy::large_enum_variant)]
         pub enum AnyRun { $( $name(Run<$h, $b>), )* }
 
         impl AnyRun {
@@ -311,7 +322,9 @@ impl<const B: usize, const H: usize> Bench<B, H> {
     }
 }
 
-/// The benchmark shapes (batch, hidden) of `benches/train_step.rs`.
+/// The benchmark shapes (batch, hidden) of `benches/train_step.rs`, held in one static slot
+/// like [`AnyRun`].
+#[allow(clippy::large_enum_variant)]
 pub enum AnyBench {
     /// 4×3.
     S4x3(Bench<4, 3>),

@@ -8,9 +8,12 @@
 
 use stacknet_web::*;
 
-/// (name, hidden, batch, bias, seed, lr, decay, a, b, clip): the page's lessons, with the
-/// ridge 1e-4 and 10 000 steps of every run.
-const LESSONS: [(&str, u32, u32, u32, u32, f32, u32, f32, f32, f32); 9] = [
+/// (name, hidden, batch, bias, seed, lr, decay, a, b, clip): a lesson as `sn_reset` takes it.
+type Lesson = (&'static str, u32, u32, u32, u32, f32, u32, f32, f32, f32);
+
+/// The page's lessons (and the full-batch step decay of `docs/xor.md`), with the ridge 1e-4
+/// and 10 000 steps of every run.
+const LESSONS: [Lesson; 9] = [
     ("reference", 10, 300, 1, 1, 2.0, 0, 0.0, 0.0, 0.0),
     ("hidden3", 3, 300, 1, 1, 2.0, 0, 0.0, 0.0, 0.0),
     ("wide-lr50", 50, 300, 1, 1, 50.0, 0, 0.0, 0.0, 0.0),
