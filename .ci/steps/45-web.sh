@@ -39,7 +39,7 @@ section "examples/web: fmt and clippy (host)"
 
 section "the page's module: build, exports, lessons bit-identical to native"
 bash examples/web/build.sh
-(cd examples/web && cargo run --locked -q --bin figures) >"$out/figures.jsonl"
+(cd examples/web && cargo run --profile native --locked -q --bin figures) >"$out/figures.jsonl"
 STACKNET_WEB_FIGURES="$out/figures.jsonl" node --test examples/web/test_module.mjs
 
 section "the page in headless Chromium"

@@ -15,6 +15,11 @@ use std::time::Instant;
 const SHAPES: [&str; 4] = ["4x3", "50x10", "300x50", "256x256"];
 
 fn main() {
+    // As in `figures`: room for the benchmark buffers that `sn_bench_setup` builds on the stack.
+    std::thread::Builder::new().stack_size(256 << 20).spawn(bench).expect("a thread").join().expect("the bench ran");
+}
+
+fn bench() {
     println!("native ({}), µs per training step, min of 7 runs of ~50 ms", std::env::consts::ARCH);
     println!("{:<10} {:>9} {:>9} {:>9} {:>9}", "tier", SHAPES[0], SHAPES[1], SHAPES[2], SHAPES[3]);
     for tier in Tier::ALL.into_iter().filter(|t| t.is_available()) {

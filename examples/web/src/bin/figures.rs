@@ -4,7 +4,7 @@
 //! the same lessons on the WebAssembly module in Node and requires the same bits: the scalar
 //! tier gives the same training run on x86_64 (or wherever this runs) and in the browser.
 //!
-//!   cargo run --bin figures > figures.jsonl      (in examples/web)
+//!   cargo run --profile native --bin figures > figures.jsonl      (in examples/web)
 
 use stacknet_web::*;
 
@@ -30,6 +30,13 @@ const STEPS: u32 = 10_000;
 const SCALAR: u32 = 1;
 
 fn main() {
+    // `sn_reset` builds a run (up to ~1 MiB) on the stack, and an unoptimised build gives each
+    // width a stack slot of its own: a thread with room for all of them.
+    let lessons = std::thread::Builder::new().stack_size(256 << 20).spawn(lessons).expect("a thread");
+    lessons.join().expect("the lessons ran");
+}
+
+fn lessons() {
     for (name, hidden, batch, bias, seed, lr, decay, a, b, clip) in LESSONS {
         let rc = sn_reset(hidden, batch, bias, seed, lr, decay, a, b, clip, REG, SCALAR);
         assert_eq!(rc, 0, "{name}: sn_reset refused ({rc})");
