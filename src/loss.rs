@@ -32,8 +32,8 @@ impl Loss {
     pub fn eval(self, rows: usize, cols: usize, pred: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
         let inv_b = 1.0 / rows as f32;
         match self {
-            // The scalar tier runs the left-to-right loop of `arch::scalar_fused::mse_grad`.
-            Loss::Mse => crate::kernels::mse_grad(pred, target, inv_b, grad) * 0.5 * inv_b,
+            // The scalar tier runs the left-to-right loop of `arch::scalar::mse_grad`.
+            Loss::Mse => crate::kernels::typed::mse_grad(pred, target, inv_b, grad) * 0.5 * inv_b,
             Loss::SoftmaxCrossEntropy => {
                 let mut sum = 0.0f32;
                 if cols == 0 {
@@ -120,7 +120,7 @@ impl Penalty {
         let l1 = self.l1 != 0.0;
         model.visit(&mut |kind, w| {
             if kind == ParamKind::Weight {
-                sq += crate::kernels::sum_sq(w);
+                sq += crate::kernels::typed::sum_sq(w);
                 // Skipped without L1: `0·Σ|W|` adds nothing (Σ|W| of finite weights can
                 // only overflow to +∞, and an infinite weight already makes `sq` +∞).
                 if l1 {
@@ -192,7 +192,7 @@ pub(crate) enum GradTerm {
 fn ridge_grad<M: Layer>(c2: f32, model: &M, grads: &mut M) {
     grads.zip_mut(model, &mut |kind, g, w| {
         if kind == ParamKind::Weight {
-            crate::nn::shapes_hold(crate::kernels::axpy(c2, w, g));
+            crate::kernels::typed::axpy(c2, w, g);
         }
     });
 }

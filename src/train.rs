@@ -5,6 +5,7 @@
 //! are bit-for-bit as they were before the call. Only the workspace (scratch) changes.
 
 use crate::arch::sqrt::sqrtf;
+use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
 use crate::nn::{Cache, CacheNew, Layer, Matrix, ParamKind, Rows};
 use crate::optim::{apply_clip, Clip, Sgd, Velocity};
@@ -181,7 +182,7 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 #[cfg(test)]
 fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
-    grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
+    grads.visit(&mut |_, g| sum += typed::sum_sq(g));
     norm_from(sum, grads)
 }
 
@@ -209,12 +210,10 @@ fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut 
     };
     let (mut g2, mut w2) = (0.0f32, 0.0f32);
     grads.zip_mut(model, &mut |kind, g, w| {
-        let sums = match ridge {
-            Some(c2) if kind == ParamKind::Weight => crate::kernels::axpy_sum_sq(c2, w, g),
-            _ => crate::kernels::sum_sq_pair(w, g),
+        let (sw, sg) = match ridge {
+            Some(c2) if kind == ParamKind::Weight => typed::axpy_sum_sq(c2, w, g),
+            _ => typed::sum_sq_pair(w, g),
         };
-        // The shapes come from the types; a NaN would only send the step to its slow paths.
-        let (sw, sg) = sums.unwrap_or((f32::NAN, f32::NAN));
         w2 += sw;
         g2 += sg;
     });
@@ -294,7 +293,7 @@ fn direction_bound(clip: Clip, norm: f32) -> f32 {
 #[cfg(test)]
 fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
     let mut w2 = 0.0f32;
-    model.visit(&mut |_, w| w2 += crate::kernels::sum_sq(w));
+    model.visit(&mut |_, w| w2 += typed::sum_sq(w));
     bounded_by(w2, lr, bound)
 }
 
@@ -381,9 +380,7 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
         }
     }
 
-    model.zip_mut(&ws.grads, &mut |_, w, d| {
-        crate::nn::shapes_hold(crate::kernels::axpy(-lr, d, w));
-    });
+    model.zip_mut(&ws.grads, &mut |_, w, d| typed::axpy(-lr, d, w));
     opt.velocity_mut().store(&ws.grads);
     opt.advance();
     Ok(StepReport { loss, data_loss, grad_norm: norm, clipped, lr, step: opt.steps() })
@@ -427,12 +424,12 @@ pub fn accuracy<M: Layer, const B: usize>(
 mod tests {
     //! The one-pass checks against the straightforward passes they replaced.
     use super::*;
-    use crate::nn::Dense;
+    use crate::nn::{Bias, Dense};
 
     type Net = (Dense<3, 2>, Dense<2, 2>);
 
     fn net(vals: &[f32]) -> Net {
-        let mut n: Net = (Dense::zeros(true), Dense::zeros(true));
+        let mut n: Net = (Dense::zeros(Bias::With), Dense::zeros(Bias::With));
         let mut i = 0;
         n.visit_mut(&mut |_, p| {
             for v in p {
@@ -512,7 +509,7 @@ mod tests {
             match (grad_norm(&g), norm_reference(&g)) {
                 (Ok(got), Ok(want)) => {
                     let mut sum = 0.0f32;
-                    g.visit(&mut |_, s| sum += crate::kernels::sum_sq(s));
+                    g.visit(&mut |_, s| sum += typed::sum_sq(s));
                     if sum.is_finite() {
                         // The one-pass path: exactly √(Σg²) in f32.
                         assert_eq!(got.to_bits(), sqrtf(sum).to_bits(), "{vals:?}");
@@ -571,8 +568,8 @@ mod tests {
                         let mut want = g0;
                         p.add_grad(&w, &mut want, rows);
                         let (mut g2, mut w2) = (0.0f32, 0.0f32);
-                        want.visit(&mut |_, s| g2 += crate::kernels::sum_sq(s));
-                        w.visit(&mut |_, s| w2 += crate::kernels::sum_sq(s));
+                        want.visit(&mut |_, s| g2 += typed::sum_sq(s));
+                        w.visit(&mut |_, s| w2 += typed::sum_sq(s));
                         let mut got = g0;
                         let (fg2, fw2) = penalty_grad_and_squares(&p, &w, &mut got, rows);
                         let what = format!("{wv:?} {gv:?} {p:?} {rows}");

@@ -48,7 +48,7 @@ fn forced_tiers_are_taken_and_unavailable_ones_refused() {
                 // …and through the process-wide choice.
                 force(t).unwrap();
                 assert_eq!(kernels::active(), t);
-                kernels::matmul_nt(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
+                kernels::Kernels::active().matmul_nt(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
                 if cfg!(debug_assertions) {
                     assert_eq!(recorded(), Some(t), "force({t:?}) ran another tier");
                 }

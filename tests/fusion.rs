@@ -58,9 +58,10 @@ fn close(what: &str, a: &[f32], b: &[f32], exact: bool) {
 fn fused_and_unfused_steps_agree_on_every_tier() {
     let (x, _) = batch();
     let mut rng = stacknet::init::rng(9);
-    let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(false), Sigmoid);
+    let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
     net.init(&mut rng, Init::UniformFanIn);
-    let mut mixed: Mixed = ((Dense::zeros(true), Tanh), Dense::zeros(true), Sigmoid, (Dense::zeros(false), Sigmoid));
+    let mut mixed: Mixed =
+        ((Dense::zeros(Bias::With), Tanh), Dense::zeros(Bias::With), Sigmoid, (Dense::zeros(Bias::Without), Sigmoid));
     mixed.init(&mut rng, Init::UniformFanIn);
 
     for tier in Tier::ALL.into_iter().filter(|t| t.is_available()) {

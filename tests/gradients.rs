@@ -148,13 +148,25 @@ fn init<M: Layer>(mut m: M, seed: u64) -> M {
 
 #[test]
 fn dense_with_bias() {
-    check_brick::<_, 4>("dense 3x5", init(Dense::<3, 5>::zeros(true), 3), &[B64::Lin { inp: 3, out: 5, bias: true }]);
+    check_brick::<_, 4>(
+        "dense 3x5",
+        init(Dense::<3, 5>::zeros(Bias::With), 3),
+        &[B64::Lin { inp: 3, out: 5, bias: true }],
+    );
 }
 
 #[test]
 fn dense_without_bias_odd_sizes() {
-    check_brick::<_, 7>("dense 7x1", init(Dense::<7, 1>::zeros(false), 4), &[B64::Lin { inp: 7, out: 1, bias: false }]);
-    check_brick::<_, 1>("dense 1x9", init(Dense::<1, 9>::zeros(false), 5), &[B64::Lin { inp: 1, out: 9, bias: false }]);
+    check_brick::<_, 7>(
+        "dense 7x1",
+        init(Dense::<7, 1>::zeros(Bias::Without), 4),
+        &[B64::Lin { inp: 7, out: 1, bias: false }],
+    );
+    check_brick::<_, 1>(
+        "dense 1x9",
+        init(Dense::<1, 9>::zeros(Bias::Without), 5),
+        &[B64::Lin { inp: 1, out: 9, bias: false }],
+    );
 }
 
 #[test]
@@ -169,18 +181,18 @@ fn stacks_of_every_arity_and_nesting() {
     use B64::*;
     check_brick::<_, 4>(
         "2-3-2",
-        init((Dense::<2, 3>::zeros(true), Sigmoid::<3>, Dense::<3, 2>::zeros(true), Sigmoid::<2>), 6),
+        init((Dense::<2, 3>::zeros(Bias::With), Sigmoid::<3>, Dense::<3, 2>::zeros(Bias::With), Sigmoid::<2>), 6),
         &[Lin { inp: 2, out: 3, bias: true }, Sig, Lin { inp: 3, out: 2, bias: true }, Sig],
     );
     check_brick::<_, 3>(
         "six bricks",
         init(
             (
-                Dense::<5, 7>::zeros(true),
+                Dense::<5, 7>::zeros(Bias::With),
                 Tanh::<7>,
-                Dense::<7, 3>::zeros(false),
+                Dense::<7, 3>::zeros(Bias::Without),
                 Relu::<3>,
-                Dense::<3, 2>::zeros(true),
+                Dense::<3, 2>::zeros(Bias::With),
                 Sigmoid::<2>,
             ),
             7,
@@ -196,12 +208,12 @@ fn stacks_of_every_arity_and_nesting() {
     );
     check_brick::<_, 5>(
         "nested",
-        init(((Dense::<2, 4>::zeros(true), Sigmoid::<4>), (Dense::<4, 1>::zeros(true), Sigmoid::<1>)), 8),
+        init(((Dense::<2, 4>::zeros(Bias::With), Sigmoid::<4>), (Dense::<4, 1>::zeros(Bias::With), Sigmoid::<1>)), 8),
         &[Lin { inp: 2, out: 4, bias: true }, Sig, Lin { inp: 4, out: 1, bias: true }, Sig],
     );
     check_brick::<_, 2>(
         "three bricks",
-        init((Dense::<3, 3>::zeros(true), Tanh::<3>, Dense::<3, 4>::zeros(true)), 9),
+        init((Dense::<3, 3>::zeros(Bias::With), Tanh::<3>, Dense::<3, 4>::zeros(Bias::With)), 9),
         &[Lin { inp: 3, out: 3, bias: true }, Th, Lin { inp: 3, out: 4, bias: true }],
     );
 }
@@ -254,7 +266,15 @@ fn mse_with_ridge_article_net() {
     use B64::*;
     let y = stacknet::data::XOR_CORNERS.1;
     for bias in [false, true] {
-        let net = init((Dense::<2, 3>::zeros(bias), Sigmoid::<3>, Dense::<3, 2>::zeros(bias), Sigmoid::<2>), 12);
+        let net = init(
+            (
+                Dense::<2, 3>::zeros(Bias::from(bias)),
+                Sigmoid::<3>,
+                Dense::<3, 2>::zeros(Bias::from(bias)),
+                Sigmoid::<2>,
+            ),
+            12,
+        );
         check_objective::<_, 4>(
             "mse+ridge",
             net,
@@ -270,7 +290,7 @@ fn softmax_cross_entropy_with_l1_and_ridge() {
     use B64::*;
     let labels = [0usize, 3, 1, 2, 2, 0];
     let y: [[f32; 4]; 6] = core::array::from_fn(|r| core::array::from_fn(|c| f32::from(u8::from(labels[r] == c))));
-    let net = init((Dense::<3, 5>::zeros(true), Tanh::<5>, Dense::<5, 4>::zeros(true)), 13);
+    let net = init((Dense::<3, 5>::zeros(Bias::With), Tanh::<5>, Dense::<5, 4>::zeros(Bias::With)), 13);
     check_objective::<_, 6>(
         "softmax-ce+l1",
         net,

@@ -6,7 +6,7 @@ use stacknet::prelude::*;
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
 fn net() -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(9), Init::UniformFanIn);
     n
 }

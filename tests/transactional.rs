@@ -16,7 +16,7 @@ fn bits<M: Layer>(m: &M) -> Vec<u32> {
 }
 
 fn net(seed: u64) -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(seed), Init::UniformFanIn);
     n
 }
@@ -87,7 +87,7 @@ fn exploding_loss() {
     let (x, y) = stacknet::data::XOR_CORNERS;
     // Inputs near f32::MAX through a linear output: the loss overflows.
     let huge = [[3e38, 3e38]; 4];
-    let mut deep: Deep = (Dense::zeros(true), Relu, Dense::zeros(true));
+    let mut deep: Deep = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With));
     deep.init(&mut stacknet::init::rng(2), Init::HeNormal);
     assert_refused(deep, (&x, &y), (&huge, &y), 0.1, Objective::default(), StepError::NonFiniteLoss);
     // A ridge penalty that overflows on large (finite) weights.
@@ -100,7 +100,7 @@ fn exploding_loss() {
 fn non_finite_gradient_with_finite_loss() {
     let (x, y) = stacknet::data::XOR_CORNERS;
     // relu(3e38·1e-38) = 3, times 10 gives a finite output and loss, but dW1 = x·G1 overflows.
-    let mut deep: Deep = (Dense::zeros(false), Relu, Dense::zeros(false));
+    let mut deep: Deep = (Dense::zeros(Bias::Without), Relu, Dense::zeros(Bias::Without));
     deep.0.weights_mut().iter_mut().for_each(|r| r.fill(1e-38));
     deep.2.weights_mut().iter_mut().for_each(|r| r.fill(10.0));
     let huge = [[3e38, 0.0]; 4];
@@ -112,7 +112,7 @@ fn overflowing_update() {
     let (x, _) = stacknet::data::XOR_CORNERS;
     // Far targets through a linear output: gradients in the hundreds, times lr = 1e37.
     let far = [[1000.0, 1000.0]; 4];
-    let mut deep: Deep = (Dense::zeros(true), Relu, Dense::zeros(true));
+    let mut deep: Deep = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With));
     deep.init(&mut stacknet::init::rng(4), Init::HeNormal);
     let mut ws = Workspace::<Deep, 4>::new();
     let mut opt = Sgd::new(1e37).unwrap();

@@ -1,11 +1,31 @@
 //! `Dense<IN, OUT>`: `y = x·W + b`, with `W` as `[[f32; OUT]; IN]` (one row per input).
 
 use super::cache::Act;
-use super::shape::{Matrix, Rows, D};
+use super::shape::{Rows, D};
 use super::{Layer, ParamKind};
 use crate::init::Init;
-use crate::kernels::{self, Mode, ShapeError};
+use crate::kernels::typed;
 use rand_core::RngCore;
+
+/// Whether a [`Dense`] brick adds a learned bias to its outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bias {
+    /// `y = x·W + b` (the default for new networks).
+    With,
+    /// `y = x·W` (the article's network).
+    Without,
+}
+
+impl From<bool> for Bias {
+    /// `true` is [`Bias::With`]: for programs that read the choice as a flag.
+    fn from(with: bool) -> Bias {
+        if with {
+            Bias::With
+        } else {
+            Bias::Without
+        }
+    }
+}
 
 /// A fully connected brick with `IN` inputs and `OUT` outputs, with a bias (the default)
 /// or without one (the article's network).
@@ -23,16 +43,12 @@ pub struct Dense<const IN: usize, const OUT: usize> {
 /// step about 1 KiB).
 const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
-/// Shapes come from the types, so the kernels cannot refuse them; this only documents it.
-#[inline]
-pub(crate) fn shapes_hold(r: Result<(), ShapeError>) {
-    debug_assert!(r.is_ok(), "{r:?}");
-}
-
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
-    /// All-zero weights, with or without a bias.
-    pub const fn zeros(has_bias: bool) -> Self {
-        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias }
+    /// All-zero weights (and bias): a placeholder to fill with [`Layer::init`] or
+    /// [`Dense::from_parts`]. Trained as it is, every hidden unit of a zero network gets the
+    /// same gradient and stays equal to the others, so the network cannot learn.
+    pub const fn zeros(bias: Bias) -> Self {
+        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias: matches!(bias, Bias::With) }
     }
 
     /// From given weights and an optional bias.
@@ -46,6 +62,15 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// Whether the brick adds a bias.
     pub const fn has_bias(&self) -> bool {
         self.has_bias
+    }
+
+    /// The brick's [`Bias`] choice.
+    pub const fn bias_kind(&self) -> Bias {
+        if self.has_bias {
+            Bias::With
+        } else {
+            Bias::Without
+        }
     }
 
     /// The weights, one row per input.
@@ -71,19 +96,41 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// From the output gradient `dy` (`B × OUT`): the bias gradient and `dx = dy·Wᵀ`.
-    fn bias_and_input_grads<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>, grads: &mut Self) {
+    fn bias_and_input_grads<const B: usize>(
+        &self,
+        dy: &[[f32; OUT]; B],
+        dx: Option<&mut [[f32; IN]; B]>,
+        grads: &mut Self,
+    ) {
         if self.has_bias {
-            shapes_hold(kernels::sum_rows(B, OUT, dy, &mut grads.b, Mode::Overwrite));
+            typed::sum_rows(dy, &mut grads.b);
         }
-        self.input_grad::<B>(dy, dx);
+        self.input_grad(dy, dx);
     }
 
     /// `dx = dy·Wᵀ`, when wanted.
-    fn input_grad<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>) {
+    fn input_grad<const B: usize>(&self, dy: &[[f32; OUT]; B], dx: Option<&mut [[f32; IN]; B]>) {
         if let Some(dx) = dx {
-            shapes_hold(kernels::matmul_nt(B, OUT, IN, dy, self.w.as_flattened(), dx.flat_mut(), Mode::Overwrite));
+            typed::matmul_nt(dy, &self.w, dx);
         }
     }
+}
+
+/// `B` rows of `N` from the sigmoid's buffer of the stack (which has that shape whenever
+/// the stack calls a fused pass; `None`, and the stack runs the pair unfused, otherwise).
+fn rows<const N: usize, const B: usize>(flat: &[f32]) -> Option<&[[f32; N]; B]> {
+    if N == 0 {
+        return None; // `as_chunks` takes no empty chunks
+    }
+    flat.as_chunks::<N>().0.try_into().ok()
+}
+
+/// [`rows`], mutable.
+fn rows_mut<const N: usize, const B: usize>(flat: &mut [f32]) -> Option<&mut [[f32; N]; B]> {
+    if N == 0 {
+        return None; // `as_chunks` takes no empty chunks
+    }
+    flat.as_chunks_mut::<N>().0.try_into().ok()
 }
 
 impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
@@ -94,18 +141,17 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     const PARAMS: usize = IN * OUT + OUT;
 
     fn zeroed() -> Self {
-        Dense::zeros(true)
+        Dense::zeros(Bias::With)
     }
 
     fn zeroed_like(&self) -> Self {
-        Dense::zeros(self.has_bias)
+        Dense::zeros(self.bias_kind())
     }
 
     fn forward<const B: usize>(&self, x: &Rows<D<IN>, B>, cache: &mut Self::Cache<B>) {
-        let y = cache.y.flat_mut();
-        shapes_hold(kernels::matmul(B, IN, OUT, x.flat(), self.w.as_flattened(), y, Mode::Overwrite));
+        typed::matmul(x, &self.w, &mut cache.y);
         if self.has_bias {
-            shapes_hold(kernels::add_bias(B, OUT, &self.b, y));
+            typed::add_bias(&self.b, &mut cache.y);
         }
     }
 
@@ -117,24 +163,22 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         grads: &mut Self,
     ) {
         grads.has_bias = self.has_bias;
-        let dy = cache.dy.flat();
         // dW = xᵀ·dy
-        shapes_hold(kernels::matmul_tn(IN, B, OUT, x.flat(), dy, grads.w.as_flattened_mut(), Mode::Overwrite));
-        self.bias_and_input_grads::<B>(dy, dx, grads);
+        typed::matmul_tn(x, &cache.dy, &mut grads.w);
+        self.bias_and_input_grads(&cache.dy, dx, grads);
     }
 
     /// `y = σ(x·W + b)` in one kernel: each activation is written once, straight into the
     /// sigmoid's buffer.
     fn forward_sigmoid<const B: usize>(&self, x: &Rows<D<IN>, B>, act: &mut [f32]) -> bool {
-        let bias: &[f32] = if self.has_bias { &self.b } else { &[] };
-        // A length mismatch is refused before anything is written; the stack then falls
-        // back to the unfused pair.
-        kernels::matmul_bias_sigmoid(B, IN, OUT, x.flat(), self.w.as_flattened(), bias, act).is_ok()
+        let Some(act) = rows_mut::<OUT, B>(act) else { return false };
+        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias.then_some(&self.b), act);
+        true
     }
 
     /// `G = dy⊙σ′` computed inside `dW = xᵀ·G` (and stored once into this brick's output
-    /// gradient) with the bias gradient `Σ G` summed in the same kernel, then the input
-    /// gradient from `G`, as in [`Layer::backward`].
+    /// gradient) with the bias gradient `Σ G` summed in the same kernel where that pays,
+    /// then the input gradient from `G`, as in [`Layer::backward`].
     fn backward_sigmoid<const B: usize>(
         &self,
         x: &Rows<D<IN>, B>,
@@ -144,21 +188,15 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         dx: Option<&mut Rows<D<IN>, B>>,
         grads: &mut Self,
     ) -> bool {
-        let g = cache.dy.flat_mut();
-        let (w, db) = (grads.w.as_flattened_mut(), &mut grads.b);
-        if FUSE_BIAS_GRAD && self.has_bias {
-            if kernels::matmul_tn_sigmoid_grad_bias(IN, B, OUT, x.flat(), act_grad, act, g, w, db).is_err() {
-                return false;
-            }
-            grads.has_bias = true;
-            self.input_grad::<B>(cache.dy.flat(), dx);
-            return true;
-        }
-        if kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w).is_err() {
-            return false;
-        }
+        let (Some(act), Some(act_grad)) = (rows::<OUT, B>(act), rows::<OUT, B>(act_grad)) else { return false };
         grads.has_bias = self.has_bias;
-        self.bias_and_input_grads::<B>(cache.dy.flat(), dx, grads);
+        if FUSE_BIAS_GRAD && self.has_bias {
+            typed::matmul_tn_sigmoid_grad(x, act_grad, act, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
+            self.input_grad(&cache.dy, dx);
+        } else {
+            typed::matmul_tn_sigmoid_grad(x, act_grad, act, &mut cache.dy, &mut grads.w, None);
+            self.bias_and_input_grads(&cache.dy, dx, grads);
+        }
         true
     }
 

@@ -8,7 +8,7 @@
 //! use stacknet::nn::{Dense, Layer, Sigmoid};
 //! fn takes_layer<L: Layer>(_: L) {}
 //! // Sigmoid<3> cannot follow Dense<2, 4>:
-//! takes_layer((Dense::<2, 4>::zeros(true), Sigmoid::<3>));
+//! takes_layer((Dense::<2, 4>::zeros(stacknet::nn::Bias::With), Sigmoid::<3>));
 //! ```
 
 mod activation;
@@ -19,8 +19,7 @@ mod stack;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
-pub(crate) use dense::shapes_hold;
-pub use dense::Dense;
+pub use dense::{Bias, Dense};
 pub use shape::{Dim, Matrix, Rows, D};
 
 use crate::init::Init;
