@@ -24,6 +24,7 @@ pub(crate) struct FusedGrad<'a> {
 ///
 /// Matrices are row-major; `acc` selects `c += …` over `c = …`. What each kernel computes,
 /// and its tolerance against [`Tier::Scalar`], is documented on `crate::kernels::Kernels`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) trait TierKernels: Copy {
     /// Which tier this is (recorded by `crate::kernels` as the tier that ran).
     const TIER: Tier;

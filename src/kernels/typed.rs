@@ -98,10 +98,11 @@ pub fn matmul_tn_sigmoid_grad<const M: usize, const K: usize, const N: usize>(
     let a = a.as_flattened();
     let fg = FusedGrad { dy: dy.as_flattened(), y: y.as_flattened(), g: g.as_flattened_mut() };
     let c = c.as_flattened_mut();
-    // SAFETY: the active tier is available; the lengths are K·M, K·N (three), M·N and N by
-    // type.
     match db {
+        // SAFETY: the active tier is available; the lengths are K·M, K·N (three), M·N and N
+        // by type.
         Some(db) => on_tier!(active(), t => unsafe { t.matmul_tn_sigmoid_grad_bias(M, K, N, a, fg, c, db) }),
+        // SAFETY: as above, without `db`.
         None => on_tier!(active(), t => unsafe { t.matmul_tn_sigmoid_grad(M, K, N, a, fg, c) }),
     }
 }
