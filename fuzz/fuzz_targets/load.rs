@@ -13,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stacknet::nn::{Dense, Layer, Sigmoid};
+use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
 use stacknet::optim::{NoMomentum, Sgd};
 use stacknet::persist::{self, VelocityState};
 

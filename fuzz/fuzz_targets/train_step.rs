@@ -13,7 +13,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use stacknet::loss::{Loss, Objective, Penalty};
-use stacknet::nn::{Dense, Layer, Relu, Sigmoid, Tanh};
+use stacknet::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
 use stacknet::optim::{Clip, Schedule, Sgd, Velocity};
 use stacknet::persist::VelocityState;
 use stacknet::train::{train_step, StepError, Workspace};
