@@ -2,6 +2,7 @@
 
 use super::cache::Act;
 use super::shape::{Rows, D};
+use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
 use crate::init::Init;
 use crate::kernels::typed;
@@ -116,21 +117,53 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     }
 }
 
-/// `B` rows of `N` from the sigmoid's buffer of the stack (which has that shape whenever
-/// the stack calls a fused pass; `None`, and the stack runs the pair unfused, otherwise).
-fn rows<const N: usize, const B: usize>(flat: &[f32]) -> Option<&[[f32; N]; B]> {
-    if N == 0 {
-        return None; // `as_chunks` takes no empty chunks
-    }
-    flat.as_chunks::<N>().0.try_into().ok()
+/// A brick whose output is `x·W + b` ([`Dense`]): an activation after it in a stack can run
+/// with it as one fused kernel (see [`Layer::forward_after_affine`]).
+pub trait Affine: Layer {
+    /// `y = σ(x·W + b)` in one pass, straight into the sigmoid's output buffer `y`; this
+    /// brick's own output buffer is not written.
+    fn forward_sigmoid<const B: usize>(&self, x: &Rows<Self::In, B>, y: &mut Rows<Self::Out, B>);
+
+    /// The backward pass of this brick and the sigmoid after it, from the sigmoid's output
+    /// `y` and output gradient `dy`: this brick's output gradient `g = dy⊙y⊙(1−y)` (into
+    /// `cache`) computed inside the weight gradient, the parameter gradients into `grads`,
+    /// and, when given, `dx`.
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &Rows<Self::In, B>,
+        cache: &mut Self::Cache<B>,
+        y: &Rows<Self::Out, B>,
+        dy: &Rows<Self::Out, B>,
+        dx: Option<&mut Rows<Self::In, B>>,
+        grads: &mut Self,
+    );
 }
 
-/// [`rows`], mutable.
-fn rows_mut<const N: usize, const B: usize>(flat: &mut [f32]) -> Option<&mut [[f32; N]; B]> {
-    if N == 0 {
-        return None; // `as_chunks` takes no empty chunks
+impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
+    fn forward_sigmoid<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
+        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias.then_some(&self.b), y);
     }
-    flat.as_chunks_mut::<N>().0.try_into().ok()
+
+    /// The bias gradient is summed inside the same kernel where that pays (see
+    /// `FUSE_BIAS_GRAD`).
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &[[f32; IN]; B],
+        cache: &mut Self::Cache<B>,
+        y: &[[f32; OUT]; B],
+        dy: &[[f32; OUT]; B],
+        dx: Option<&mut [[f32; IN]; B]>,
+        grads: &mut Self,
+    ) {
+        grads.has_bias = self.has_bias;
+        if FUSE_BIAS_GRAD && self.has_bias {
+            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
+            self.input_grad(&cache.dy, dx);
+        } else {
+            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, None);
+            self.bias_and_input_grads(&cache.dy, dx, grads);
+        }
+    }
 }
 
 impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
@@ -168,36 +201,26 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         self.bias_and_input_grads(&cache.dy, dx, grads);
     }
 
-    /// `y = σ(x·W + b)` in one kernel: each activation is written once, straight into the
-    /// sigmoid's buffer.
-    fn forward_sigmoid<const B: usize>(&self, x: &Rows<D<IN>, B>, act: &mut [f32]) -> bool {
-        let Some(act) = rows_mut::<OUT, B>(act) else { return false };
-        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias.then_some(&self.b), act);
-        true
-    }
-
-    /// `G = dy⊙σ′` computed inside `dW = xᵀ·G` (and stored once into this brick's output
-    /// gradient) with the bias gradient `Σ G` summed in the same kernel where that pays,
-    /// then the input gradient from `G`, as in [`Layer::backward`].
-    fn backward_sigmoid<const B: usize>(
+    /// Hands itself to the next brick, which may fuse with it.
+    fn forward_chain<const B: usize, R: ForwardChain<B, In = Self::Out>>(
         &self,
         x: &Rows<D<IN>, B>,
         cache: &mut Self::Cache<B>,
-        act: &[f32],
-        act_grad: &[f32],
+        rest: R,
+    ) {
+        rest.forward_after_affine(self, x, cache);
+    }
+
+    /// Hands itself to the next brick, which may fuse with it.
+    fn backward_chain<const B: usize, R: BackwardChain<B, In = Self::Out>>(
+        &self,
+        x: &Rows<D<IN>, B>,
         dx: Option<&mut Rows<D<IN>, B>>,
+        cache: &mut Self::Cache<B>,
         grads: &mut Self,
-    ) -> bool {
-        let (Some(act), Some(act_grad)) = (rows::<OUT, B>(act), rows::<OUT, B>(act_grad)) else { return false };
-        grads.has_bias = self.has_bias;
-        if FUSE_BIAS_GRAD && self.has_bias {
-            typed::matmul_tn_sigmoid_grad(x, act_grad, act, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
-            self.input_grad(&cache.dy, dx);
-        } else {
-            typed::matmul_tn_sigmoid_grad(x, act_grad, act, &mut cache.dy, &mut grads.w, None);
-            self.bias_and_input_grads(&cache.dy, dx, grads);
-        }
-        true
+        rest: R,
+    ) {
+        rest.backward_after_affine(self, x, dx, cache, grads);
     }
 
     fn visit<F: FnMut(ParamKind, &[f32])>(&self, f: &mut F) {
