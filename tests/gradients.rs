@@ -279,3 +279,81 @@ fn softmax_cross_entropy_with_l1_and_ridge() {
         y,
     );
 }
+
+/// Cross-entropy against targets that are not one-hot: soft labels summing to 1, and rows
+/// summing to 0.6 and to 1.7 (the loss `−Σ y·log softmax(h)/B` is defined for any targets;
+/// its gradient is `(s·softmax(h) − y)/B` with `s = Σy` per row, not `softmax(h) − y`).
+#[test]
+fn softmax_cross_entropy_with_targets_not_summing_to_one() {
+    use B64::*;
+    let spec = [Lin { inp: 3, out: 5, bias: true }, Th, Lin { inp: 5, out: 4, bias: true }];
+    let soft: [[f32; 4]; 5] = [
+        [0.7, 0.1, 0.1, 0.1],
+        [0.25, 0.25, 0.25, 0.25],
+        [0.0, 0.9, 0.05, 0.05],
+        [0.5, 0.0, 0.5, 0.0],
+        [0.1, 0.2, 0.3, 0.4],
+    ];
+    // Each row of `soft` scaled to sum to 0.6, then to 1.7 (row sums checked in f64).
+    let scaled = |t: f32| soft.map(|r| r.map(|v| v * t));
+    for (what, y, sum) in
+        [("soft", soft, 1.0), ("rows sum to 0.6", scaled(0.6), 0.6), ("rows sum to 1.7", scaled(1.7), 1.7)]
+    {
+        for r in &y {
+            let s: f64 = r.iter().map(|&v| f64::from(v)).sum();
+            assert!((s - sum).abs() < 1e-6, "{what}: row sums to {s}");
+        }
+        for penalty in [Penalty::NONE, Penalty::new(0.2, 0.05).unwrap()] {
+            let net = init((Dense::<3, 5>::zeros(true), Tanh::<5>, Dense::<5, 4>::zeros(true)), 14);
+            check_objective::<_, 5>(
+                &format!("softmax-ce, {what}, {penalty:?}"),
+                net,
+                &spec,
+                Objective { loss: Loss::SoftmaxCrossEntropy, penalty },
+                y,
+            );
+        }
+    }
+}
+
+/// Softmax over one column is 1 whatever the logit, so the cross-entropy is 0 for any
+/// target and its gradient is exactly 0: a step moves the weights by the penalty alone and
+/// leaves the biases bit-identical.
+#[test]
+fn softmax_cross_entropy_over_one_column_has_zero_gradient() {
+    type Net = (Dense<3, 4>, Tanh<4>, Dense<4, 1>);
+    let x: Rows<stacknet::nn::D<3>, 6> = random_rows(21, 2.0);
+    let y: [[f32; 1]; 6] = [[1.0], [0.0], [0.6], [1.7], [-0.5], [3.0]];
+    let net = init((Dense::<3, 4>::zeros(true), Tanh::<4>, Dense::<4, 1>::zeros(true)), 15);
+    let mut ws = Workspace::<Net, 6>::new();
+
+    // No penalty: loss 0, every gradient component ±0, weights and biases bit-identical.
+    let mut stepped = net;
+    let mut opt = Sgd::new(0.5).unwrap();
+    let plain = Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::NONE };
+    let r = train_step(&mut stepped, &x, &y, &mut ws, &mut opt, &plain).unwrap();
+    assert_eq!((r.loss, r.data_loss, r.grad_norm), (0.0, 0.0, 0.0));
+    assert!(grads32(ws.grads()).iter().all(|&g| g == 0.0), "{:?}", grads32(ws.grads()));
+    let bits = |m: &Net| grads32(m).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&stepped), bits(&net));
+
+    // Ridge λ: each weight becomes w − η·(λ/B)·w (within one rounding of the f64 value),
+    // each bias stays as it was, bit for bit.
+    let (lr, lambda) = (0.5f32, 0.3f32);
+    let mut stepped = net;
+    let mut opt = Sgd::new(lr).unwrap();
+    let ridge = Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::ridge(lambda).unwrap() };
+    let r = train_step(&mut stepped, &x, &y, &mut ws, &mut opt, &ridge).unwrap();
+    assert_eq!(r.data_loss, 0.0);
+    let (before, after, mask) = (params64(&net), params64(&stepped), weight_mask(&net));
+    let shrink = 1.0 - f64::from(lr) * f64::from(lambda) / 6.0;
+    for (i, ((&w, &w1), &is_weight)) in before.iter().zip(&after).zip(&mask).enumerate() {
+        if is_weight {
+            let want = w * shrink;
+            assert!((w1 - want).abs() <= 2.0 * f64::from(f32::EPSILON) * want.abs(), "[{i}]: {w1} vs {want}");
+        } else {
+            assert_eq!(w1.to_bits(), w.to_bits(), "bias [{i}] moved");
+        }
+    }
+    assert!(mask.iter().any(|&m| !m) && before.iter().zip(&after).any(|(a, b)| a != b));
+}
