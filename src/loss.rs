@@ -138,8 +138,12 @@ impl Penalty {
                 }
             }
         });
+        // Coefficients first: `λ₂·0.5/B ≤ λ₂/2` and `λ₁/B ≤ λ₁` are representable for every
+        // valid λ, so the value overflows only when the penalty itself does (`λ₂·ΣW²` first
+        // would overflow for λ₂ = f32::MAX even with small weights). With a power-of-two `B`
+        // only the product with the sum rounds, in either order (away from subnormals).
         let inv_b = 1.0 / rows as f32;
-        self.l2 * sq * 0.5 * inv_b + self.l1 * abs * inv_b
+        self.l2 * 0.5 * inv_b * sq + self.l1 * inv_b * abs
     }
 
     /// What [`Penalty::add_grad`] does to the gradients with batch size `rows`, so that
@@ -148,6 +152,8 @@ impl Penalty {
         if self.is_none() {
             return GradTerm::None;
         }
+        // `λ/B ≤ λ`: the coefficients never overflow; each gradient term `c·w` overflows
+        // only when the true one does.
         let inv_b = 1.0 / rows as f32;
         let (c2, c1) = (self.l2 * inv_b, self.l1 * inv_b);
         if c1 == 0.0 {

@@ -357,3 +357,98 @@ fn softmax_cross_entropy_over_one_column_has_zero_gradient() {
     }
     assert!(mask.iter().any(|&m| !m) && before.iter().zip(&after).any(|(a, b)| a != b));
 }
+
+/// Ridge with λ = f32::MAX: the coefficient `λ/(2B)` is representable, and so are the
+/// penalty, its gradient `λ·w/B` and the update for small weights, so the step must succeed
+/// and match the f64 values; with weights whose true penalty exceeds f32::MAX the step is
+/// refused as `NonFiniteLoss`, and nothing changes.
+#[test]
+fn ridge_with_the_largest_lambda() {
+    use B64::*;
+    type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+    const B: usize = 5;
+    let spec = [Lin { inp: 2, out: 3, bias: true }, Sig, Lin { inp: 3, out: 2, bias: true }, Sig];
+    let x: Rows<stacknet::nn::D<2>, B> = random_rows(31, 2.0);
+    let y: Rows<stacknet::nn::D<2>, B> = random_rows(32, 1.0);
+    let (x64, y64): (Vec<f64>, Vec<f64>) =
+        (x.flat().iter().map(|&v| v.into()).collect(), y.flat().iter().map(|&v| v.into()).collect());
+    let data = |p: &[f64]| {
+        let h = forward64(&spec, &x64, B, p);
+        h.iter().zip(&y64).map(|(h, y)| (h - y) * (h - y)).sum::<f64>() / (2.0 * B as f64)
+    };
+    let lambda = f32::MAX;
+    let objective = Objective::mse_ridge(lambda).unwrap();
+    let scaled = |s: f32| {
+        let mut n = init((Dense::<2, 3>::zeros(true), Sigmoid::<3>, Dense::<3, 2>::zeros(true), Sigmoid::<2>), 16);
+        n.visit_mut(&mut |k, p| {
+            if k == stacknet::nn::ParamKind::Weight {
+                p.iter_mut().for_each(|v| *v *= s);
+            }
+        });
+        n
+    };
+    let sq = |m: &Net| params64(m).iter().zip(weight_mask(m)).filter(|(_, w)| *w).map(|(v, _)| v * v).sum::<f64>();
+
+    // Σw² ≈ 1e-5: penalty ≈ 3e32, weight gradients ≈ 7e34, new weights ≈ −7e33.
+    let small = scaled(1e-3);
+    check_largest_lambda(small, &data, objective, 0.1, &x, &y);
+    // Σw² = 7.9: penalty ≈ 0.79·f32::MAX, gradient norm ≈ 0.56·f32::MAX, all finite.
+    let near = scaled((7.9 / sq(&scaled(1.0))).sqrt() as f32);
+    assert!((sq(&near) - 7.9).abs() < 1e-5);
+    check_largest_lambda(near, &data, objective, 1e-37, &x, &y);
+
+    // Σw² ≈ 108: the true penalty is ≈ 13.5·f32::MAX, so the loss is refused.
+    let mut model: Net = scaled(1.0);
+    model.visit_mut(&mut |_, p| p.iter_mut().for_each(|v| *v = 3.0));
+    let want = sq(&model) * f64::from(lambda) / (2.0 * B as f64);
+    assert!(want > f64::from(f32::MAX), "{want}");
+    assert_eq!(objective.penalty.value(&model, B), f32::INFINITY);
+    let before = grads32(&model).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let (mut ws, mut opt) = (Workspace::<Net, B>::new(), Sgd::new(0.1).unwrap());
+    assert_eq!(train_step(&mut model, &x, &y, &mut ws, &mut opt, &objective), Err(StepError::NonFiniteLoss));
+    assert_eq!(grads32(&model).iter().map(|v| v.to_bits()).collect::<Vec<_>>(), before);
+    assert_eq!(opt.steps(), 0);
+}
+
+/// One step of [`ridge_with_the_largest_lambda`] at `model`: penalty, loss, gradient and
+/// new parameters against f64 (data gradient by central differences, penalty analytic).
+fn check_largest_lambda<M: Layer, const B: usize>(
+    model: M,
+    data: &dyn Fn(&[f64]) -> f64,
+    objective: Objective,
+    lr: f32,
+    x: &Rows<M::In, B>,
+    y: &Rows<M::Out, B>,
+) {
+    let (p64, mask) = (params64(&model), weight_mask(&model));
+    let lambda = f64::from(objective.penalty.l2());
+    let sq: f64 = p64.iter().zip(&mask).filter(|(_, &w)| w).map(|(v, _)| v * v).sum();
+    let penalty = lambda * sq / (2.0 * B as f64);
+    let got = objective.penalty.value(&model, B);
+    assert!((f64::from(got) - penalty).abs() <= 1e-6 * penalty, "penalty {got} vs {penalty}");
+
+    let (mut ws, mut opt) = (Workspace::<M, B>::new(), Sgd::new(lr).unwrap());
+    let mut stepped = model;
+    let r = train_step(&mut stepped, x, y, &mut ws, &mut opt, &objective).unwrap();
+    let want_loss = data(&p64) + penalty;
+    assert!(
+        r.loss.is_finite() && (f64::from(r.loss) - want_loss).abs() <= 1e-6 * want_loss,
+        "{} vs {want_loss}",
+        r.loss
+    );
+
+    let data_grad = numeric_grad(&p64, data);
+    let want_grad: Vec<f64> = data_grad
+        .iter()
+        .zip(&p64)
+        .zip(&mask)
+        .map(|((g, p), &w)| g + if w { lambda * p / B as f64 } else { 0.0 })
+        .collect();
+    assert_grad("ridge λ = f32::MAX", &grads32(ws.grads()), &want_grad);
+
+    let lr = f64::from(lr);
+    for (i, ((&p1, &p), &g)) in params64(&stepped).iter().zip(&p64).zip(&want_grad).enumerate() {
+        let want = p - lr * g;
+        assert!(p1.is_finite() && (p1 - want).abs() <= 1e-6 + 1e-5 * want.abs(), "param [{i}]: {p1} vs {want}");
+    }
+}
