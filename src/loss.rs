@@ -77,28 +77,30 @@ pub struct Penalty {
 
 /// A penalty coefficient that is negative or not finite.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BadPenalty(pub f32);
+pub struct PenaltyError(pub f32);
 
-impl core::fmt::Display for BadPenalty {
+impl core::fmt::Display for PenaltyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "penalty coefficient must be finite and >= 0, got {}", self.0)
     }
 }
+
+impl core::error::Error for PenaltyError {}
 
 impl Penalty {
     /// No penalty.
     pub const NONE: Penalty = Penalty { l2: 0.0, l1: 0.0 };
 
     /// Ridge `λ·ΣW²/(2B)`.
-    pub fn ridge(lambda: f32) -> Result<Self, BadPenalty> {
+    pub fn ridge(lambda: f32) -> Result<Self, PenaltyError> {
         Penalty::new(lambda, 0.0)
     }
 
     /// Ridge `l2·ΣW²/(2B)` plus L1 `l1·Σ|W|/B`.
-    pub fn new(l2: f32, l1: f32) -> Result<Self, BadPenalty> {
+    pub fn new(l2: f32, l1: f32) -> Result<Self, PenaltyError> {
         for v in [l2, l1] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(BadPenalty(v));
+                return Err(PenaltyError(v));
             }
         }
         Ok(Penalty { l2, l1 })
@@ -222,7 +224,7 @@ pub struct Objective {
 
 impl Objective {
     /// The article's objective: MSE plus ridge `λ`.
-    pub fn mse_ridge(lambda: f32) -> Result<Self, BadPenalty> {
+    pub fn mse_ridge(lambda: f32) -> Result<Self, PenaltyError> {
         Ok(Objective { loss: Loss::Mse, penalty: Penalty::ridge(lambda)? })
     }
 }

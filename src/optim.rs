@@ -69,6 +69,8 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
+impl core::error::Error for ConfigError {}
+
 /// Where an optimizer keeps (or does not keep) its velocity.
 pub trait Velocity<M: Layer>: Copy {
     /// Whether [`direction`](Velocity::direction) leaves the gradient as it is (no momentum):

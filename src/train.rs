@@ -99,6 +99,8 @@ impl core::fmt::Display for StepError {
     }
 }
 
+impl core::error::Error for StepError {}
+
 /// What a successful step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepReport {

@@ -7,7 +7,7 @@
 
 mod detect;
 
-pub use detect::{active, best_available, force, reset, Tier, TierUnavailable};
+pub use detect::{active, best_available, force, reset, Tier, TierUnavailableError};
 
 use crate::arch::{scalar, scalar_fused, FusedGrad};
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -50,6 +50,8 @@ impl core::fmt::Display for ShapeError {
         )
     }
 }
+
+impl core::error::Error for ShapeError {}
 
 #[inline]
 fn check(kernel: &'static str, operand: &'static str, len: usize, r: usize, c: usize) -> Result<(), ShapeError> {
@@ -156,11 +158,11 @@ pub struct Kernels {
 
 impl Kernels {
     /// The kernels of `tier`, if this CPU can run it.
-    pub fn new(tier: Tier) -> Result<Kernels, TierUnavailable> {
+    pub fn new(tier: Tier) -> Result<Kernels, TierUnavailableError> {
         if tier.is_available() {
             Ok(Kernels { tier })
         } else {
-            Err(TierUnavailable(tier))
+            Err(TierUnavailableError(tier))
         }
     }
 
