@@ -64,13 +64,6 @@ pub mod prelude {
     pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
 }
 
-impl core::error::Error for train::StepError {}
-impl core::error::Error for optim::ConfigError {}
-impl core::error::Error for loss::BadPenalty {}
-impl core::error::Error for kernels::TierUnavailable {}
-impl core::error::Error for persist::SaveError {}
-impl core::error::Error for persist::LoadError {}
-
 /// The README's code, compiled and run as a doc test.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -163,6 +163,8 @@ impl core::fmt::Display for SaveError {
     }
 }
 
+impl core::error::Error for SaveError {}
+
 /// Why [`load`] refused a blob. The target was not written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadError {
@@ -223,6 +225,8 @@ impl core::fmt::Display for LoadError {
         }
     }
 }
+
+impl core::error::Error for LoadError {}
 
 /// The part of an optimizer's velocity that is saved: nothing for plain SGD, one value per
 /// parameter for momentum.

@@ -144,10 +144,10 @@ fn sigmoid_of_special_values() {
 /// Forcing a tier the CPU lacks is an error that changes nothing.
 #[test]
 fn forcing_an_unavailable_tier_is_refused() {
-    use stacknet::kernels::{active, force, Tier, TierUnavailable};
+    use stacknet::kernels::{active, force, Tier, TierUnavailableError};
     let missing = Tier::ALL.into_iter().find(|t| !t.is_available()).expect("no CPU has every tier");
     let before = active();
-    assert_eq!(force(missing), Err(TierUnavailable(missing)));
+    assert_eq!(force(missing), Err(TierUnavailableError(missing)));
     assert_eq!(active(), before);
 }
 
@@ -164,4 +164,29 @@ fn predict_on_nan_input_is_class_zero() {
     assert_eq!(argmax(&[f32::NAN, f32::NAN, f32::NAN]), 0);
     assert_eq!(argmax(&[f32::NAN, 1.0, f32::NAN, 1.0]), 1);
     assert_eq!(argmax(&[]), 0);
+}
+
+/// Every error type of the crate is a `core::error::Error` (= `std::error::Error`) whose
+/// message says what went wrong, so `?` works in a function returning `Box<dyn Error>`.
+#[test]
+fn every_error_type_is_an_error_with_a_message() {
+    use stacknet::kernels::{ShapeError, Tier, TierUnavailableError};
+    use stacknet::loss::PenaltyError;
+    use stacknet::optim::ConfigError;
+    use stacknet::persist::{LoadError, SaveError};
+    let shape = ShapeError { kernel: "axpy", operand: "y", expected: 2, actual: 1 };
+    let cases: [(&dyn std::error::Error, &str); 7] = [
+        (&StepError::NonFiniteLoss, "loss is not finite"),
+        (&ConfigError::LearningRate(-1.0), "learning rate must be finite and > 0, got -1"),
+        (&PenaltyError(f32::NAN), "penalty coefficient must be finite and >= 0, got NaN"),
+        (&TierUnavailableError(Tier::Avx512), "kernel tier `avx512` is not available on this CPU"),
+        (&shape, "axpy: `y` has 1 elements, the dimensions need 2"),
+        (&SaveError::OptimizerMismatch, "optimizer velocity is not shaped like the model"),
+        (&LoadError::BadMagic, "not a stacknet blob (bad magic)"),
+    ];
+    for (e, want) in cases {
+        assert_eq!(e.to_string(), want);
+    }
+    let boxed: Box<dyn std::error::Error> = Box::new(PenaltyError(-1.0));
+    assert!(boxed.to_string().contains("-1"));
 }

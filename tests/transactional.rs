@@ -1,7 +1,7 @@
 //! A failed training step leaves model and optimizer bit-identical; bad hyperparameters
 //! are refused when the optimizer is built.
 
-use stacknet::loss::{BadPenalty, Penalty};
+use stacknet::loss::{Penalty, PenaltyError};
 use stacknet::nn::Layer;
 use stacknet::optim::{ConfigError, Momentum};
 use stacknet::prelude::*;
@@ -166,7 +166,7 @@ fn bad_hyperparameters_are_refused_at_build_time() {
         assert_eq!(sgd.with_schedule(s), Err(ConfigError::Schedule), "{s:?}");
     }
     for l in [-1e-3, f32::NAN, f32::INFINITY] {
-        assert!(matches!(Penalty::ridge(l), Err(BadPenalty(_))));
-        assert!(matches!(Penalty::new(0.0, l), Err(BadPenalty(_))));
+        assert!(matches!(Penalty::ridge(l), Err(PenaltyError(_))));
+        assert!(matches!(Penalty::new(0.0, l), Err(PenaltyError(_))));
     }
 }

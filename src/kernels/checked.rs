@@ -4,7 +4,7 @@
 //! touches memory outside the slices it is given.
 
 use super::dispatch::on_tier;
-use super::{active, Tier, TierUnavailable};
+use super::{active, Tier, TierUnavailableError};
 use crate::arch::{FusedGrad, TierKernels};
 
 /// Whether a product overwrites its output or adds to it.
@@ -88,11 +88,11 @@ pub struct Kernels {
 
 impl Kernels {
     /// The kernels of `tier`, if this CPU can run it.
-    pub fn new(tier: Tier) -> Result<Kernels, TierUnavailable> {
+    pub fn new(tier: Tier) -> Result<Kernels, TierUnavailableError> {
         if tier.is_available() {
             Ok(Kernels { tier })
         } else {
-            Err(TierUnavailable(tier))
+            Err(TierUnavailableError(tier))
         }
     }
 

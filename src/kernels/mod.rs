@@ -15,5 +15,5 @@ pub(crate) mod dispatch;
 pub mod typed;
 
 pub use checked::{Kernels, Mode, ShapeError};
-pub use detect::{active, best_available, force, reset, Tier, TierUnavailable};
+pub use detect::{active, best_available, force, reset, Tier, TierUnavailableError};
 pub use dispatch::last_tier_used;
