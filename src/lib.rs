@@ -16,7 +16,7 @@
 //! // The reference network: 2 → 10 → 2, sigmoid after each layer, with biases.
 //! type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
 //! let mut rng = stacknet::init::rng(7);
-//! let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
 //! net.init(&mut rng, Init::UniformFanIn);
 //!
 //! let (x, y) = stacknet::data::xor_batch::<_, 64>(&mut rng);
@@ -59,18 +59,10 @@ pub mod train;
 pub mod prelude {
     pub use crate::init::Init;
     pub use crate::loss::{Loss, Objective, Penalty};
-    pub use crate::nn::{Dense, Layer, Relu, Sigmoid, Tanh};
+    pub use crate::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
     pub use crate::optim::{Clip, Schedule, Sgd};
     pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
 }
-
-impl core::error::Error for train::StepError {}
-impl core::error::Error for optim::ConfigError {}
-impl core::error::Error for loss::BadPenalty {}
-impl core::error::Error for kernels::ShapeError {}
-impl core::error::Error for kernels::TierUnavailable {}
-impl core::error::Error for persist::SaveError {}
-impl core::error::Error for persist::LoadError {}
 
 /// The README's code, compiled and run as a doc test.
 #[cfg(doctest)]

@@ -3,12 +3,16 @@
 //! With `B` rows, targets `Y` and outputs `H`:
 //! - [`Loss::Mse`]: `Σ(Y−H)²/(2B)`, gradient `(H−Y)/B`;
 //! - [`Loss::SoftmaxCrossEntropy`]: `−Σ Y⊙log softmax(H)/B` (rows of `H` are logits),
-//!   gradient `(softmax(H)−Y)/B`;
+//!   gradient `(s⊙softmax(H)−Y)/B`, where `s` is each row's target sum `Σₖ yₖ`; for
+//!   one-hot or other rows summing to 1 that is the familiar `(softmax(H)−Y)/B`;
 //! - [`Penalty`]: ridge `λ₂·ΣW²/(2B)` (gradient `λ₂W/B`) and L1 `λ₁·Σ|W|/B` (gradient
 //!   `λ₁·sign(W)/B`), over weights only, never biases.
 //!
-//! These are the true gradients of the stated loss. (The article's numpy code adds the
-//! scalar `λ·ΣW²` to the gradient and omits the `1/B`; stacknet does not copy that.)
+//! These are the true gradients of the stated loss, for any finite targets: cross-entropy
+//! targets need not be one-hot, nor sum to 1 per row (soft labels, label smoothing, a
+//! one-column output). With a single output column, `softmax(H) = 1`, so the loss is 0 and
+//! its gradient exactly 0: only the penalty moves the weights. (The article's numpy code
+//! adds the scalar `λ·ΣW²` to the gradient and omits the `1/B`; stacknet does not copy that.)
 
 use crate::nn::{Layer, ParamKind};
 
@@ -32,8 +36,8 @@ impl Loss {
     pub fn eval(self, rows: usize, cols: usize, pred: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
         let inv_b = 1.0 / rows as f32;
         match self {
-            // The scalar tier runs the left-to-right loop of `arch::scalar_fused::mse_grad`.
-            Loss::Mse => crate::kernels::mse_grad(pred, target, inv_b, grad) * 0.5 * inv_b,
+            // The scalar tier runs the left-to-right loop of `arch::scalar::mse_grad`.
+            Loss::Mse => crate::kernels::typed::mse_grad(pred, target, inv_b, grad) * 0.5 * inv_b,
             Loss::SoftmaxCrossEntropy => {
                 let mut sum = 0.0f32;
                 if cols == 0 {
@@ -48,10 +52,14 @@ impl Loss {
                         z += libm::expf(v - max);
                     }
                     let log_z = libm::logf(z) + max;
+                    // The row's target mass `s = Σy`: the loss `−Σ y·log p` has gradient
+                    // `s·p − y`, which is `p − y` only when `s = 1`. For a row that sums to
+                    // exactly 1.0 (one-hot targets), `s·p` is `p` bit for bit.
+                    let s: f32 = y.iter().sum();
                     for ((g, &h), &y) in g.iter_mut().zip(h).zip(y) {
                         let log_p = h - log_z;
                         sum -= y * log_p;
-                        *g = (libm::expf(log_p) - y) * inv_b;
+                        *g = (s * libm::expf(log_p) - y) * inv_b;
                     }
                 }
                 sum * inv_b
@@ -69,28 +77,30 @@ pub struct Penalty {
 
 /// A penalty coefficient that is negative or not finite.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BadPenalty(pub f32);
+pub struct PenaltyError(pub f32);
 
-impl core::fmt::Display for BadPenalty {
+impl core::fmt::Display for PenaltyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "penalty coefficient must be finite and >= 0, got {}", self.0)
     }
 }
+
+impl core::error::Error for PenaltyError {}
 
 impl Penalty {
     /// No penalty.
     pub const NONE: Penalty = Penalty { l2: 0.0, l1: 0.0 };
 
     /// Ridge `λ·ΣW²/(2B)`.
-    pub fn ridge(lambda: f32) -> Result<Self, BadPenalty> {
+    pub fn ridge(lambda: f32) -> Result<Self, PenaltyError> {
         Penalty::new(lambda, 0.0)
     }
 
     /// Ridge `l2·ΣW²/(2B)` plus L1 `l1·Σ|W|/B`.
-    pub fn new(l2: f32, l1: f32) -> Result<Self, BadPenalty> {
+    pub fn new(l2: f32, l1: f32) -> Result<Self, PenaltyError> {
         for v in [l2, l1] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(BadPenalty(v));
+                return Err(PenaltyError(v));
             }
         }
         Ok(Penalty { l2, l1 })
@@ -120,7 +130,7 @@ impl Penalty {
         let l1 = self.l1 != 0.0;
         model.visit(&mut |kind, w| {
             if kind == ParamKind::Weight {
-                sq += crate::kernels::sum_sq(w);
+                sq += crate::kernels::typed::sum_sq(w);
                 // Skipped without L1: `0·Σ|W|` adds nothing (Σ|W| of finite weights can
                 // only overflow to +∞, and an infinite weight already makes `sq` +∞).
                 if l1 {
@@ -130,8 +140,12 @@ impl Penalty {
                 }
             }
         });
+        // Coefficients first: `λ₂·0.5/B ≤ λ₂/2` and `λ₁/B ≤ λ₁` are representable for every
+        // valid λ, so the value overflows only when the penalty itself does (`λ₂·ΣW²` first
+        // would overflow for λ₂ = f32::MAX even with small weights). With a power-of-two `B`
+        // only the product with the sum rounds, in either order (away from subnormals).
         let inv_b = 1.0 / rows as f32;
-        self.l2 * sq * 0.5 * inv_b + self.l1 * abs * inv_b
+        self.l2 * 0.5 * inv_b * sq + self.l1 * inv_b * abs
     }
 
     /// What [`Penalty::add_grad`] does to the gradients with batch size `rows`, so that
@@ -140,6 +154,8 @@ impl Penalty {
         if self.is_none() {
             return GradTerm::None;
         }
+        // `λ/B ≤ λ`: the coefficients never overflow; each gradient term `c·w` overflows
+        // only when the true one does.
         let inv_b = 1.0 / rows as f32;
         let (c2, c1) = (self.l2 * inv_b, self.l1 * inv_b);
         if c1 == 0.0 {
@@ -192,7 +208,7 @@ pub(crate) enum GradTerm {
 fn ridge_grad<M: Layer>(c2: f32, model: &M, grads: &mut M) {
     grads.zip_mut(model, &mut |kind, g, w| {
         if kind == ParamKind::Weight {
-            crate::nn::shapes_hold(crate::kernels::axpy(c2, w, g));
+            crate::kernels::typed::axpy(c2, w, g);
         }
     });
 }
@@ -208,7 +224,7 @@ pub struct Objective {
 
 impl Objective {
     /// The article's objective: MSE plus ridge `λ`.
-    pub fn mse_ridge(lambda: f32) -> Result<Self, BadPenalty> {
+    pub fn mse_ridge(lambda: f32) -> Result<Self, PenaltyError> {
         Ok(Objective { loss: Loss::Mse, penalty: Penalty::ridge(lambda)? })
     }
 }
@@ -238,6 +254,52 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The cross-entropy gradient against the analytic f64 one, `(s·p − y)/B` with
+    /// `s = Σy` per row, for targets whose rows sum to 1, 0.6, 1.7 and 0; and, for one-hot
+    /// rows, bit for bit the `(p − y)/B` it is then equal to.
+    #[test]
+    fn cross_entropy_gradient_is_exact_for_any_target_sums() {
+        let pred = [2.0f32, -1.0, 0.5, 0.0, 3.0, 3.0, -4.0, 1.25, -0.5];
+        let targets: [[f32; 9]; 5] = [
+            [0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+            [0.2, 0.3, 0.5, 0.1, 0.1, 0.8, 0.6, 0.2, 0.2],
+            [0.1, 0.2, 0.3, 0.6, 0.0, 0.0, 0.0, 0.6, 0.0],
+            [1.0, 0.5, 0.2, 0.0, 1.7, 0.0, 0.3, 0.3, 1.1],
+            [0.0, 0.0, 0.0, 0.5, -0.25, -0.25, 2.0, -1.0, 0.0],
+        ];
+        for target in targets {
+            let mut grad = [0.0f32; 9];
+            let loss = Loss::SoftmaxCrossEntropy.eval(3, 3, &pred, &target, &mut grad);
+            let (mut want_loss, b) = (0.0f64, 3.0f64);
+            for r in 0..3 {
+                let h: [f64; 3] = core::array::from_fn(|c| f64::from(pred[3 * r + c]));
+                let y: [f64; 3] = core::array::from_fn(|c| f64::from(target[3 * r + c]));
+                let z: f64 = h.iter().map(|v| libm::exp(*v)).sum();
+                let s: f64 = y.iter().sum();
+                for c in 0..3 {
+                    let p = libm::exp(h[c]) / z;
+                    want_loss -= y[c] * libm::log(p) / b;
+                    let want = (s * p - y[c]) / b;
+                    let got = f64::from(grad[3 * r + c]);
+                    assert!((got - want).abs() <= 1e-6 * (1.0 + want.abs()), "{target:?}[{r},{c}]: {got} vs {want}");
+                }
+            }
+            assert!((f64::from(loss) - want_loss).abs() <= 1e-6 * (1.0 + want_loss.abs()), "{target:?}: {loss}");
+        }
+        // One-hot rows sum to exactly 1.0, so `s·p` is `p`: the familiar formula, bit for bit.
+        let mut grad = [0.0f32; 9];
+        Loss::SoftmaxCrossEntropy.eval(3, 3, &pred, &targets[0], &mut grad);
+        for r in 0..3 {
+            let h = &pred[3 * r..3 * r + 3];
+            let max = h.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let log_z = libm::logf(h.iter().map(|&v| libm::expf(v - max)).sum::<f32>()) + max;
+            for c in 0..3 {
+                let old = (libm::expf(h[c] - log_z) - targets[0][3 * r + c]) * (1.0 / 3.0);
+                assert_eq!(grad[3 * r + c].to_bits(), old.to_bits(), "[{r},{c}]");
             }
         }
     }

@@ -3,6 +3,12 @@
 //!
 //! Every setting is validated when the optimizer is built, so a training step never meets
 //! a bad hyperparameter.
+//!
+//! An optimizer takes part in a step through [`Optimizer`]: `train_step` hands it the
+//! gradient, it turns it into the update direction ([`Optimizer::direction`], which cannot
+//! change the optimizer), `train_step` checks and writes `w ← w − η·d`, and only then does the
+//! optimizer record the step ([`Optimizer::commit`]). A refused step never reaches `commit`,
+//! so it leaves the optimizer as it was.
 
 use crate::arch::sqrt::sqrtf;
 use crate::nn::Layer;
@@ -63,6 +69,8 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
+impl core::error::Error for ConfigError {}
+
 /// Where an optimizer keeps (or does not keep) its velocity.
 pub trait Velocity<M: Layer>: Copy {
     /// Whether [`direction`](Velocity::direction) leaves the gradient as it is (no momentum):
@@ -102,6 +110,40 @@ impl<M: Layer> Velocity<M> for Momentum<M> {
     fn store(&mut self, d: &M) {
         self.0.zip_mut(d, &mut |_, v, d| v.copy_from_slice(d));
     }
+}
+
+/// What an optimizer decided for one step ([`Optimizer::direction`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Direction {
+    /// The learning rate of this step: the update is `w ← w − lr·d`.
+    pub lr: f32,
+    /// Whether clipping changed the gradient.
+    pub clipped: bool,
+    /// A bound on every `|dᵢ|` (up to a few roundings) when one is known without a pass over
+    /// `d`: then `train_step` can prove the update finite from two norms and skip the
+    /// per-parameter dry run, so the bound must hold. `None` when only the dry run can tell
+    /// (e.g. with momentum).
+    pub bound: Option<f32>,
+}
+
+/// The optimizer's side of a training step. `train_step` calls [`direction`] once, checks
+/// the update `w ← w − lr·d` (refusing it if any parameter would overflow), writes it, and
+/// then calls [`commit`]; a refused step returns before `commit`.
+///
+/// [`direction`]: Optimizer::direction
+/// [`commit`]: Optimizer::commit
+pub trait Optimizer<M: Layer> {
+    /// Turns the gradient in `grads` (after the penalty; `norm` is its L2 norm, possibly
+    /// +∞ with every component finite) into the update direction `d`, in place: clipping,
+    /// momentum. Takes `&self`: the optimizer is unchanged until [`commit`](Optimizer::commit).
+    fn direction(&self, grads: &mut M, norm: f32) -> Direction;
+
+    /// Records the step just written with direction `d` (the output of
+    /// [`direction`](Optimizer::direction)): the momentum velocity, the step counter.
+    fn commit(&mut self, d: &M);
+
+    /// Steps taken so far (successful ones only).
+    fn steps(&self) -> u32;
 }
 
 /// SGD: `w ← w − η_t·d`, with `d = g` or, with momentum, `d = g + μ·d_prev`.
@@ -230,15 +272,45 @@ impl<V> Sgd<V> {
     pub(crate) fn restore_steps(&mut self, steps: u32) {
         self.step = steps;
     }
+}
 
-    pub(crate) fn advance(&mut self) {
+impl<M: Layer, V: Velocity<M>> Optimizer<M> for Sgd<V> {
+    /// Clips `grads` by the clipping rule, then adds `μ·v` with momentum. Without momentum
+    /// `d` is the (clipped) gradient, so `norm` (or the clipping threshold, if smaller)
+    /// bounds every `|dᵢ|`.
+    #[inline(always)] // a few lines around `apply_clip`, as when `train_step` held them
+    fn direction(&self, grads: &mut M, norm: f32) -> Direction {
+        let clipped = apply_clip(self.clip, norm, grads);
+        self.velocity.direction(self.momentum, grads);
+        let bound = if V::DIRECTION_IS_GRADIENT { Some(direction_bound(self.clip, norm)) } else { None };
+        Direction { lr: self.current_lr(), clipped, bound }
+    }
+
+    /// Stores `d` as the velocity (with momentum) and counts the step.
+    #[inline(always)]
+    fn commit(&mut self, d: &M) {
+        self.velocity.store(d);
         self.step = self.step.saturating_add(1);
+    }
+
+    fn steps(&self) -> u32 {
+        self.step
+    }
+}
+
+/// An upper bound of every `|dᵢ|` when the direction is the (clipped) gradient `g`: its norm
+/// bounds each component (up to rounding, which `train_step`'s proof leaves a margin for),
+/// and clipping to `c` (by value or by norm) bounds it by `c`.
+pub(crate) fn direction_bound(clip: Clip, norm: f32) -> f32 {
+    match clip {
+        Clip::None => norm,
+        Clip::Value(c) | Clip::Norm(c) => norm.min(c),
     }
 }
 
 /// Clips `grads` in place by `clip`; returns whether anything changed. `norm` is the
 /// gradient's L2 norm, already computed by the caller.
-pub(crate) fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool {
+fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool {
     match clip {
         Clip::None => false,
         Clip::Value(c) => {

@@ -6,13 +6,13 @@
 //! use stacknet::prelude::*;
 //!
 //! type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
-//! let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
 //! net.init(&mut stacknet::init::rng(1), Init::UniformFanIn);
 //!
 //! let mut buf = [0u8; persist::max_len::<Net>()];
 //! let n = persist::save(&net, &mut buf).unwrap();
 //!
-//! let mut restored: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+//! let mut restored: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
 //! assert_eq!(persist::load(&mut restored, &buf[..n]), Ok(n));
 //! assert_eq!(restored, net);
 //!
@@ -163,6 +163,8 @@ impl core::fmt::Display for SaveError {
     }
 }
 
+impl core::error::Error for SaveError {}
+
 /// Why [`load`] refused a blob. The target was not written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadError {
@@ -223,6 +225,8 @@ impl core::fmt::Display for LoadError {
         }
     }
 }
+
+impl core::error::Error for LoadError {}
 
 /// The part of an optimizer's velocity that is saved: nothing for plain SGD, one value per
 /// parameter for momentum.

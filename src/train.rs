@@ -5,9 +5,10 @@
 //! are bit-for-bit as they were before the call. Only the workspace (scratch) changes.
 
 use crate::arch::sqrt::sqrtf;
+use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
 use crate::nn::{Cache, CacheNew, Layer, Matrix, ParamKind, Rows};
-use crate::optim::{apply_clip, Clip, Sgd, Velocity};
+use crate::optim::Optimizer;
 
 /// The scratch memory of a training step for model `M` and batch size `B`: every brick's
 /// output and output gradient, and one gradient per parameter. Put it on the stack or in
@@ -99,6 +100,8 @@ impl core::fmt::Display for StepError {
     }
 }
 
+impl core::error::Error for StepError {}
+
 /// What a successful step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepReport {
@@ -181,7 +184,7 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 #[cfg(test)]
 fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
-    grads.visit(&mut |_, g| sum += crate::kernels::sum_sq(g));
+    grads.visit(&mut |_, g| sum += typed::sum_sq(g));
     norm_from(sum, grads)
 }
 
@@ -209,12 +212,10 @@ fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut 
     };
     let (mut g2, mut w2) = (0.0f32, 0.0f32);
     grads.zip_mut(model, &mut |kind, g, w| {
-        let sums = match ridge {
-            Some(c2) if kind == ParamKind::Weight => crate::kernels::axpy_sum_sq(c2, w, g),
-            _ => crate::kernels::sum_sq_pair(w, g),
+        let (sw, sg) = match ridge {
+            Some(c2) if kind == ParamKind::Weight => typed::axpy_sum_sq(c2, w, g),
+            _ => typed::sum_sq_pair(w, g),
         };
-        // The shapes come from the types; a NaN would only send the step to its slow paths.
-        let (sw, sg) = sums.unwrap_or((f32::NAN, f32::NAN));
         w2 += sw;
         g2 += sg;
     });
@@ -274,27 +275,18 @@ fn position_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
     rolled(w).zip(rolled(d)).position(|(w, d)| !update_is_finite(lr, w, d))
 }
 
-/// An upper bound of every `|dᵢ|` when the direction is the (clipped) gradient `g`: its norm
-/// bounds each component (up to rounding, which [`update_bounded`]'s margin covers), and
-/// clipping to `c` (by value or by norm) bounds it by `c`.
-fn direction_bound(clip: Clip, norm: f32) -> f32 {
-    match clip {
-        Clip::None => norm,
-        Clip::Value(c) | Clip::Norm(c) => norm.min(c),
-    }
-}
-
 /// Whether every update `wᵢ − η·dᵢ` is surely finite, from two numbers: `√Σw²` bounds every
-/// `|wᵢ|`, `bound` every `|dᵢ|` ([`direction_bound`]), so if `√Σw² + |η|·bound·1.01` is at
-/// most `f32::MAX / 4` then every `|wᵢ| + |η·dᵢ|` is too, with a margin far larger than any
-/// rounding (FMA or not). One pass over the weights instead of the per-parameter dry run;
-/// `false` (then [`first_unsafe_update`] decides) whenever the proof does not go through,
-/// e.g. a non-finite or huge weight, so what is refused and the index reported are unchanged.
+/// `|wᵢ|`, `bound` every `|dᵢ|` ([`Direction::bound`](crate::optim::Direction::bound)), so
+/// if `√Σw² + |η|·bound·1.01` is at most `f32::MAX / 4` then every `|wᵢ| + |η·dᵢ|` is too,
+/// with a margin far larger than any rounding (FMA or not). One pass over the weights
+/// instead of the per-parameter dry run; `false` (then [`first_unsafe_update`] decides)
+/// whenever the proof does not go through, e.g. a non-finite or huge weight, so what is
+/// refused and the index reported are unchanged.
 /// `train_step` gets `Σw²` from [`penalty_grad_and_squares`] and calls [`bounded_by`].
 #[cfg(test)]
 fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
     let mut w2 = 0.0f32;
-    model.visit(&mut |_, w| w2 += crate::kernels::sum_sq(w));
+    model.visit(&mut |_, w| w2 += typed::sum_sq(w));
     bounded_by(w2, lr, bound)
 }
 
@@ -332,15 +324,16 @@ fn slice_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
 }
 
 /// One step of gradient descent on the batch `(x, y)`: forward, loss, backward, penalty,
-/// clipping, momentum and the update `w ← w − η·d`, with no allocation.
+/// the optimizer's direction `d` (clipping, momentum) and the update `w ← w − η·d`, with no
+/// allocation.
 ///
 /// On `Err` the model and optimizer are exactly as before (tested bit for bit).
-pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
+pub fn train_step<M: Layer, O: Optimizer<M>, const B: usize>(
     model: &mut M,
     x: &Rows<M::In, B>,
     y: &Rows<M::Out, B>,
     ws: &mut Workspace<M, B>,
-    opt: &mut Sgd<V>,
+    opt: &mut O,
     objective: &Objective,
 ) -> Result<StepReport, StepError> {
     if let Some((row, col)) = check_rows(x) {
@@ -368,25 +361,23 @@ pub fn train_step<M: Layer, V: Velocity<M>, const B: usize>(
     // proof below; the weights do not change before it) in one pass over the parameters.
     let (g2, w2) = penalty_grad_and_squares(&objective.penalty, model, &mut ws.grads, B);
     let norm = norm_from(g2, &ws.grads).map_err(|index| StepError::NonFiniteGradient { index })?;
-    let clipped = apply_clip(opt.clip(), norm, &mut ws.grads);
-    opt.velocity().direction(opt.momentum(), &mut ws.grads);
+    // The optimizer turns the gradient into the direction `d`, in place (it cannot change
+    // itself here: `direction` takes `&self`).
+    let dir = opt.direction(&mut ws.grads, norm);
+    let lr = dir.lr;
 
     // Dry run: refuse an update that could overflow, before anything is written. The common
-    // case is proved finite from the weights' size and the gradient norm alone.
-    let lr = opt.current_lr();
-    let proved = V::DIRECTION_IS_GRADIENT && bounded_by(w2, lr, direction_bound(opt.clip(), norm));
+    // case is proved finite from the weights' size and the direction's bound alone.
+    let proved = dir.bound.is_some_and(|bound| bounded_by(w2, lr, bound));
     if !proved {
         if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
             return Err(StepError::NonFiniteUpdate { index });
         }
     }
 
-    model.zip_mut(&ws.grads, &mut |_, w, d| {
-        crate::nn::shapes_hold(crate::kernels::axpy(-lr, d, w));
-    });
-    opt.velocity_mut().store(&ws.grads);
-    opt.advance();
-    Ok(StepReport { loss, data_loss, grad_norm: norm, clipped, lr, step: opt.steps() })
+    model.zip_mut(&ws.grads, &mut |_, w, d| typed::axpy(-lr, d, w));
+    opt.commit(&ws.grads);
+    Ok(StepReport { loss, data_loss, grad_norm: norm, clipped: dir.clipped, lr, step: opt.steps() })
 }
 
 /// The index of the largest value in `row` (the first one on ties; NaN never wins, and a
@@ -427,12 +418,13 @@ pub fn accuracy<M: Layer, const B: usize>(
 mod tests {
     //! The one-pass checks against the straightforward passes they replaced.
     use super::*;
-    use crate::nn::Dense;
+    use crate::nn::{Bias, Dense};
+    use crate::optim::{direction_bound, Clip};
 
     type Net = (Dense<3, 2>, Dense<2, 2>);
 
     fn net(vals: &[f32]) -> Net {
-        let mut n: Net = (Dense::zeros(true), Dense::zeros(true));
+        let mut n: Net = (Dense::zeros(Bias::With), Dense::zeros(Bias::With));
         let mut i = 0;
         n.visit_mut(&mut |_, p| {
             for v in p {
@@ -512,7 +504,7 @@ mod tests {
             match (grad_norm(&g), norm_reference(&g)) {
                 (Ok(got), Ok(want)) => {
                     let mut sum = 0.0f32;
-                    g.visit(&mut |_, s| sum += crate::kernels::sum_sq(s));
+                    g.visit(&mut |_, s| sum += typed::sum_sq(s));
                     if sum.is_finite() {
                         // The one-pass path: exactly √(Σg²) in f32.
                         assert_eq!(got.to_bits(), sqrtf(sum).to_bits(), "{vals:?}");
@@ -571,8 +563,8 @@ mod tests {
                         let mut want = g0;
                         p.add_grad(&w, &mut want, rows);
                         let (mut g2, mut w2) = (0.0f32, 0.0f32);
-                        want.visit(&mut |_, s| g2 += crate::kernels::sum_sq(s));
-                        w.visit(&mut |_, s| w2 += crate::kernels::sum_sq(s));
+                        want.visit(&mut |_, s| g2 += typed::sum_sq(s));
+                        w.visit(&mut |_, s| w2 += typed::sum_sq(s));
                         let mut got = g0;
                         let (fg2, fw2) = penalty_grad_and_squares(&p, &w, &mut got, rows);
                         let what = format!("{wv:?} {gv:?} {p:?} {rows}");

@@ -13,14 +13,14 @@ use stacknet::train::argmax;
 #[test]
 fn zero_width_bias_kernels_do_not_panic() {
     let mut out: [f32; 0] = [];
-    assert_eq!(kernels::sum_rows(5, 0, &[], &mut out, Mode::Overwrite), Ok(()));
-    assert_eq!(kernels::sum_rows(5, 0, &[], &mut out, Mode::Accumulate), Ok(()));
-    assert_eq!(kernels::add_bias(5, 0, &[], &mut []), Ok(()));
+    assert_eq!(kernels::Kernels::active().sum_rows(5, 0, &[], &mut out, Mode::Overwrite), Ok(()));
+    assert_eq!(kernels::Kernels::active().sum_rows(5, 0, &[], &mut out, Mode::Accumulate), Ok(()));
+    assert_eq!(kernels::Kernels::active().add_bias(5, 0, &[], &mut []), Ok(()));
     // And zero rows keep the outputs as the mode says.
     let mut out = [7.0f32; 3];
-    assert_eq!(kernels::sum_rows(0, 3, &[], &mut out, Mode::Accumulate), Ok(()));
+    assert_eq!(kernels::Kernels::active().sum_rows(0, 3, &[], &mut out, Mode::Accumulate), Ok(()));
     assert_eq!(out, [7.0; 3]);
-    assert_eq!(kernels::sum_rows(0, 3, &[], &mut out, Mode::Overwrite), Ok(()));
+    assert_eq!(kernels::Kernels::active().sum_rows(0, 3, &[], &mut out, Mode::Overwrite), Ok(()));
     assert_eq!(out, [0.0; 3]);
 }
 
@@ -38,22 +38,22 @@ fn kernel_shape_mismatch_is_a_shape_error() {
     let a = [1.0f32; 6];
     let b = [1.0f32; 6];
     let mut c = [9.0f32; 5]; // 2×2 needs 4
-    let e = kernels::matmul(2, 3, 2, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
+    let e = kernels::Kernels::active().matmul(2, 3, 2, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
     assert_eq!(e, ShapeError { kernel: "matmul", operand: "c", expected: 4, actual: 5 });
     assert_eq!(c, [9.0; 5]);
-    let e = kernels::matmul_tn(2, 3, 2, &a[..5], &b, &mut c[..4], Mode::Overwrite).unwrap_err();
+    let e = kernels::Kernels::active().matmul_tn(2, 3, 2, &a[..5], &b, &mut c[..4], Mode::Overwrite).unwrap_err();
     assert_eq!((e.kernel, e.operand, e.expected, e.actual), ("matmul_tn", "a", 6, 5));
-    let e = kernels::matmul_nt(2, 3, 2, &a, &b[..4], &mut c[..4], Mode::Accumulate).unwrap_err();
+    let e = kernels::Kernels::active().matmul_nt(2, 3, 2, &a, &b[..4], &mut c[..4], Mode::Accumulate).unwrap_err();
     assert_eq!((e.kernel, e.operand, e.expected, e.actual), ("matmul_nt", "b", 6, 4));
     assert_eq!(c, [9.0; 5]);
     // Dimensions whose product overflows are a mismatch too, not an overflow panic.
-    let e = kernels::matmul(usize::MAX, 2, 1, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
+    let e = kernels::Kernels::active().matmul(usize::MAX, 2, 1, &a, &b, &mut c, Mode::Overwrite).unwrap_err();
     assert_eq!((e.operand, e.expected), ("a", usize::MAX));
     let mut y = [0.0f32; 3];
-    assert_eq!(kernels::axpy(1.0, &a, &mut y).unwrap_err().operand, "y");
-    assert_eq!(kernels::sigmoid_backward(&a, &b[..2], &mut y).unwrap_err().operand, "y");
-    assert_eq!(kernels::add_bias(2, 3, &a[..2], &mut c).unwrap_err().operand, "bias");
-    assert_eq!(kernels::sum_rows(2, 3, &a, &mut y[..2], Mode::Overwrite).unwrap_err().operand, "out");
+    assert_eq!(kernels::Kernels::active().axpy(1.0, &a, &mut y).unwrap_err().operand, "y");
+    assert_eq!(kernels::Kernels::active().sigmoid_backward(&a, &b[..2], &mut y).unwrap_err().operand, "y");
+    assert_eq!(kernels::Kernels::active().add_bias(2, 3, &a[..2], &mut c).unwrap_err().operand, "bias");
+    assert_eq!(kernels::Kernels::active().sum_rows(2, 3, &a, &mut y[..2], Mode::Overwrite).unwrap_err().operand, "out");
     assert_eq!(y, [0.0; 3]);
 }
 
@@ -88,7 +88,7 @@ fn norm_clipping_survives_a_gradient_norm_above_f32_max() {
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
 fn net() -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(11), Init::UniformFanIn);
     n
 }
@@ -133,7 +133,7 @@ fn nan_weight_in_the_model_is_refused() {
 #[test]
 fn sigmoid_of_special_values() {
     let mut v = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 100.0, -100.0, 0.0, -0.0];
-    kernels::sigmoid(&mut v);
+    kernels::Kernels::active().sigmoid(&mut v);
     assert!(v[0].is_nan());
     assert_eq!(&v[1..3], &[1.0, 0.0]);
     assert_eq!(v[3], 1.0);
@@ -144,10 +144,10 @@ fn sigmoid_of_special_values() {
 /// Forcing a tier the CPU lacks is an error that changes nothing.
 #[test]
 fn forcing_an_unavailable_tier_is_refused() {
-    use stacknet::kernels::{active, force, Tier, TierUnavailable};
+    use stacknet::kernels::{active, force, Tier, TierUnavailableError};
     let missing = Tier::ALL.into_iter().find(|t| !t.is_available()).expect("no CPU has every tier");
     let before = active();
-    assert_eq!(force(missing), Err(TierUnavailable(missing)));
+    assert_eq!(force(missing), Err(TierUnavailableError(missing)));
     assert_eq!(active(), before);
 }
 
@@ -164,4 +164,29 @@ fn predict_on_nan_input_is_class_zero() {
     assert_eq!(argmax(&[f32::NAN, f32::NAN, f32::NAN]), 0);
     assert_eq!(argmax(&[f32::NAN, 1.0, f32::NAN, 1.0]), 1);
     assert_eq!(argmax(&[]), 0);
+}
+
+/// Every error type of the crate is a `core::error::Error` (= `std::error::Error`) whose
+/// message says what went wrong, so `?` works in a function returning `Box<dyn Error>`.
+#[test]
+fn every_error_type_is_an_error_with_a_message() {
+    use stacknet::kernels::{ShapeError, Tier, TierUnavailableError};
+    use stacknet::loss::PenaltyError;
+    use stacknet::optim::ConfigError;
+    use stacknet::persist::{LoadError, SaveError};
+    let shape = ShapeError { kernel: "axpy", operand: "y", expected: 2, actual: 1 };
+    let cases: [(&dyn std::error::Error, &str); 7] = [
+        (&StepError::NonFiniteLoss, "loss is not finite"),
+        (&ConfigError::LearningRate(-1.0), "learning rate must be finite and > 0, got -1"),
+        (&PenaltyError(f32::NAN), "penalty coefficient must be finite and >= 0, got NaN"),
+        (&TierUnavailableError(Tier::Avx512), "kernel tier `avx512` is not available on this CPU"),
+        (&shape, "axpy: `y` has 1 elements, the dimensions need 2"),
+        (&SaveError::OptimizerMismatch, "optimizer velocity is not shaped like the model"),
+        (&LoadError::BadMagic, "not a stacknet blob (bad magic)"),
+    ];
+    for (e, want) in cases {
+        assert_eq!(e.to_string(), want);
+    }
+    let boxed: Box<dyn std::error::Error> = Box::new(PenaltyError(-1.0));
+    assert!(boxed.to_string().contains("-1"));
 }

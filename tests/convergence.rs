@@ -9,7 +9,8 @@ type Points = [[f32; 2]; 300];
 fn train<const H: usize>(bias: bool, seed: u64, steps: usize) -> (f32, f32) {
     let mut rng = stacknet::init::rng(seed);
     let (x, y): (Points, Points) = stacknet::data::xor_batch(&mut rng);
-    let mut net = (Dense::<2, H>::zeros(bias), Sigmoid::<H>, Dense::<H, 2>::zeros(bias), Sigmoid::<2>);
+    let mut net =
+        (Dense::<2, H>::zeros(Bias::from(bias)), Sigmoid::<H>, Dense::<H, 2>::zeros(Bias::from(bias)), Sigmoid::<2>);
     net.init(&mut rng, Init::UniformFanIn);
     let mut ws = Workspace::<_, 300>::new();
     let mut opt = Sgd::new(2.0).unwrap();

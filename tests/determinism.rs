@@ -8,7 +8,7 @@ type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
 fn trained_bits(seed: u64) -> Vec<u32> {
     let mut rng = stacknet::init::rng(seed);
     let (x, y) = stacknet::data::xor_batch::<_, 50>(&mut rng);
-    let mut net: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     net.init(&mut rng, Init::UniformFanIn);
     let mut ws = Workspace::<Net, 50>::new();
     let mut opt = Sgd::new(1.0).unwrap().with_momentum(0.5, &net).unwrap();

@@ -7,7 +7,7 @@
 //! (`.ci/steps/20-tiers.sh`), so a broken detection cannot turn the tier tests into no-ops;
 //! `STACKNET_ENSURE_NO_TIER=avx2fma,avx512` makes it fail when a listed tier *is* detected.
 
-use stacknet::kernels::{self, force, last_tier_used, reset, Kernels, Mode, Tier, TierUnavailable};
+use stacknet::kernels::{self, force, last_tier_used, reset, Kernels, Mode, Tier, TierUnavailableError};
 
 #[test]
 fn forced_tiers_are_taken_and_unavailable_ones_refused() {
@@ -48,17 +48,17 @@ fn forced_tiers_are_taken_and_unavailable_ones_refused() {
                 // …and through the process-wide choice.
                 force(t).unwrap();
                 assert_eq!(kernels::active(), t);
-                kernels::matmul_nt(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
+                kernels::Kernels::active().matmul_nt(3, 4, 3, &a, &a, &mut c, Mode::Overwrite).unwrap();
                 if cfg!(debug_assertions) {
                     assert_eq!(recorded(), Some(t), "force({t:?}) ran another tier");
                 }
                 tested += 1;
             }
             Err(e) => {
-                assert_eq!(e, TierUnavailable(t));
+                assert_eq!(e, TierUnavailableError(t));
                 assert!(!t.is_available());
                 let before = kernels::active();
-                assert_eq!(force(t), Err(TierUnavailable(t)), "force must refuse {t:?}");
+                assert_eq!(force(t), Err(TierUnavailableError(t)), "force must refuse {t:?}");
                 assert_eq!(kernels::active(), before, "a refused force changed the tier");
             }
         }

@@ -50,7 +50,7 @@ fn check<const B: usize, const H: usize>() {
     type Net<const H: usize> = (Dense<2, H>, Sigmoid<H>, Dense<H, 2>, Sigmoid<2>);
     let mut rng = stacknet::init::rng(1);
     let (x, y) = stacknet::data::xor_batch::<_, B>(&mut rng);
-    let mut net: Net<H> = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut net: Net<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     net.init(&mut rng, Init::UniformFanIn);
     let mut ws = Box::new(Workspace::<Net<H>, B>::new());
     let mut opt = Sgd::new(0.5).unwrap().with_clip(Clip::Norm(10.0)).unwrap().with_momentum(0.5, &net).unwrap();

@@ -6,7 +6,7 @@ use stacknet::prelude::*;
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
 fn net() -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(9), Init::UniformFanIn);
     n
 }
@@ -105,4 +105,56 @@ fn momentum_is_heavy_ball() {
     }
     assert_eq!(flat(&m), flat(&mirror));
     assert_eq!(flat(&opt.velocity().0), v);
+}
+
+/// The optimizer's side of a step on its own: `direction` clips the gradient, adds the
+/// momentum term and reports the learning rate and (without momentum) a bound on `|dᵢ|`,
+/// leaving the optimizer unchanged; `commit` stores the velocity and counts the step.
+#[test]
+fn direction_then_commit() {
+    use stacknet::optim::{Direction, Optimizer};
+    let m = net();
+    let mut g = m;
+    let (mut i, mut sign) = (0.0f32, 1.0f32);
+    g.visit_mut(&mut |_, p| {
+        for v in p {
+            (i, sign) = (i + 1.0, -sign);
+            *v = sign * i; // −1, 2, −3, …
+        }
+    });
+    let gv = flat(&g);
+    let norm = gv.iter().map(|v| v * v).sum::<f32>().sqrt();
+
+    // Plain SGD, clipped by value at 3: the direction is the clipped gradient, bounded by 3.
+    let plain = Sgd::new(0.5).unwrap().with_clip(Clip::Value(3.0)).unwrap();
+    let mut d = g;
+    let dir = plain.direction(&mut d, norm);
+    assert_eq!(dir, Direction { lr: 0.5, clipped: true, bound: Some(3.0) });
+    assert_eq!(flat(&d), gv.iter().map(|v| v.clamp(-3.0, 3.0)).collect::<Vec<_>>());
+    // Unclipped: the norm bounds it.
+    let mut d = g;
+    let dir = Sgd::new(0.5).unwrap().direction(&mut d, norm);
+    assert_eq!((dir.clipped, dir.bound, flat(&d)), (false, Some(norm), gv.clone()));
+
+    // Momentum 0.5 with a velocity of 1 everywhere, step decay after every step: d = g + 0.5,
+    // no bound; the optimizer is untouched until `commit`.
+    let mut opt = Sgd::new(2.0)
+        .unwrap()
+        .with_schedule(Schedule::StepDecay { every: 1, factor: 0.5 })
+        .unwrap()
+        .with_momentum(0.5, &m)
+        .unwrap();
+    let mut ones = m;
+    ones.visit_mut(&mut |_, p| p.fill(1.0));
+    let mut d = g;
+    let mut with_velocity = opt;
+    with_velocity.commit(&ones); // velocity ← 1, step 1 (η = 1 now)
+    opt = with_velocity;
+    let dir = opt.direction(&mut d, norm);
+    assert_eq!(dir, Direction { lr: 1.0, clipped: false, bound: None });
+    assert_eq!(flat(&d), gv.iter().map(|v| v + 0.5).collect::<Vec<_>>());
+    assert_eq!(opt, with_velocity, "direction changed the optimizer");
+    opt.commit(&d);
+    assert_eq!((Optimizer::<Net>::steps(&opt), opt.current_lr()), (2, 0.5));
+    assert_eq!(flat(&opt.velocity().0), flat(&d));
 }

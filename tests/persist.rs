@@ -9,7 +9,7 @@ use stacknet::prelude::*;
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
 fn net(seed: u64) -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(seed), Init::UniformFanIn);
     n
 }
@@ -53,7 +53,7 @@ fn sizes_are_as_documented() {
     let (n, opt) = trained();
     assert_eq!(persist::saved_len_with_optimizer(&n, &opt), persist::max_len_with_optimizer::<Net>());
     // Without biases the blob is shorter than the bound.
-    let nb: Net = (Dense::zeros(false), Sigmoid, Dense::zeros(false), Sigmoid);
+    let nb: Net = (Dense::zeros(Bias::Without), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
     assert_eq!(persist::saved_len(&nb), 32 + 4 * 12 + 4);
 }
 
@@ -75,12 +75,12 @@ fn round_trip_is_bit_exact() {
 
 #[test]
 fn round_trip_without_bias() {
-    let mut n: Net = (Dense::zeros(false), Sigmoid, Dense::zeros(false), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::Without), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
     n.init(&mut stacknet::init::rng(5), Init::XavierUniform);
     let mut buf = [0u8; persist::max_len::<Net>()];
     let len = persist::save(&n, &mut buf).unwrap();
     assert_eq!(len, 84);
-    let mut back: Net = (Dense::zeros(false), Sigmoid, Dense::zeros(false), Sigmoid);
+    let mut back: Net = (Dense::zeros(Bias::Without), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
     assert_eq!(persist::load(&mut back, &buf[..len]), Ok(84));
     assert_eq!(bits(&back), bits(&n));
 }
@@ -208,27 +208,44 @@ fn rejects_shape<M: Layer>(blob: &[u8], mut target: M) {
 fn wrong_shape_is_rejected() {
     let blob = saved(&net(1));
     // Other widths.
-    rejects_shape(&blob, (Dense::<2, 4>::zeros(true), Sigmoid::<4>, Dense::<4, 2>::zeros(true), Sigmoid::<2>));
-    rejects_shape(&blob, (Dense::<3, 2>::zeros(true), Sigmoid::<2>, Dense::<2, 3>::zeros(true), Sigmoid::<3>));
+    rejects_shape(
+        &blob,
+        (Dense::<2, 4>::zeros(Bias::With), Sigmoid::<4>, Dense::<4, 2>::zeros(Bias::With), Sigmoid::<2>),
+    );
+    rejects_shape(
+        &blob,
+        (Dense::<3, 2>::zeros(Bias::With), Sigmoid::<2>, Dense::<2, 3>::zeros(Bias::With), Sigmoid::<3>),
+    );
     // Same widths, no biases.
-    rejects_shape(&blob, (Dense::<2, 3>::zeros(false), Sigmoid::<3>, Dense::<3, 2>::zeros(false), Sigmoid::<2>));
+    rejects_shape(
+        &blob,
+        (Dense::<2, 3>::zeros(Bias::Without), Sigmoid::<3>, Dense::<3, 2>::zeros(Bias::Without), Sigmoid::<2>),
+    );
     // Same widths, bias on one layer only.
-    rejects_shape(&blob, (Dense::<2, 3>::zeros(true), Sigmoid::<3>, Dense::<3, 2>::zeros(false), Sigmoid::<2>));
+    rejects_shape(
+        &blob,
+        (Dense::<2, 3>::zeros(Bias::With), Sigmoid::<3>, Dense::<3, 2>::zeros(Bias::Without), Sigmoid::<2>),
+    );
     // A deeper stack with the same end widths.
     rejects_shape(
         &blob,
-        (Dense::<2, 3>::zeros(true), Sigmoid::<3>, Dense::<3, 3>::zeros(true), Dense::<3, 2>::zeros(true)),
+        (
+            Dense::<2, 3>::zeros(Bias::With),
+            Sigmoid::<3>,
+            Dense::<3, 3>::zeros(Bias::With),
+            Dense::<3, 2>::zeros(Bias::With),
+        ),
     );
 
     // Same parameter count and slice lengths, transposed widths: only the widths differ.
     let mut buf = [0u8; 128];
-    let len = persist::save(&Dense::<2, 3>::zeros(false), &mut buf).unwrap();
-    rejects_shape(&buf[..len], Dense::<3, 2>::zeros(false));
+    let len = persist::save(&Dense::<2, 3>::zeros(Bias::Without), &mut buf).unwrap();
+    rejects_shape(&buf[..len], Dense::<3, 2>::zeros(Bias::Without));
     // Same end widths (2 → 4), slice count (2) and parameter count (12); only the slices'
     // kinds and lengths differ (weights 4 + 8 against weights 8 + bias 4): the hash decides.
-    let two: (Dense<2, 2>, Dense<2, 4>) = (Dense::zeros(false), Dense::zeros(false));
+    let two: (Dense<2, 2>, Dense<2, 4>) = (Dense::zeros(Bias::Without), Dense::zeros(Bias::Without));
     let len = persist::save(&two, &mut buf).unwrap();
-    let one = Dense::<2, 4>::zeros(true);
+    let one = Dense::<2, 4>::zeros(Bias::With);
     let (a, b) = (Shape::of(&two).unwrap(), Shape::of(&one).unwrap());
     assert_eq!((a.inputs, a.outputs, a.slices, a.params), (b.inputs, b.outputs, b.slices, b.params));
     assert_ne!(a.hash, b.hash);
@@ -238,7 +255,7 @@ fn wrong_shape_is_rejected() {
 #[test]
 fn shape_mismatch_names_both_shapes() {
     let blob = saved(&net(1));
-    let mut other = (Dense::<2, 4>::zeros(true), Dense::<4, 2>::zeros(true));
+    let mut other = (Dense::<2, 4>::zeros(Bias::With), Dense::<4, 2>::zeros(Bias::With));
     match persist::load(&mut other, &blob) {
         Err(LoadError::ShapeMismatch { expected, found }) => {
             assert_eq!(found, Shape::of(&net(1)).unwrap());
@@ -383,7 +400,7 @@ fn malformed_header_behind_a_valid_checksum() {
 #[test]
 fn velocity_of_another_shape_is_refused() {
     let n = net(1);
-    let nobias: Net = (Dense::zeros(false), Sigmoid, Dense::zeros(false), Sigmoid);
+    let nobias: Net = (Dense::zeros(Bias::Without), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
     let wrong = Sgd::new(0.1).unwrap().with_momentum(0.9, &nobias).unwrap();
     let mut buf = [0xAAu8; 256];
     assert_eq!(persist::save_with_optimizer(&n, &wrong, &mut buf), Err(SaveError::OptimizerMismatch));

@@ -57,21 +57,21 @@ fn small_shape_paths_are_bit_exact() {
                     // c = a·b, a: m×k, b: k×n
                     let (a, b) = (values(&mut rng, m * k), values(&mut rng, k * n));
                     let (mut got, mut want) = (c0.clone(), c0.clone());
-                    kernels::matmul(m, k, n, &a, &b, &mut got, mode).unwrap();
+                    kernels::Kernels::active().matmul(m, k, n, &a, &b, &mut got, mode).unwrap();
                     reference(m, k, n, |i, p| a[i * k + p], |p, j| b[p * n + j], &mut want, acc);
                     assert_eq!(bits(&got), bits(&want), "matmul {m}x{k}x{n} {mode:?}");
 
                     // c = aᵀ·b, a: k×m, b: k×n
                     let (a, b) = (values(&mut rng, k * m), values(&mut rng, k * n));
                     let (mut got, mut want) = (c0.clone(), c0.clone());
-                    kernels::matmul_tn(m, k, n, &a, &b, &mut got, mode).unwrap();
+                    kernels::Kernels::active().matmul_tn(m, k, n, &a, &b, &mut got, mode).unwrap();
                     reference(m, k, n, |i, p| a[p * m + i], |p, j| b[p * n + j], &mut want, acc);
                     assert_eq!(bits(&got), bits(&want), "matmul_tn {m}x{k}x{n} {mode:?}");
 
                     // c = a·bᵀ, a: m×k, b: n×k: the dot product is formed first, then added.
                     let (a, b) = (values(&mut rng, m * k), values(&mut rng, n * k));
                     let (mut got, mut want) = (c0.clone(), c0.clone());
-                    kernels::matmul_nt(m, k, n, &a, &b, &mut got, mode).unwrap();
+                    kernels::Kernels::active().matmul_nt(m, k, n, &a, &b, &mut got, mode).unwrap();
                     let mut dots = vec![0.0f32; m * n];
                     reference(m, k, n, |i, p| a[i * k + p], |p, j| b[j * k + p], &mut dots, false);
                     for (w, d) in want.iter_mut().zip(&dots) {
@@ -87,7 +87,7 @@ fn small_shape_paths_are_bit_exact() {
 #[test]
 fn sums_of_squares_start_from_the_first_term() {
     force(Tier::Scalar).unwrap();
-    assert_eq!(kernels::sum_sq(&[]), 0.0);
-    assert_eq!(kernels::sum_sq(&[3.0, -4.0]), 25.0);
-    assert_eq!(kernels::sum_sq(&[-0.0]).to_bits(), 0.0f32.to_bits());
+    assert_eq!(kernels::Kernels::active().sum_sq(&[]), 0.0);
+    assert_eq!(kernels::Kernels::active().sum_sq(&[3.0, -4.0]), 25.0);
+    assert_eq!(kernels::Kernels::active().sum_sq(&[-0.0]).to_bits(), 0.0f32.to_bits());
 }

@@ -1,7 +1,7 @@
 //! A failed training step leaves model and optimizer bit-identical; bad hyperparameters
 //! are refused when the optimizer is built.
 
-use stacknet::loss::{BadPenalty, Penalty};
+use stacknet::loss::{Penalty, PenaltyError};
 use stacknet::nn::Layer;
 use stacknet::optim::{ConfigError, Momentum};
 use stacknet::prelude::*;
@@ -16,7 +16,7 @@ fn bits<M: Layer>(m: &M) -> Vec<u32> {
 }
 
 fn net(seed: u64) -> Net {
-    let mut n: Net = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     n.init(&mut stacknet::init::rng(seed), Init::UniformFanIn);
     n
 }
@@ -87,7 +87,7 @@ fn exploding_loss() {
     let (x, y) = stacknet::data::XOR_CORNERS;
     // Inputs near f32::MAX through a linear output: the loss overflows.
     let huge = [[3e38, 3e38]; 4];
-    let mut deep: Deep = (Dense::zeros(true), Relu, Dense::zeros(true));
+    let mut deep: Deep = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With));
     deep.init(&mut stacknet::init::rng(2), Init::HeNormal);
     assert_refused(deep, (&x, &y), (&huge, &y), 0.1, Objective::default(), StepError::NonFiniteLoss);
     // A ridge penalty that overflows on large (finite) weights.
@@ -100,7 +100,7 @@ fn exploding_loss() {
 fn non_finite_gradient_with_finite_loss() {
     let (x, y) = stacknet::data::XOR_CORNERS;
     // relu(3e38·1e-38) = 3, times 10 gives a finite output and loss, but dW1 = x·G1 overflows.
-    let mut deep: Deep = (Dense::zeros(false), Relu, Dense::zeros(false));
+    let mut deep: Deep = (Dense::zeros(Bias::Without), Relu, Dense::zeros(Bias::Without));
     deep.0.weights_mut().iter_mut().for_each(|r| r.fill(1e-38));
     deep.2.weights_mut().iter_mut().for_each(|r| r.fill(10.0));
     let huge = [[3e38, 0.0]; 4];
@@ -112,7 +112,7 @@ fn overflowing_update() {
     let (x, _) = stacknet::data::XOR_CORNERS;
     // Far targets through a linear output: gradients in the hundreds, times lr = 1e37.
     let far = [[1000.0, 1000.0]; 4];
-    let mut deep: Deep = (Dense::zeros(true), Relu, Dense::zeros(true));
+    let mut deep: Deep = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With));
     deep.init(&mut stacknet::init::rng(4), Init::HeNormal);
     let mut ws = Workspace::<Deep, 4>::new();
     let mut opt = Sgd::new(1e37).unwrap();
@@ -166,7 +166,7 @@ fn bad_hyperparameters_are_refused_at_build_time() {
         assert_eq!(sgd.with_schedule(s), Err(ConfigError::Schedule), "{s:?}");
     }
     for l in [-1e-3, f32::NAN, f32::INFINITY] {
-        assert!(matches!(Penalty::ridge(l), Err(BadPenalty(_))));
-        assert!(matches!(Penalty::new(0.0, l), Err(BadPenalty(_))));
+        assert!(matches!(Penalty::ridge(l), Err(PenaltyError(_))));
+        assert!(matches!(Penalty::new(0.0, l), Err(PenaltyError(_))));
     }
 }

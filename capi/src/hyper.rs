@@ -3,7 +3,7 @@
 
 use crate::status::{Check, stacknet_status_t::*};
 use stacknet::loss::Objective;
-use stacknet::nn::Dense;
+use stacknet::nn::{Bias, Dense};
 use stacknet::optim::{Clip, NoMomentum, Schedule, Sgd};
 
 /// `schedule`: constant learning rate η.
@@ -85,7 +85,7 @@ impl stacknet_hyper_t {
             .map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         // The momentum's range, checked by the same builder on a one-weight model.
         Sgd::new(1.0)
-            .and_then(|o| o.with_momentum(self.momentum, &Dense::<1, 1>::zeros(false)))
+            .and_then(|o| o.with_momentum(self.momentum, &Dense::<1, 1>::zeros(Bias::Without)))
             .map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         let objective = Objective::mse_ridge(self.ridge).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         Ok((base, objective))

@@ -61,9 +61,9 @@ unsafe fn product(
         finite(c)?;
     }
     let r = match layout {
-        Layout::Nn => kernels::matmul(m, k, n, a, b, c, mode),
-        Layout::Tn => kernels::matmul_tn(m, k, n, a, b, c, mode),
-        Layout::Nt => kernels::matmul_nt(m, k, n, a, b, c, mode),
+        Layout::Nn => kernels::Kernels::active().matmul(m, k, n, a, b, c, mode),
+        Layout::Tn => kernels::Kernels::active().matmul_tn(m, k, n, a, b, c, mode),
+        Layout::Nt => kernels::Kernels::active().matmul_nt(m, k, n, a, b, c, mode),
     };
     // The lengths were derived from the dimensions, so the kernel cannot refuse them.
     r.map_err(|_| STACKNET_ERR_DIMENSIONS)
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn stacknet_sigmoid(x: *mut f32, n: usize) -> stacknet_sta
         // SAFETY: checked non-null, aligned and in range; valid per the contract.
         let x = unsafe { core::slice::from_raw_parts_mut(x, n) };
         finite(x)?;
-        kernels::sigmoid(x);
+        kernels::Kernels::active().sigmoid(x);
         Ok(())
     })())
 }
@@ -174,6 +174,6 @@ pub unsafe extern "C" fn stacknet_sigmoid_backward(
         };
         finite(dy)?;
         finite(y)?;
-        kernels::sigmoid_backward(dy, y, dx).map_err(|_| STACKNET_ERR_DIMENSIONS)
+        kernels::Kernels::active().sigmoid_backward(dy, y, dx).map_err(|_| STACKNET_ERR_DIMENSIONS)
     })())
 }

@@ -13,7 +13,7 @@
 use crate::hyper::stacknet_hyper_t;
 use crate::model::{self, STACKNET_STATE_ALIGN, Shape, State, stacknet_step_report_t};
 use crate::status::{stacknet_status_t, status};
-use stacknet::nn::{Dense, Sigmoid};
+use stacknet::nn::{Bias, Dense, Sigmoid};
 
 /// FNV-1a of a shape's whole line (name, widths, bias, batch): the id stored in its states.
 /// Names are unique (they name functions), so two lines never share an id, even when they
@@ -66,7 +66,7 @@ macro_rules! shapes {
                     stringify!($name), ":", $i, "-", $h, "-", $o, ",", $bias, ",", $b
                 ));
                 fn zeroed() -> Self::M {
-                    (Dense::zeros($bias), Sigmoid, Dense::zeros($bias), Sigmoid)
+                    (Dense::zeros(Bias::from($bias)), Sigmoid, Dense::zeros(Bias::from($bias)), Sigmoid)
                 }
             }
 

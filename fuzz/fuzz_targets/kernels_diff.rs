@@ -207,9 +207,9 @@ fn run(inp: &Input, tier: Tier) {
                 _ => (|i, p, _m, k, _n| i * k + p, |p, j, _m, k, _n| j * k + p),
             };
             let (got, want, r) = both(tier, &c0, |c| match inp.kernel {
-                Kernel::Matmul => kernels::matmul(m, k, n, &a, &b, c, mode),
-                Kernel::MatmulTn => kernels::matmul_tn(m, k, n, &a, &b, c, mode),
-                _ => kernels::matmul_nt(m, k, n, &a, &b, c, mode),
+                Kernel::Matmul => kernels::Kernels::active().matmul(m, k, n, &a, &b, c, mode),
+                Kernel::MatmulTn => kernels::Kernels::active().matmul_tn(m, k, n, &a, &b, c, mode),
+                _ => kernels::Kernels::active().matmul_nt(m, k, n, &a, &b, c, mode),
             });
             if r.is_err() {
                 assert!(same_bits(&got, &c0) && same_bits(&want, &c0), "{name}: output written on a shape error");
@@ -234,7 +234,7 @@ fn run(inp: &Input, tier: Tier) {
         }
         Kernel::Sigmoid => {
             let x = take(d, &mut at, m * k + n, raw);
-            let (got, want, ()) = both(tier, &x, kernels::sigmoid);
+            let (got, want, ()) = both(tier, &x, |v| kernels::Kernels::active().sigmoid(v));
             for (i, ((&g, &w), &x)) in got.iter().zip(&want).zip(&x).enumerate() {
                 if x.is_nan() {
                     assert!(g.is_nan() && w.is_nan(), "{name} sigmoid({x:e})[{i}]: {g:e} / {w:e}");
@@ -252,7 +252,7 @@ fn run(inp: &Input, tier: Tier) {
             let dy = take(d, &mut at, len, raw);
             let y = take(d, &mut at, skewed(len, skew), raw);
             let dx0 = take(d, &mut at, len, raw);
-            let (got, want, r) = both(tier, &dx0, |dx| kernels::sigmoid_backward(&dy, &y, dx));
+            let (got, want, r) = both(tier, &dx0, |dx| kernels::Kernels::active().sigmoid_backward(&dy, &y, dx));
             if r.is_err() {
                 assert!(same_bits(&got, &dx0) && same_bits(&want, &dx0), "{name}: output written on a shape error");
                 return;
@@ -279,7 +279,7 @@ fn run(inp: &Input, tier: Tier) {
             let alpha = value(inp.alpha, raw);
             let x = take(d, &mut at, m * k + n, raw);
             let y0 = take(d, &mut at, skewed(x.len(), skew), raw);
-            let (got, want, r) = both(tier, &y0, |y| kernels::axpy(alpha, &x, y));
+            let (got, want, r) = both(tier, &y0, |y| kernels::Kernels::active().axpy(alpha, &x, y));
             if r.is_err() {
                 assert!(same_bits(&got, &y0) && same_bits(&want, &y0), "{name}: output written on a shape error");
                 return;
@@ -293,9 +293,9 @@ fn run(inp: &Input, tier: Tier) {
         }
         Kernel::SumSq => {
             let x = take(d, &mut at, m * k + n, raw);
-            let want = kernels::sum_sq(&x);
+            let want = kernels::Kernels::active().sum_sq(&x);
             force(tier).unwrap();
-            let got = kernels::sum_sq(&x);
+            let got = kernels::Kernels::active().sum_sq(&x);
             force(Tier::Scalar).unwrap();
             let mut sum = Sum::default();
             x.iter().for_each(|&v| sum.add(v as f64 * v as f64));
@@ -304,7 +304,7 @@ fn run(inp: &Input, tier: Tier) {
         Kernel::AddBias => {
             let bias = take(d, &mut at, skewed(n, skew), raw);
             let c0 = take(d, &mut at, m * n, raw);
-            let (got, want, r) = both(tier, &c0, |c| kernels::add_bias(m, n, &bias, c));
+            let (got, want, r) = both(tier, &c0, |c| kernels::Kernels::active().add_bias(m, n, &bias, c));
             if r.is_err() {
                 assert!(same_bits(&got, &c0) && same_bits(&want, &c0), "{name}: output written on a shape error");
                 return;
@@ -319,7 +319,7 @@ fn run(inp: &Input, tier: Tier) {
         Kernel::SumRows => {
             let g = take(d, &mut at, skewed(m * n, skew), raw);
             let out0 = take(d, &mut at, n, raw);
-            let (got, want, r) = both(tier, &out0, |o| kernels::sum_rows(m, n, &g, o, mode));
+            let (got, want, r) = both(tier, &out0, |o| kernels::Kernels::active().sum_rows(m, n, &g, o, mode));
             if r.is_err() {
                 assert!(same_bits(&got, &out0) && same_bits(&want, &out0), "{name}: output written on a shape error");
                 return;
@@ -340,7 +340,7 @@ fn run(inp: &Input, tier: Tier) {
             let b = take(d, &mut at, k * n, raw);
             let bias = if inp.accumulate { take(d, &mut at, n, raw) } else { Vec::new() };
             let c0 = take(d, &mut at, m * n, raw);
-            let (got, want, r) = both(tier, &c0, |c| kernels::matmul_bias_sigmoid(m, k, n, &a, &b, &bias, c));
+            let (got, want, r) = both(tier, &c0, |c| kernels::Kernels::active().matmul_bias_sigmoid(m, k, n, &a, &b, &bias, c));
             if r.is_err() {
                 assert!(same_bits(&got, &c0) && same_bits(&want, &c0), "{name}: output written on a shape error");
                 return;
@@ -380,7 +380,7 @@ fn run(inp: &Input, tier: Tier) {
             let out0: Vec<f32> = g0.iter().chain(&c0).copied().collect();
             let (got, want, r) = both(tier, &out0, |o| {
                 let (g, c) = o.split_at_mut(k * n);
-                kernels::matmul_tn_sigmoid_grad(m, k, n, &a, &dy, &y, g, c)
+                kernels::Kernels::active().matmul_tn_sigmoid_grad(m, k, n, &a, &dy, &y, g, c)
             });
             if r.is_err() {
                 assert!(same_bits(&got, &out0) && same_bits(&want, &out0), "{name}: output written on a shape error");
@@ -390,7 +390,7 @@ fn run(inp: &Input, tier: Tier) {
             let (wg, wc) = want.split_at(k * n);
             // g is exactly the unfused sigmoid_backward, on every tier.
             let mut unfused = vec![0.0; k * n];
-            kernels::sigmoid_backward(&dy, &y, &mut unfused).unwrap();
+            kernels::Kernels::active().sigmoid_backward(&dy, &y, &mut unfused).unwrap();
             for i in 0..k * n {
                 assert!(same(gg[i], unfused[i]), "{name} fused g[{i}]: {:e} vs {:e}", gg[i], unfused[i]);
                 assert!(same(wg[i], unfused[i]), "scalar fused g[{i}]: {:e} vs {:e}", wg[i], unfused[i]);

@@ -13,14 +13,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stacknet::nn::{Dense, Layer, Sigmoid};
+use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
 use stacknet::optim::{NoMomentum, Sgd};
 use stacknet::persist::{self, VelocityState};
 
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
 fn net(bias: bool) -> Net {
-    let mut n: Net = (Dense::zeros(bias), Sigmoid, Dense::zeros(bias), Sigmoid);
+    let mut n: Net = (Dense::zeros(Bias::from(bias)), Sigmoid, Dense::zeros(Bias::from(bias)), Sigmoid);
     // Non-zero sentinels, so "untouched" is a real check.
     let mut i = 0u32;
     n.visit_mut(&mut |_, s| {

@@ -13,7 +13,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use stacknet::loss::{Loss, Objective, Penalty};
-use stacknet::nn::{Dense, Layer, Relu, Sigmoid, Tanh};
+use stacknet::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
 use stacknet::optim::{Clip, Schedule, Sgd, Velocity};
 use stacknet::persist::VelocityState;
 use stacknet::train::{train_step, StepError, Workspace};
@@ -189,7 +189,7 @@ fuzz_target!(|inp: Input| {
     assert!(pen_ok, "penalty {l2} {l1} accepted");
     let objective = Objective { loss: if inp.softmax { Loss::SoftmaxCrossEntropy } else { Loss::Mse }, penalty };
 
-    let mut model: Net = (Dense::zeros(inp.bias), Tanh, Dense::zeros(inp.bias), Relu, Dense::zeros(inp.bias), Sigmoid);
+    let mut model: Net = (Dense::zeros(Bias::from(inp.bias)), Tanh, Dense::zeros(Bias::from(inp.bias)), Relu, Dense::zeros(Bias::from(inp.bias)), Sigmoid);
     let mut at = 0;
     model.visit_mut(&mut |_, s| fill(s, &inp.weights, inp.raw_weights, &mut at));
 

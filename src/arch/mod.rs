@@ -1,12 +1,14 @@
-//! One module per instruction-set tier, each exporting the same kernel functions with the
-//! same signatures (SIMD tiers mark them `unsafe`: "this CPU has my features"). Only `cfg`
-//! lines and the shared argument types live here; `crate::kernels` picks a tier and calls it.
+//! The tiers. [`TierKernels`] is the kernel surface; one zero-sized type per tier
+//! implements it: `scalar::Scalar` (portable Rust, the oracle) everywhere, and the SIMD
+//! tiers of this target (`x86_64::{Sse2, Avx2Fma, Avx512}`, `aarch64::Neon`,
+//! `wasm32::Simd128`), whose kernels are written once in `generic/`. Only `cfg` lines and
+//! the trait live here; `crate::kernels` picks a tier and calls it.
 
+mod kernel;
 // Compiled (and tested) always; used by the scalar tier only with feature `mcu-sigmoid`.
 #[cfg_attr(not(feature = "mcu-sigmoid"), allow(dead_code))]
 pub mod mcu_sigmoid;
-pub mod scalar;
-pub(crate) mod scalar_fused;
+pub(crate) mod scalar;
 pub(crate) mod sqrt;
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -21,13 +23,4 @@ pub(crate) mod aarch64;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod wasm32;
 
-/// The inputs of the fused sigmoid-gradient product: `g = dy⊙y⊙(1−y)` is computed from
-/// `dy` and `y` inside the `Aᵀ·g` kernel and written to `g` once (all three `k×n`).
-pub(crate) struct FusedGrad<'a> {
-    /// Gradient with respect to the sigmoid's output.
-    pub dy: &'a [f32],
-    /// The sigmoid's output.
-    pub y: &'a [f32],
-    /// Receives `dy⊙y⊙(1−y)`.
-    pub g: &'a mut [f32],
-}
+pub(crate) use kernel::{FusedGrad, TierKernels};

@@ -142,20 +142,22 @@ fn init() -> Tier {
 
 /// The tier asked for is not available on this CPU or in this build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TierUnavailable(pub Tier);
+pub struct TierUnavailableError(pub Tier);
 
-impl core::fmt::Display for TierUnavailable {
+impl core::fmt::Display for TierUnavailableError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "kernel tier `{}` is not available on this CPU", self.0.name())
     }
 }
 
+impl core::error::Error for TierUnavailableError {}
+
 /// Forces every later kernel call (in every thread) onto `tier`, for tests, benchmarks and
 /// bit-reproducible runs. Fails, changing nothing, when the CPU cannot run it: a forced tier
 /// is never silently replaced by another.
-pub fn force(tier: Tier) -> Result<(), TierUnavailable> {
+pub fn force(tier: Tier) -> Result<(), TierUnavailableError> {
     if !tier.is_available() {
-        return Err(TierUnavailable(tier));
+        return Err(TierUnavailableError(tier));
     }
     ACTIVE.store(tier as u8, Ordering::Relaxed);
     Ok(())

@@ -3,14 +3,16 @@
 //! function and its derivative stand side by side.
 
 use super::cache::Act;
+use super::dense::Affine;
 use super::shape::{Matrix, Rows, D};
+use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
 use crate::init::Init;
-use crate::kernels;
+use crate::kernels::typed;
 use rand_core::RngCore;
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, sigmoid: $is_sig:expr, forward: $fwd:expr, backward: $bwd:expr) => {
+    ($(#[$doc:meta])* $name:ident, forward: $fwd:expr, backward: $bwd:expr $(, fused: { $($fused:item)* })?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name<const N: usize>;
@@ -21,7 +23,6 @@ macro_rules! activation {
             type Cache<const B: usize> = Act<[[f32; N]; B]>;
 
             const PARAMS: usize = 0;
-            const IS_SIGMOID: bool = $is_sig;
 
             fn zeroed() -> Self {
                 $name
@@ -58,6 +59,8 @@ macro_rules! activation {
             fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, _other: &Self, _f: &mut F) {}
 
             fn init<R: RngCore + ?Sized>(&mut self, _rng: &mut R, _scheme: Init) {}
+
+            $($($fused)*)?
         }
     };
 }
@@ -65,20 +68,49 @@ macro_rules! activation {
 activation!(
     /// The logistic sigmoid `σ(z) = 1/(1+e^(−z))` on `N` columns.
     Sigmoid,
-    sigmoid: true,
     forward: |x, y| {
         y.copy_from_slice(x);
-        kernels::sigmoid(y);
+        typed::sigmoid(y);
     },
     backward: |dy, y, dx| {
-        super::dense::shapes_hold(kernels::sigmoid_backward(dy, y, dx));
+        typed::sigmoid_backward(dy, y, dx);
+    },
+    fused: {
+        /// After an affine brick: `σ(x·W + b)` in one kernel, each activation written once.
+        fn forward_after_affine<const B: usize, A: Affine<Out = Self::In>, R: ForwardChain<B, In = Self::Out>>(
+            &self,
+            a: &A,
+            x: &Rows<A::In, B>,
+            _a_cache: &mut A::Cache<B>,
+            cache: &mut Self::Cache<B>,
+            rest: R,
+        ) {
+            a.forward_sigmoid(x, &mut cache.y);
+            rest.forward(&cache.y);
+        }
+
+        /// After an affine brick: σ′ applied inside its weight-gradient product.
+        #[allow(clippy::too_many_arguments)]
+        fn backward_after_affine<const B: usize, A: Affine<Out = Self::In>, R: BackwardChain<B, In = Self::Out>>(
+            &self,
+            a: &A,
+            x: &Rows<A::In, B>,
+            dx: Option<&mut Rows<A::In, B>>,
+            a_cache: &mut A::Cache<B>,
+            a_grads: &mut A,
+            cache: &mut Self::Cache<B>,
+            _grads: &mut Self,
+            rest: R,
+        ) {
+            rest.backward(&cache.y, Some(&mut cache.dy));
+            a.backward_sigmoid(x, a_cache, &cache.y, &cache.dy, dx, a_grads);
+        }
     }
 );
 
 activation!(
     /// The hyperbolic tangent on `N` columns.
     Tanh,
-    sigmoid: false,
     forward: |x, y| {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = libm::tanhf(x);
@@ -94,7 +126,6 @@ activation!(
 activation!(
     /// The rectifier `max(0, z)` on `N` columns (gradient 0 at 0; NaN propagates).
     Relu,
-    sigmoid: false,
     forward: |x, y| {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = if x > 0.0 || x.is_nan() { x } else { 0.0 };

@@ -1,11 +1,32 @@
 //! `Dense<IN, OUT>`: `y = x·W + b`, with `W` as `[[f32; OUT]; IN]` (one row per input).
 
 use super::cache::Act;
-use super::shape::{Matrix, Rows, D};
+use super::shape::{Rows, D};
+use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
 use crate::init::Init;
-use crate::kernels::{self, Mode, ShapeError};
+use crate::kernels::typed;
 use rand_core::RngCore;
+
+/// Whether a [`Dense`] brick adds a learned bias to its outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bias {
+    /// `y = x·W + b` (the default for new networks).
+    With,
+    /// `y = x·W` (the article's network).
+    Without,
+}
+
+impl From<bool> for Bias {
+    /// `true` is [`Bias::With`]: for programs that read the choice as a flag.
+    fn from(with: bool) -> Bias {
+        if with {
+            Bias::With
+        } else {
+            Bias::Without
+        }
+    }
+}
 
 /// A fully connected brick with `IN` inputs and `OUT` outputs, with a bias (the default)
 /// or without one (the article's network).
@@ -23,16 +44,12 @@ pub struct Dense<const IN: usize, const OUT: usize> {
 /// step about 1 KiB).
 const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
-/// Shapes come from the types, so the kernels cannot refuse them; this only documents it.
-#[inline]
-pub(crate) fn shapes_hold(r: Result<(), ShapeError>) {
-    debug_assert!(r.is_ok(), "{r:?}");
-}
-
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
-    /// All-zero weights, with or without a bias.
-    pub const fn zeros(has_bias: bool) -> Self {
-        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias }
+    /// All-zero weights (and bias): a placeholder to fill with [`Layer::init`] or
+    /// [`Dense::from_parts`]. Trained as it is, every hidden unit of a zero network gets the
+    /// same gradient and stays equal to the others, so the network cannot learn.
+    pub const fn zeros(bias: Bias) -> Self {
+        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias: matches!(bias, Bias::With) }
     }
 
     /// From given weights and an optional bias.
@@ -46,6 +63,15 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// Whether the brick adds a bias.
     pub const fn has_bias(&self) -> bool {
         self.has_bias
+    }
+
+    /// The brick's [`Bias`] choice.
+    pub const fn bias_kind(&self) -> Bias {
+        if self.has_bias {
+            Bias::With
+        } else {
+            Bias::Without
+        }
     }
 
     /// The weights, one row per input.
@@ -71,17 +97,71 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// From the output gradient `dy` (`B × OUT`): the bias gradient and `dx = dy·Wᵀ`.
-    fn bias_and_input_grads<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>, grads: &mut Self) {
+    fn bias_and_input_grads<const B: usize>(
+        &self,
+        dy: &[[f32; OUT]; B],
+        dx: Option<&mut [[f32; IN]; B]>,
+        grads: &mut Self,
+    ) {
         if self.has_bias {
-            shapes_hold(kernels::sum_rows(B, OUT, dy, &mut grads.b, Mode::Overwrite));
+            typed::sum_rows(dy, &mut grads.b);
         }
-        self.input_grad::<B>(dy, dx);
+        self.input_grad(dy, dx);
     }
 
     /// `dx = dy·Wᵀ`, when wanted.
-    fn input_grad<const B: usize>(&self, dy: &[f32], dx: Option<&mut Rows<D<IN>, B>>) {
+    fn input_grad<const B: usize>(&self, dy: &[[f32; OUT]; B], dx: Option<&mut [[f32; IN]; B]>) {
         if let Some(dx) = dx {
-            shapes_hold(kernels::matmul_nt(B, OUT, IN, dy, self.w.as_flattened(), dx.flat_mut(), Mode::Overwrite));
+            typed::matmul_nt(dy, &self.w, dx);
+        }
+    }
+}
+
+/// A brick whose output is `x·W + b` ([`Dense`]): an activation after it in a stack can run
+/// with it as one fused kernel (see [`Layer::forward_after_affine`]).
+pub trait Affine: Layer {
+    /// `y = σ(x·W + b)` in one pass, straight into the sigmoid's output buffer `y`; this
+    /// brick's own output buffer is not written.
+    fn forward_sigmoid<const B: usize>(&self, x: &Rows<Self::In, B>, y: &mut Rows<Self::Out, B>);
+
+    /// The backward pass of this brick and the sigmoid after it, from the sigmoid's output
+    /// `y` and output gradient `dy`: this brick's output gradient `g = dy⊙y⊙(1−y)` (into
+    /// `cache`) computed inside the weight gradient, the parameter gradients into `grads`,
+    /// and, when given, `dx`.
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &Rows<Self::In, B>,
+        cache: &mut Self::Cache<B>,
+        y: &Rows<Self::Out, B>,
+        dy: &Rows<Self::Out, B>,
+        dx: Option<&mut Rows<Self::In, B>>,
+        grads: &mut Self,
+    );
+}
+
+impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
+    fn forward_sigmoid<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
+        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias.then_some(&self.b), y);
+    }
+
+    /// The bias gradient is summed inside the same kernel where that pays (see
+    /// `FUSE_BIAS_GRAD`).
+    fn backward_sigmoid<const B: usize>(
+        &self,
+        x: &[[f32; IN]; B],
+        cache: &mut Self::Cache<B>,
+        y: &[[f32; OUT]; B],
+        dy: &[[f32; OUT]; B],
+        dx: Option<&mut [[f32; IN]; B]>,
+        grads: &mut Self,
+    ) {
+        grads.has_bias = self.has_bias;
+        if FUSE_BIAS_GRAD && self.has_bias {
+            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
+            self.input_grad(&cache.dy, dx);
+        } else {
+            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, None);
+            self.bias_and_input_grads(&cache.dy, dx, grads);
         }
     }
 }
@@ -94,18 +174,17 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     const PARAMS: usize = IN * OUT + OUT;
 
     fn zeroed() -> Self {
-        Dense::zeros(true)
+        Dense::zeros(Bias::With)
     }
 
     fn zeroed_like(&self) -> Self {
-        Dense::zeros(self.has_bias)
+        Dense::zeros(self.bias_kind())
     }
 
     fn forward<const B: usize>(&self, x: &Rows<D<IN>, B>, cache: &mut Self::Cache<B>) {
-        let y = cache.y.flat_mut();
-        shapes_hold(kernels::matmul(B, IN, OUT, x.flat(), self.w.as_flattened(), y, Mode::Overwrite));
+        typed::matmul(x, &self.w, &mut cache.y);
         if self.has_bias {
-            shapes_hold(kernels::add_bias(B, OUT, &self.b, y));
+            typed::add_bias(&self.b, &mut cache.y);
         }
     }
 
@@ -117,49 +196,31 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         grads: &mut Self,
     ) {
         grads.has_bias = self.has_bias;
-        let dy = cache.dy.flat();
         // dW = xᵀ·dy
-        shapes_hold(kernels::matmul_tn(IN, B, OUT, x.flat(), dy, grads.w.as_flattened_mut(), Mode::Overwrite));
-        self.bias_and_input_grads::<B>(dy, dx, grads);
+        typed::matmul_tn(x, &cache.dy, &mut grads.w);
+        self.bias_and_input_grads(&cache.dy, dx, grads);
     }
 
-    /// `y = σ(x·W + b)` in one kernel: each activation is written once, straight into the
-    /// sigmoid's buffer.
-    fn forward_sigmoid<const B: usize>(&self, x: &Rows<D<IN>, B>, act: &mut [f32]) -> bool {
-        let bias: &[f32] = if self.has_bias { &self.b } else { &[] };
-        // A length mismatch is refused before anything is written; the stack then falls
-        // back to the unfused pair.
-        kernels::matmul_bias_sigmoid(B, IN, OUT, x.flat(), self.w.as_flattened(), bias, act).is_ok()
-    }
-
-    /// `G = dy⊙σ′` computed inside `dW = xᵀ·G` (and stored once into this brick's output
-    /// gradient) with the bias gradient `Σ G` summed in the same kernel, then the input
-    /// gradient from `G`, as in [`Layer::backward`].
-    fn backward_sigmoid<const B: usize>(
+    /// Hands itself to the next brick, which may fuse with it.
+    fn forward_chain<const B: usize, R: ForwardChain<B, In = Self::Out>>(
         &self,
         x: &Rows<D<IN>, B>,
         cache: &mut Self::Cache<B>,
-        act: &[f32],
-        act_grad: &[f32],
+        rest: R,
+    ) {
+        rest.forward_after_affine(self, x, cache);
+    }
+
+    /// Hands itself to the next brick, which may fuse with it.
+    fn backward_chain<const B: usize, R: BackwardChain<B, In = Self::Out>>(
+        &self,
+        x: &Rows<D<IN>, B>,
         dx: Option<&mut Rows<D<IN>, B>>,
+        cache: &mut Self::Cache<B>,
         grads: &mut Self,
-    ) -> bool {
-        let g = cache.dy.flat_mut();
-        let (w, db) = (grads.w.as_flattened_mut(), &mut grads.b);
-        if FUSE_BIAS_GRAD && self.has_bias {
-            if kernels::matmul_tn_sigmoid_grad_bias(IN, B, OUT, x.flat(), act_grad, act, g, w, db).is_err() {
-                return false;
-            }
-            grads.has_bias = true;
-            self.input_grad::<B>(cache.dy.flat(), dx);
-            return true;
-        }
-        if kernels::matmul_tn_sigmoid_grad(IN, B, OUT, x.flat(), act_grad, act, g, w).is_err() {
-            return false;
-        }
-        grads.has_bias = self.has_bias;
-        self.bias_and_input_grads::<B>(cache.dy.flat(), dx, grads);
-        true
+        rest: R,
+    ) {
+        rest.backward_after_affine(self, x, dx, cache, grads);
     }
 
     fn visit<F: FnMut(ParamKind, &[f32])>(&self, f: &mut F) {

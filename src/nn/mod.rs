@@ -1,14 +1,18 @@
 //! The bricks: [`Dense`], [`Sigmoid`], [`Tanh`], [`Relu`], and stacking them with tuples.
 //!
 //! A network is a tuple of bricks, `(Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>)`;
-//! tuples nest, so a stack may be as deep as you like. Widths are const generics, so a
+//! tuples nest, so a stack may be as deep as you like. A `Dense` directly followed by a
+//! `Sigmoid` runs as one fused kernel (σ(x·W + b) in one pass forward, σ′ inside the weight
+//! gradient backward): the two bricks arrange it between themselves through the default
+//! methods [`Layer::forward_chain`] / [`Layer::forward_after_affine`] (and their backward
+//! twins), which every other brick inherits unchanged. Widths are const generics, so a
 //! stack whose neighbours disagree does not compile:
 //!
 //! ```compile_fail
 //! use stacknet::nn::{Dense, Layer, Sigmoid};
 //! fn takes_layer<L: Layer>(_: L) {}
 //! // Sigmoid<3> cannot follow Dense<2, 4>:
-//! takes_layer((Dense::<2, 4>::zeros(true), Sigmoid::<3>));
+//! takes_layer((Dense::<2, 4>::zeros(stacknet::nn::Bias::With), Sigmoid::<3>));
 //! ```
 
 mod activation;
@@ -19,29 +23,12 @@ mod stack;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
-pub(crate) use dense::shapes_hold;
-pub use dense::Dense;
+pub use dense::{Affine, Bias, Dense};
 pub use shape::{Dim, Matrix, Rows, D};
+pub use stack::{BackwardChain, End, ForwardChain, Link};
 
 use crate::init::Init;
-use core::sync::atomic::{AtomicBool, Ordering};
 use rand_core::RngCore;
-
-static FUSION: AtomicBool = AtomicBool::new(true);
-
-/// Turns the fusion of `Dense` + `Sigmoid` neighbours on (the default) or off, process-wide.
-/// Fused, a stack computes `σ(x·W + b)` in one kernel that writes each activation once, and
-/// applies σ′ inside the weight-gradient product; unfused, it runs the two bricks one after
-/// the other. Both give the same values within the kernels' tolerances (bit-identical with
-/// the scalar tier forced); the switch exists to compare and benchmark them.
-pub fn set_fusion(enabled: bool) {
-    FUSION.store(enabled, Ordering::Relaxed);
-}
-
-/// Whether `Dense` + `Sigmoid` neighbours are fused ([`set_fusion`]).
-pub fn fusion_enabled() -> bool {
-    FUSION.load(Ordering::Relaxed)
-}
 
 /// What a parameter slice is, so that penalties can treat weights and biases apart (the
 /// ridge penalty covers weights only).
@@ -94,36 +81,67 @@ pub trait Layer: Copy {
         grads: &mut Self,
     );
 
-    /// `true` only for [`Sigmoid`]: lets the brick before it fuse with it (checked in the
-    /// tuple impls; a constant, so the check folds away).
-    const IS_SIGMOID: bool = false;
-
-    /// The fused forward pass of this brick followed by a sigmoid of the same width:
-    /// writes `σ(self(x))` into `act` (the sigmoid's output, `B × Out` row-major) in one
-    /// pass, leaving `self`'s own output buffer unused. Returns `false`, having written
-    /// nothing, when the brick has no fused pass (the default); the stack then runs the
-    /// two bricks one after the other. [`Dense`] overrides it.
-    fn forward_sigmoid<const B: usize>(&self, x: &Rows<Self::In, B>, act: &mut [f32]) -> bool {
-        let _ = (x, act);
-        false
-    }
-
-    /// The fused backward pass of this brick followed by a sigmoid with output `act` and
-    /// output gradient `act_grad` (both `B × Out`): writes this brick's output gradient
-    /// `act_grad ⊙ act ⊙ (1 − act)` into `cache` (computed inside the weight-gradient
-    /// product), its parameter gradients into `grads` and, when given, `dx`. Returns
-    /// `false`, having done nothing, when unsupported (the default).
-    fn backward_sigmoid<const B: usize>(
+    /// Runs this brick on `x`, then the bricks after it (`rest`) on its output: the step of
+    /// a stack's forward pass. The default is exactly that; [`Dense`] instead hands itself to
+    /// the next brick ([`ForwardChain::forward_after_affine`]), which may fuse with it.
+    fn forward_chain<const B: usize, R: ForwardChain<B, In = Self::Out>>(
         &self,
         x: &Rows<Self::In, B>,
         cache: &mut Self::Cache<B>,
-        act: &[f32],
-        act_grad: &[f32],
+        rest: R,
+    ) {
+        self.forward(x, cache);
+        rest.forward(cache.output());
+    }
+
+    /// Runs the affine brick `a` (input `x`, buffers `a_cache`) and this brick after it, then
+    /// `rest`. The default runs them one after the other; an activation with a fused kernel
+    /// ([`Sigmoid`]) computes its output from `x` in one pass and leaves `a`'s output unused.
+    fn forward_after_affine<const B: usize, A: Affine<Out = Self::In>, R: ForwardChain<B, In = Self::Out>>(
+        &self,
+        a: &A,
+        x: &Rows<A::In, B>,
+        a_cache: &mut A::Cache<B>,
+        cache: &mut Self::Cache<B>,
+        rest: R,
+    ) {
+        a.forward(x, a_cache);
+        self.forward_chain(a_cache.output(), cache, rest);
+    }
+
+    /// The backward pass of `rest` (which writes this brick's output gradient), then this
+    /// brick's: the step of a stack's backward pass, mirroring [`Layer::forward_chain`].
+    fn backward_chain<const B: usize, R: BackwardChain<B, In = Self::Out>>(
+        &self,
+        x: &Rows<Self::In, B>,
         dx: Option<&mut Rows<Self::In, B>>,
+        cache: &mut Self::Cache<B>,
         grads: &mut Self,
-    ) -> bool {
-        let _ = (x, cache, act, act_grad, dx, grads);
-        false
+        rest: R,
+    ) {
+        let (y, dy) = cache.split_mut();
+        rest.backward(y, Some(dy));
+        self.backward(x, cache, dx, grads);
+    }
+
+    /// The backward pass of `rest`, this brick and the affine brick `a` before it, mirroring
+    /// [`Layer::forward_after_affine`]: by default one after the other; fused where the
+    /// forward pass was fused.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_after_affine<const B: usize, A: Affine<Out = Self::In>, R: BackwardChain<B, In = Self::Out>>(
+        &self,
+        a: &A,
+        x: &Rows<A::In, B>,
+        dx: Option<&mut Rows<A::In, B>>,
+        a_cache: &mut A::Cache<B>,
+        a_grads: &mut A,
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self,
+        rest: R,
+    ) {
+        let (ay, ady) = a_cache.split_mut();
+        self.backward_chain(ay, Some(ady), cache, grads, rest);
+        a.backward(x, a_cache, dx, a_grads);
     }
 
     /// Calls `f` on each parameter slice, in a fixed order.

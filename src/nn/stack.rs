@@ -1,96 +1,209 @@
-//! Stacking: a tuple of bricks is a brick. Each brick's output width must equal the next
-//! one's input width (a compile error otherwise). Tuples of 2 to 6 bricks are bricks, and
-//! tuples nest, so any depth works.
+//! Stacking: a tuple of 2 to 6 bricks is a brick whose neighbours' widths must agree (a
+//! compile error otherwise); tuples nest, so any depth works.
+//!
+//! A tuple impl only lines its bricks up as a chain — [`Link`]s, each holding a brick and
+//! its buffers, ending in [`End`] — and runs it. How a chain runs is defined once, here,
+//! recursively: each brick runs and passes its output to the rest
+//! ([`Layer::forward_chain`]), and the backward pass mirrors it. Fusion happens inside
+//! that recursion: `Dense` hands itself to the brick after it, which may compute both in
+//! one kernel ([`Layer::forward_after_affine`]). Across the boundary of a nested tuple the
+//! bricks run unfused.
 
 use super::cache::{Cache, CacheNew};
-use super::shape::{Matrix, Rows};
+use super::dense::Affine;
+use super::shape::{Dim, Rows};
 use super::{Layer, ParamKind};
 use crate::init::Init;
+use core::marker::PhantomData;
 use rand_core::RngCore;
 
+/// The bricks of a stack from one position to its end, with their buffers, as the forward
+/// pass sees them.
+pub trait ForwardChain<const B: usize> {
+    /// The width of the rows the first brick takes.
+    type In: Dim;
+    /// Runs every brick, the first on `x`.
+    fn forward(self, x: &Rows<Self::In, B>);
+    /// Runs the affine brick `a` on `x` (into `a_cache`), then every brick of the chain;
+    /// the first may fuse with `a`.
+    fn forward_after_affine<A: Affine<Out = Self::In>>(self, a: &A, x: &Rows<A::In, B>, a_cache: &mut A::Cache<B>);
+}
+
+/// The bricks of a stack from one position to its end, with their buffers and gradients,
+/// as the backward pass sees them.
+pub trait BackwardChain<const B: usize> {
+    /// The width of the rows the first brick takes.
+    type In: Dim;
+    /// Writes every brick's parameter gradients and, when given, `dx`, the gradient with
+    /// respect to the first brick's input `x` (the last brick's output gradient is already
+    /// in its buffer).
+    fn backward(self, x: &Rows<Self::In, B>, dx: Option<&mut Rows<Self::In, B>>);
+    /// The same, then the backward pass of the affine brick `a` before the chain (input
+    /// `x`); the first brick may fuse with `a`.
+    fn backward_after_affine<A: Affine<Out = Self::In>>(
+        self,
+        a: &A,
+        x: &Rows<A::In, B>,
+        dx: Option<&mut Rows<A::In, B>>,
+        a_cache: &mut A::Cache<B>,
+        a_grads: &mut A,
+    );
+}
+
+/// A brick with its buffers (and, for the backward pass, its gradients), then the rest of
+/// the chain.
+pub struct Link<'a, L: Layer, G, R, const B: usize> {
+    layer: &'a L,
+    cache: &'a mut L::Cache<B>,
+    grads: G,
+    rest: R,
+}
+
+impl<'a, L: Layer, R, const B: usize> Link<'a, L, (), R, B> {
+    /// A link of a forward chain.
+    pub fn forward(layer: &'a L, cache: &'a mut L::Cache<B>, rest: R) -> Self {
+        Link { layer, cache, grads: (), rest }
+    }
+}
+
+impl<'a, L: Layer, R, const B: usize> Link<'a, L, &'a mut L, R, B> {
+    /// A link of a backward chain.
+    pub fn backward(layer: &'a L, cache: &'a mut L::Cache<B>, grads: &'a mut L, rest: R) -> Self {
+        Link { layer, cache, grads, rest }
+    }
+}
+
+/// The end of a chain: rows of width `W` come out of the last brick.
+pub struct End<W>(PhantomData<W>);
+
+impl<W> End<W> {
+    /// The end of a chain.
+    pub fn new() -> Self {
+        End(PhantomData)
+    }
+}
+
+impl<W> Default for End<W> {
+    fn default() -> Self {
+        End::new()
+    }
+}
+
+impl<W: Dim, const B: usize> ForwardChain<B> for End<W> {
+    type In = W;
+    #[inline(always)]
+    fn forward(self, _: &Rows<W, B>) {}
+    #[inline(always)]
+    fn forward_after_affine<A: Affine<Out = W>>(self, a: &A, x: &Rows<A::In, B>, a_cache: &mut A::Cache<B>) {
+        a.forward(x, a_cache);
+    }
+}
+
+impl<W: Dim, const B: usize> BackwardChain<B> for End<W> {
+    type In = W;
+    /// Nothing to do: the last brick's output gradient was written by the loss.
+    #[inline(always)]
+    fn backward(self, _: &Rows<W, B>, _: Option<&mut Rows<W, B>>) {}
+    #[inline(always)]
+    fn backward_after_affine<A: Affine<Out = W>>(
+        self,
+        a: &A,
+        x: &Rows<A::In, B>,
+        dx: Option<&mut Rows<A::In, B>>,
+        a_cache: &mut A::Cache<B>,
+        a_grads: &mut A,
+    ) {
+        a.backward(x, a_cache, dx, a_grads);
+    }
+}
+
+impl<L: Layer, R: ForwardChain<B, In = L::Out>, const B: usize> ForwardChain<B> for Link<'_, L, (), R, B> {
+    type In = L::In;
+    #[inline(always)]
+    fn forward(self, x: &Rows<L::In, B>) {
+        self.layer.forward_chain(x, self.cache, self.rest);
+    }
+    #[inline(always)]
+    fn forward_after_affine<A: Affine<Out = L::In>>(self, a: &A, x: &Rows<A::In, B>, a_cache: &mut A::Cache<B>) {
+        self.layer.forward_after_affine(a, x, a_cache, self.cache, self.rest);
+    }
+}
+
+impl<L: Layer, R: BackwardChain<B, In = L::Out>, const B: usize> BackwardChain<B> for Link<'_, L, &mut L, R, B> {
+    type In = L::In;
+    #[inline(always)]
+    fn backward(self, x: &Rows<L::In, B>, dx: Option<&mut Rows<L::In, B>>) {
+        self.layer.backward_chain(x, dx, self.cache, self.grads, self.rest);
+    }
+    #[inline(always)]
+    fn backward_after_affine<A: Affine<Out = L::In>>(
+        self,
+        a: &A,
+        x: &Rows<A::In, B>,
+        dx: Option<&mut Rows<A::In, B>>,
+        a_cache: &mut A::Cache<B>,
+        a_grads: &mut A,
+    ) {
+        self.layer.backward_after_affine(a, x, dx, a_cache, a_grads, self.cache, self.grads, self.rest);
+    }
+}
+
+/// The forward chain of bricks `$i…` of `$s` with buffers from `$c`.
+macro_rules! forward_chain {
+    ($s:ident, $c:ident; $i:tt $($rest:tt)*) => {
+        Link::forward(&$s.$i, &mut $c.$i, forward_chain!($s, $c; $($rest)*))
+    };
+    ($s:ident, $c:ident;) => {
+        End::new()
+    };
+}
+
+/// The backward chain of bricks `$i…` of `$s` with buffers from `$c`, gradients from `$g`.
+macro_rules! backward_chain {
+    ($s:ident, $c:ident, $g:ident; $i:tt $($rest:tt)*) => {
+        Link::backward(&$s.$i, &mut $c.$i, &mut $g.$i, backward_chain!($s, $c, $g; $($rest)*))
+    };
+    ($s:ident, $c:ident, $g:ident;) => {
+        End::new()
+    };
+}
+
+/// The output buffers of a stack are its last brick's.
 macro_rules! tuple_cache {
-    ($last:ident; $($T:ident $i:tt),+) => {
-        impl<R: super::shape::Matrix, $($T: CacheNew),+> Cache<R> for ($($T,)+)
+    ($last:tt; $($A:ident),+) => {
+        impl<R: super::shape::Matrix, $($A: CacheNew),+> Cache<R> for ($($A,)+)
         where
-            $last: Cache<R>,
+            tuple_cache!(@ty $last; $($A),+): Cache<R>,
         {
             #[inline]
             fn output(&self) -> &R {
-                tuple_cache!(@last self; $($i),+).output()
+                self.$last.output()
             }
             #[inline]
             fn output_mut(&mut self) -> &mut R {
-                tuple_cache!(@last_mut self; $($i),+).output_mut()
+                self.$last.output_mut()
             }
             #[inline]
             fn output_grad_mut(&mut self) -> &mut R {
-                tuple_cache!(@last_mut self; $($i),+).output_grad_mut()
+                self.$last.output_grad_mut()
             }
             #[inline]
             fn split_mut(&mut self) -> (&R, &mut R) {
-                tuple_cache!(@last_mut self; $($i),+).split_mut()
+                self.$last.split_mut()
             }
         }
     };
-    (@last $s:ident; $i:tt) => { $s.$i };
-    (@last $s:ident; $i:tt, $($rest:tt),+) => { tuple_cache!(@last $s; $($rest),+) };
-    (@last_mut $s:ident; $i:tt) => { $s.$i };
-    (@last_mut $s:ident; $i:tt, $($rest:tt),+) => { tuple_cache!(@last_mut $s; $($rest),+) };
+    (@ty 1; $A0:ident, $A1:ident) => { $A1 };
+    (@ty 2; $A0:ident, $A1:ident, $A2:ident) => { $A2 };
+    (@ty 3; $A0:ident, $A1:ident, $A2:ident, $A3:ident) => { $A3 };
+    (@ty 4; $A0:ident, $A1:ident, $A2:ident, $A3:ident, $A4:ident) => { $A4 };
+    (@ty 5; $A0:ident, $A1:ident, $A2:ident, $A3:ident, $A4:ident, $A5:ident) => { $A5 };
 }
 
-/// Runs `cur` on `x`, fused with the sigmoid `N` after it when it can: then the sigmoid's
-/// output is written directly, `cur`'s own output buffer is left alone, and `true` says
-/// "`N` is done". `N::IS_SIGMOID` is a constant, so for any other neighbour the test folds
-/// away at compile time.
-#[inline(always)]
-fn fwd_step<C: Layer, N: Layer, const B: usize>(
-    cur: &C,
-    x: &Rows<C::In, B>,
-    cc: &mut C::Cache<B>,
-    nc: &mut N::Cache<B>,
-) -> bool {
-    if N::IS_SIGMOID && super::fusion_enabled() && cur.forward_sigmoid::<B>(x, nc.output_mut().flat_mut()) {
-        return true;
-    }
-    cur.forward(x, cc);
-    false
-}
-
-/// The backward pass of `t` (whose input is `p`'s output), fused into `p`'s backward pass
-/// when `t` is a sigmoid and `p` can fuse: then `p` is done too (`true`), with `px` its input
-/// and `pdx` where its input gradient goes.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn bwd_step<T: Layer<In = P::Out>, P: Layer, const B: usize>(
-    t: &T,
-    p: &P,
-    px: &Rows<P::In, B>,
-    pdx: Option<&mut Rows<P::In, B>>,
-    pc: &mut P::Cache<B>,
-    tc: &mut T::Cache<B>,
-    tg: &mut T,
-    pg: &mut P,
-) -> bool {
-    if T::IS_SIGMOID && super::fusion_enabled() {
-        let (act, act_grad) = tc.split_mut();
-        if p.backward_sigmoid::<B>(px, pc, act.flat(), act_grad.flat(), pdx, pg) {
-            return true;
-        }
-    }
-    let (py, pdy) = pc.split_mut();
-    t.backward(py, tc, Some(pdy), tg);
-    false
-}
-
+/// `Layer` for the tuple of bricks `$A` (fields `$i`), each taking the output of the one
+/// before (`$Next: Layer<In = $Prev::Out>`).
 macro_rules! tuple_layer {
-    (
-        first: $F:ident $fi:tt, then $S:ident $si:tt;
-        chain: $( ($P:ident $pi:tt -> $T:ident $ti:tt) )+;
-        fwd: $( ($FP:ident $fpi:tt -> $FT:ident $fti:tt => $FN:ident $fni:tt) )*;
-        back: $( ($BT:ident $bti:tt <- $BP:ident $bpi:tt <- $BQ:ident $bqi:tt) )*;
-        last: $L:ident $li:tt, after $LP:ident $lpi:tt;
-        all: $($A:ident $ai:tt),+
-    ) => {
+    (first: $F:ident, last: $L:ident $li:tt; chain: $( ($Prev:ident -> $Next:ident) )+; all: $($A:ident $i:tt),+) => {
         impl<$($A: CacheNew),+> CacheNew for ($($A,)+) {
             #[inline]
             fn new() -> Self {
@@ -98,11 +211,11 @@ macro_rules! tuple_layer {
             }
         }
 
-        tuple_cache!($L; $($A $ai),+);
+        tuple_cache!($li; $($A),+);
 
         impl<$($A: Layer),+> Layer for ($($A,)+)
         where
-            $( $T: Layer<In = <$P as Layer>::Out>, )+
+            $( $Next: Layer<In = <$Prev as Layer>::Out>, )+
         {
             type In = <$F as Layer>::In;
             type Out = <$L as Layer>::Out;
@@ -117,27 +230,12 @@ macro_rules! tuple_layer {
 
             #[inline]
             fn zeroed_like(&self) -> Self {
-                ($(self.$ai.zeroed_like(),)+)
+                ($(self.$i.zeroed_like(),)+)
             }
 
-            // A `Dense` directly followed by a `Sigmoid` runs as one fused brick (see
-            // `Layer::forward_sigmoid`); `done` marks a brick already computed that way.
             #[inline]
             fn forward<const B: usize>(&self, x: &Rows<Self::In, B>, cache: &mut Self::Cache<B>) {
-                #[allow(unused_mut)]
-                let mut done = fwd_step::<$F, $S, B>(&self.$fi, x, &mut cache.$fi, &mut cache.$si);
-                $(
-                    if done {
-                        done = false;
-                    } else {
-                        done = fwd_step::<$FT, $FN, B>(
-                            &self.$fti, cache.$fpi.output(), &mut cache.$fti, &mut cache.$fni,
-                        );
-                    }
-                )*
-                if !done {
-                    self.$li.forward(cache.$lpi.output(), &mut cache.$li);
-                }
+                forward_chain!(self, cache; $($i)+).forward(x);
             }
 
             #[inline]
@@ -148,96 +246,46 @@ macro_rules! tuple_layer {
                 dx: Option<&mut Rows<Self::In, B>>,
                 grads: &mut Self,
             ) {
-                let mut dx = dx;
-                #[allow(unused_mut)]
-                let mut done = false;
-                $(
-                    if done {
-                        done = false;
-                    } else {
-                        let (qy, qdy) = cache.$bqi.split_mut();
-                        done = bwd_step::<$BT, $BP, B>(
-                            &self.$bti, &self.$bpi, qy, Some(qdy), &mut cache.$bpi, &mut cache.$bti,
-                            &mut grads.$bti, &mut grads.$bpi,
-                        );
-                    }
-                )*
-                // `done` here means the second brick was already handled (fused into the
-                // third's step); the first brick still needs its own pass then.
-                let first_done = !done
-                    && bwd_step::<$S, $F, B>(
-                        &self.$si, &self.$fi, x, dx.as_deref_mut(), &mut cache.$fi, &mut cache.$si,
-                        &mut grads.$si, &mut grads.$fi,
-                    );
-                if !first_done {
-                    self.$fi.backward(x, &mut cache.$fi, dx, &mut grads.$fi);
-                }
+                backward_chain!(self, cache, grads; $($i)+).backward(x, dx);
             }
 
             #[inline]
             fn visit<Fv: FnMut(ParamKind, &[f32])>(&self, f: &mut Fv) {
-                $( self.$ai.visit(f); )+
+                $( self.$i.visit(f); )+
             }
 
             #[inline]
             fn visit_mut<Fv: FnMut(ParamKind, &mut [f32])>(&mut self, f: &mut Fv) {
-                $( self.$ai.visit_mut(f); )+
+                $( self.$i.visit_mut(f); )+
             }
 
             #[inline]
             fn zip<Fz: FnMut(ParamKind, &[f32], &[f32])>(&self, other: &Self, f: &mut Fz) {
-                $( self.$ai.zip(&other.$ai, f); )+
+                $( self.$i.zip(&other.$i, f); )+
             }
 
             #[inline]
             fn zip_mut<Fz: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, other: &Self, f: &mut Fz) {
-                $( self.$ai.zip_mut(&other.$ai, f); )+
+                $( self.$i.zip_mut(&other.$i, f); )+
             }
 
             fn init<Rg: RngCore + ?Sized>(&mut self, rng: &mut Rg, scheme: Init) {
-                $( self.$ai.init(rng, scheme); )+
+                $( self.$i.init(rng, scheme); )+
             }
         }
     };
 }
 
-tuple_layer! {
-    first: L0 0, then L1 1;
-    chain: (L0 0 -> L1 1);
-    fwd: ;
-    back: ;
-    last: L1 1, after L0 0;
-    all: L0 0, L1 1
-}
-tuple_layer! {
-    first: L0 0, then L1 1;
-    chain: (L0 0 -> L1 1) (L1 1 -> L2 2);
-    fwd: (L0 0 -> L1 1 => L2 2);
-    back: (L2 2 <- L1 1 <- L0 0);
-    last: L2 2, after L1 1;
-    all: L0 0, L1 1, L2 2
-}
-tuple_layer! {
-    first: L0 0, then L1 1;
-    chain: (L0 0 -> L1 1) (L1 1 -> L2 2) (L2 2 -> L3 3);
-    fwd: (L0 0 -> L1 1 => L2 2) (L1 1 -> L2 2 => L3 3);
-    back: (L3 3 <- L2 2 <- L1 1) (L2 2 <- L1 1 <- L0 0);
-    last: L3 3, after L2 2;
-    all: L0 0, L1 1, L2 2, L3 3
-}
-tuple_layer! {
-    first: L0 0, then L1 1;
-    chain: (L0 0 -> L1 1) (L1 1 -> L2 2) (L2 2 -> L3 3) (L3 3 -> L4 4);
-    fwd: (L0 0 -> L1 1 => L2 2) (L1 1 -> L2 2 => L3 3) (L2 2 -> L3 3 => L4 4);
-    back: (L4 4 <- L3 3 <- L2 2) (L3 3 <- L2 2 <- L1 1) (L2 2 <- L1 1 <- L0 0);
-    last: L4 4, after L3 3;
+tuple_layer!(first: L0, last: L1 1; chain: (L0 -> L1); all: L0 0, L1 1);
+tuple_layer!(first: L0, last: L2 2; chain: (L0 -> L1) (L1 -> L2); all: L0 0, L1 1, L2 2);
+tuple_layer!(first: L0, last: L3 3; chain: (L0 -> L1) (L1 -> L2) (L2 -> L3); all: L0 0, L1 1, L2 2, L3 3);
+tuple_layer!(
+    first: L0, last: L4 4;
+    chain: (L0 -> L1) (L1 -> L2) (L2 -> L3) (L3 -> L4);
     all: L0 0, L1 1, L2 2, L3 3, L4 4
-}
-tuple_layer! {
-    first: L0 0, then L1 1;
-    chain: (L0 0 -> L1 1) (L1 1 -> L2 2) (L2 2 -> L3 3) (L3 3 -> L4 4) (L4 4 -> L5 5);
-    fwd: (L0 0 -> L1 1 => L2 2) (L1 1 -> L2 2 => L3 3) (L2 2 -> L3 3 => L4 4) (L3 3 -> L4 4 => L5 5);
-    back: (L5 5 <- L4 4 <- L3 3) (L4 4 <- L3 3 <- L2 2) (L3 3 <- L2 2 <- L1 1) (L2 2 <- L1 1 <- L0 0);
-    last: L5 5, after L4 4;
+);
+tuple_layer!(
+    first: L0, last: L5 5;
+    chain: (L0 -> L1) (L1 -> L2) (L2 -> L3) (L3 -> L4) (L4 -> L5);
     all: L0 0, L1 1, L2 2, L3 3, L4 4, L5 5
-}
+);

@@ -41,7 +41,7 @@ pub struct Outcome {
 /// A freshly initialised network from `seed` (`Init::UniformFanIn`).
 pub fn new_net<const H: usize>(seed: u64) -> XorNet<H> {
     let mut rng = stacknet::init::rng(seed);
-    let mut net: XorNet<H> = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+    let mut net: XorNet<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     net.init(&mut rng, Init::UniformFanIn);
     net
 }

@@ -19,7 +19,7 @@ use rand_xoshiro::Xoshiro128PlusPlus;
 use stacknet::data::Dataset;
 use stacknet::kernels::{self, Tier};
 use stacknet::loss::{Loss, Objective};
-use stacknet::nn::{Dense, Layer, Sigmoid};
+use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
 use stacknet::optim::{Clip, Schedule, Sgd};
 use stacknet::train::{argmax, train_step, StepError, Workspace};
 
@@ -155,7 +155,8 @@ impl<const H: usize, const B: usize> Run<H, B> {
             // Exactly POINTS pushes into a dataset of POINTS: never full.
             let _ = data.push(*x, *y);
         }
-        let mut net: Net<H> = (Dense::zeros(s.bias), Sigmoid, Dense::zeros(s.bias), Sigmoid);
+        let bias = Bias::from(s.bias);
+        let mut net: Net<H> = (Dense::zeros(bias), Sigmoid, Dense::zeros(bias), Sigmoid);
         net.init(&mut rng, stacknet::init::Init::UniformFanIn);
         Run {
             net,
@@ -305,7 +306,7 @@ impl<const B: usize, const H: usize> Bench<B, H> {
     fn new() -> Result<Self, Refusal> {
         let mut rng = stacknet::init::rng(1);
         let (x, y) = stacknet::data::xor_batch::<_, B>(&mut rng);
-        let mut net: Net<H> = (Dense::zeros(true), Sigmoid, Dense::zeros(true), Sigmoid);
+        let mut net: Net<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
         net.init(&mut rng, stacknet::init::Init::UniformFanIn);
         let opt = Sgd::new(0.1).map_err(|_| Refusal::LearningRate)?;
         let objective = Objective::mse_ridge(1e-4).map_err(|_| Refusal::Ridge)?;

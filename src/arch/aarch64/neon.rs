@@ -5,7 +5,7 @@
 
 use core::arch::aarch64::*;
 
-use crate::arch::generic::{tier_kernels, Simd};
+use crate::arch::generic::{simd_tier_kernels, Simd, SimdTier};
 
 /// Token proving NEON is available.
 #[derive(Clone, Copy)]
@@ -15,7 +15,7 @@ impl Neon {
     /// # Safety
     /// The CPU supports NEON.
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(crate) unsafe fn new_unchecked() -> Self {
         Neon(())
     }
 }
@@ -130,4 +130,13 @@ impl Simd for Neon {
     }
 }
 
-tier_kernels!(Neon, "neon", 4, 4, 4, 4);
+impl SimdTier for Neon {
+    const TILE_VECTORS: usize = 4;
+    type Narrow = Neon;
+    #[inline(always)]
+    fn narrow(self) -> Neon {
+        self
+    }
+}
+
+simd_tier_kernels!(Neon, "neon");

@@ -11,7 +11,7 @@
 
 use core::arch::wasm32::*;
 
-use crate::arch::generic::{tier_kernels, Simd};
+use crate::arch::generic::{simd_tier_kernels, Simd, SimdTier};
 
 /// Token for the `simd128` tier (the build enables the feature; see the module doc).
 #[derive(Clone, Copy)]
@@ -21,7 +21,7 @@ impl Simd128 {
     /// # Safety
     /// The engine runs `simd128` (always true in a build that enables it).
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(crate) unsafe fn new_unchecked() -> Self {
         Simd128(())
     }
 }
@@ -120,4 +120,14 @@ impl Simd for Simd128 {
     }
 }
 
-tier_kernels!(Simd128, "simd128", 4, 2, 2, 4);
+impl SimdTier for Simd128 {
+    // Two vectors per tile row, as SSE2: engines map `v128` onto 16 x86 or 32 Arm registers.
+    const TILE_VECTORS: usize = 2;
+    type Narrow = Simd128;
+    #[inline(always)]
+    fn narrow(self) -> Simd128 {
+        self
+    }
+}
+
+simd_tier_kernels!(Simd128, "simd128");

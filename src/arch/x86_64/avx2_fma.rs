@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::arch::generic::{tier_kernels, Simd};
+use crate::arch::generic::{simd_tier_kernels, Simd, SimdTier};
 
 /// Token proving AVX2 and FMA are available.
 #[derive(Clone, Copy)]
@@ -13,7 +13,7 @@ impl Avx2Fma {
     /// # Safety
     /// The CPU supports AVX2 and FMA (and the OS saves the ymm registers).
     #[inline(always)]
-    pub(super) unsafe fn new_unchecked() -> Self {
+    pub(crate) unsafe fn new_unchecked() -> Self {
         Avx2Fma(())
     }
 }
@@ -150,4 +150,13 @@ impl Simd for Avx2Fma {
     }
 }
 
-tier_kernels!(Avx2Fma, "avx2,fma", 4, 2, 2, 4);
+impl SimdTier for Avx2Fma {
+    const TILE_VECTORS: usize = 2;
+    type Narrow = Avx2Fma;
+    #[inline(always)]
+    fn narrow(self) -> Avx2Fma {
+        self
+    }
+}
+
+simd_tier_kernels!(Avx2Fma, "avx2,fma");

@@ -4,7 +4,8 @@
 
 use core::arch::x86_64::*;
 
-use crate::arch::generic::{tier_kernels, Simd};
+use super::avx2_fma::Avx2Fma;
+use crate::arch::generic::{simd_tier_kernels, Simd, SimdTier};
 
 /// Token proving AVX-512F is available.
 #[derive(Clone, Copy)]
@@ -14,7 +15,7 @@ impl Avx512 {
     /// # Safety
     /// The CPU supports AVX-512F, AVX2 and FMA (and the OS saves the zmm and mask registers).
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(crate) unsafe fn new_unchecked() -> Self {
         Avx512(())
     }
 }
@@ -129,7 +130,16 @@ impl Simd for Avx512 {
     }
 }
 
-// AVX-512F implies AVX2 and FMA (and the detection asks for all three), so products with at
-// most 8 columns run on the 8-lane AVX2+FMA body.
-use super::avx2_fma::{self, Avx2Fma};
-tier_kernels!(Avx512, "avx512f,avx2,fma", 4, 4, 4, 4, narrow: Avx2Fma, narrow_fns: avx2_fma);
+// AVX-512F implies AVX2 and FMA (and the detection asks for all three), so rows that fit
+// 8 lanes run on the AVX2+FMA tier's vectors and, when tiny, its own kernels.
+impl SimdTier for Avx512 {
+    const TILE_VECTORS: usize = 4;
+    type Narrow = Avx2Fma;
+    #[inline(always)]
+    fn narrow(self) -> Avx2Fma {
+        // SAFETY: an `Avx512` token exists only where AVX-512F, AVX2 and FMA are available.
+        unsafe { Avx2Fma::new_unchecked() }
+    }
+}
+
+simd_tier_kernels!(Avx512, "avx512f,avx2,fma");

@@ -5,7 +5,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::arch::generic::{tier_kernels, Simd};
+use crate::arch::generic::{simd_tier_kernels, Simd, SimdTier};
 
 /// Token proving SSE2 is available.
 #[derive(Clone, Copy)]
@@ -15,7 +15,7 @@ impl Sse2 {
     /// # Safety
     /// The CPU supports SSE2.
     #[inline(always)]
-    unsafe fn new_unchecked() -> Self {
+    pub(crate) unsafe fn new_unchecked() -> Self {
         Sse2(())
     }
 }
@@ -124,4 +124,13 @@ impl Simd for Sse2 {
     }
 }
 
-tier_kernels!(Sse2, "sse2", 4, 2, 2, 4);
+impl SimdTier for Sse2 {
+    const TILE_VECTORS: usize = 2;
+    type Narrow = Sse2;
+    #[inline(always)]
+    fn narrow(self) -> Sse2 {
+        self
+    }
+}
+
+simd_tier_kernels!(Sse2, "sse2");

@@ -4,6 +4,17 @@
 //!
 //! Shapes are the caller's responsibility: `crate::kernels` checks every length before it
 //! calls in here (indexing would still panic, never read out of bounds).
+//!
+//! [`Scalar`] is the tier's token; its [`TierKernels`] methods call the functions below
+//! (the fused kernels are composed of the unfused ones, in their order, so the scalar tier
+//! gives the same bits with and without fusion, on every target).
+
+use crate::arch::{FusedGrad, TierKernels};
+use crate::kernels::Tier;
+
+/// The portable tier, available everywhere.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scalar;
 
 /// `0 + x`: `x` with −0 turned into +0 (and NaN kept), the first step of a sum that starts
 /// from zero. With an FPU that is one addition; on soft-float targets (Cortex-M0, RV32
@@ -227,11 +238,11 @@ fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 
 /// σ(x) = 1/(1+e^(−x)) of one value, computed so that no finite input overflows:
 /// for x ≥ 0 it uses e^(−x) ≤ 1, for x < 0 the mirrored form e^x/(1+e^x).
-/// With feature `mcu-sigmoid`, the cheaper [`super::mcu_sigmoid::sigmoid_one`] instead.
+/// With feature `mcu-sigmoid`, the cheaper [`crate::arch::mcu_sigmoid::sigmoid_one`] instead.
 #[inline]
 pub fn sigmoid_one(x: f32) -> f32 {
     #[cfg(feature = "mcu-sigmoid")]
-    return super::mcu_sigmoid::sigmoid_one(x);
+    return crate::arch::mcu_sigmoid::sigmoid_one(x);
     #[cfg(not(feature = "mcu-sigmoid"))]
     sigmoid_libm(x)
 }
@@ -341,7 +352,135 @@ pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], b
 }
 
 /// `g = dy⊙y⊙(1−y)`, then `c = aᵀ·g`: exactly [`sigmoid_backward`] and [`matmul_tn`].
-pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg: super::FusedGrad<'_>, c: &mut [f32]) {
+pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
     sigmoid_backward(fg.dy, fg.y, fg.g);
     matmul_tn(m, k, n, a, fg.g, c, false);
+}
+
+/// `g = dy⊙y⊙(1−y)`, `c = aᵀ·g` and `db` = the column sums of `g` (`k×n`): exactly
+/// [`matmul_tn_sigmoid_grad`] then [`sum_rows`].
+pub(crate) fn matmul_tn_sigmoid_grad_bias(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    fg: FusedGrad<'_>,
+    c: &mut [f32],
+    db: &mut [f32],
+) {
+    let FusedGrad { dy, y, g } = fg;
+    matmul_tn_sigmoid_grad(m, k, n, a, FusedGrad { dy, y, g: &mut *g }, c);
+    sum_rows(k, n, g, db, false);
+}
+
+/// `grad = (pred − target)·scale` and `Σ (pred − target)²`, left to right from 0, over the
+/// common prefix of the three slices.
+#[inline]
+pub fn mse_grad(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+    let mut sum = 0.0f32;
+    for ((g, &h), &y) in grad.iter_mut().zip(pred).zip(target) {
+        let d = h - y;
+        sum += d * d;
+        *g = d * scale;
+    }
+    sum
+}
+
+/// `(Σaᵢ², Σbᵢ²)`: exactly two [`sum_sq`]s.
+#[inline]
+pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
+    (sum_sq(a), sum_sq(b))
+}
+
+/// `y += alpha·x`, then `(Σxᵢ², Σyᵢ²)`: exactly [`axpy`] and two [`sum_sq`]s.
+#[inline]
+pub fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
+    axpy(alpha, x, y);
+    (sum_sq(x), sum_sq(y))
+}
+
+// The oracle needs no CPU feature and its functions are memory-safe for any lengths
+// (mismatched ones may panic, never read out of bounds): the `unsafe` of the trait is the
+// SIMD tiers' obligation only.
+impl TierKernels for Scalar {
+    const TIER: Tier = Tier::Scalar;
+
+    #[inline(always)]
+    unsafe fn matmul(self, m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+        matmul(m, k, n, a, b, c, acc)
+    }
+    #[inline(always)]
+    unsafe fn matmul_tn(self, m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+        matmul_tn(m, k, n, a, b, c, acc)
+    }
+    #[inline(always)]
+    unsafe fn matmul_nt(self, m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+        matmul_nt(m, k, n, a, b, c, acc)
+    }
+    #[inline(always)]
+    unsafe fn matmul_bias_sigmoid(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        bias: &[f32],
+        c: &mut [f32],
+    ) {
+        matmul_bias_sigmoid(m, k, n, a, b, bias, c)
+    }
+    #[inline(always)]
+    unsafe fn matmul_tn_sigmoid_grad(self, m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
+        matmul_tn_sigmoid_grad(m, k, n, a, fg, c)
+    }
+    #[inline(always)]
+    unsafe fn matmul_tn_sigmoid_grad_bias(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        fg: FusedGrad<'_>,
+        c: &mut [f32],
+        db: &mut [f32],
+    ) {
+        matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db)
+    }
+    #[inline(always)]
+    unsafe fn mse_grad(self, pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+        mse_grad(pred, target, scale, grad)
+    }
+    #[inline(always)]
+    unsafe fn sigmoid(self, x: &mut [f32]) {
+        sigmoid(x)
+    }
+    #[inline(always)]
+    unsafe fn sigmoid_backward(self, dy: &[f32], y: &[f32], dx: &mut [f32]) {
+        sigmoid_backward(dy, y, dx)
+    }
+    #[inline(always)]
+    unsafe fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
+        axpy(alpha, x, y)
+    }
+    #[inline(always)]
+    unsafe fn sum_sq(self, x: &[f32]) -> f32 {
+        sum_sq(x)
+    }
+    #[inline(always)]
+    unsafe fn sum_sq_pair(self, a: &[f32], b: &[f32]) -> (f32, f32) {
+        sum_sq_pair(a, b)
+    }
+    #[inline(always)]
+    unsafe fn axpy_sum_sq(self, alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
+        axpy_sum_sq(alpha, x, y)
+    }
+    #[inline(always)]
+    unsafe fn add_bias(self, m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
+        add_bias(m, n, bias, c)
+    }
+    #[inline(always)]
+    unsafe fn sum_rows(self, m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
+        sum_rows(m, n, g, out, acc)
+    }
 }
