@@ -8,7 +8,7 @@
 # (-Zbuild-std), Debian's wasm-ld links it against Debian's wasi-libc, and
 # scripts/wasi-run.mjs runs each test binary in Node's WASI. Needs
 # `bash scripts/setup-cross.sh` first (rustc-web, lld, wasi-libc, llvm); Node ≥ 20 runs
-# simd128. scripts/wasi-pthread-stubs.s fills two symbols that Debian's wasi-libc lacks.
+# simd128. scripts/wasi-pthread-stubs.s fills the pthread symbols Debian's wasi-libc lacks.
 # STACKNET_WASM_FEATURES="" builds without simd128 (then only the scalar tier exists).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -240,6 +240,7 @@ function draw() {
   const st = state();
   $('state').textContent = st;
   $('state').dataset.state = st;
+  $('run').disabled = st === 'done' || st === 'refused';
   $('step').textContent = w.sn_steps().toLocaleString('en-US');
   const loss = run.loss[run.loss.length - 1];
   $('loss-value').textContent = fmt(loss);
