@@ -245,7 +245,7 @@ function draw() {
   const loss = run.loss[run.loss.length - 1];
   $('loss-value').textContent = fmt(loss);
   $('acc-value').textContent = fmt(run.acc[run.acc.length - 1], 4);
-  $('lr-value').textContent = Number(w.sn_lr().toPrecision(4)).toString();
+  $('lr-value').textContent = fmtLr(w.sn_lr());
   $('clipped-value').textContent = w.sn_clipped().toLocaleString('en-US');
   $('speed-value').textContent = Number.isNaN(usPerStep) ? '–' : usPerStep.toFixed(usPerStep < 10 ? 2 : 1);
   if (run.refused) {
@@ -330,6 +330,18 @@ function drawBoundary() {
   }
 }
 
+function niceCeil(v) {
+  const p = 10 ** Math.floor(Math.log10(Math.max(v, 1)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function fmtLr(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) return v.toExponential(2).replace(/\.?0+e/, 'e');
+  return Number(v.toPrecision(4)).toString();
+}
+
 function niceStep(range, target) {
   const raw = range / target;
   const p = 10 ** Math.floor(Math.log10(raw));
@@ -343,7 +355,8 @@ function drawCurve(canvas, ys, { log }) {
   const pw = W - pad.l - pad.r;
   const ph = H - pad.t - pad.b;
   const xs = run.steps;
-  const xMax = run.s.limit;
+  // A refused run stops early: zoom in on the steps it took.
+  const xMax = run.refused ? Math.min(run.s.limit, niceCeil(run.refused * 1.25)) : run.s.limit;
   let lo;
   let hi;
   if (log) {
