@@ -399,7 +399,8 @@ fn ridge_with_the_largest_lambda() {
     let lambda = f32::MAX;
     let objective = Objective::mse_ridge(lambda).unwrap();
     let scaled = |s: f32| {
-        let mut n = init((Dense::<2, 3>::zeros(Bias::With), Sigmoid::<3>, Dense::<3, 2>::zeros(Bias::With), Sigmoid::<2>), 16);
+        let mut n =
+            init((Dense::<2, 3>::zeros(Bias::With), Sigmoid::<3>, Dense::<3, 2>::zeros(Bias::With), Sigmoid::<2>), 16);
         n.visit_mut(&mut |k, p| {
             if k == stacknet::nn::ParamKind::Weight {
                 p.iter_mut().for_each(|v| *v *= s);
