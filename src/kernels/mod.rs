@@ -12,6 +12,7 @@
 mod checked;
 mod detect;
 pub(crate) mod dispatch;
+mod small;
 pub mod typed;
 
 pub use checked::{Kernels, Mode, ShapeError};

@@ -7,9 +7,14 @@
 //! [`axpy_sum_sq`], [`mse_grad`]) take slices of one brick's buffers or parameters, which
 //! have one length by construction; given slices of different lengths they work on the common
 //! prefix (the checked [`Kernels`](super::Kernels) refuses such slices instead).
+//!
+//! Small work — products of at most 64 multiply-adds, element-wise passes over at most 16
+//! values — runs inline as unrolled loops in the scalar tier's order on every tier
+//! (`small.rs`): at those sizes a kernel call costs more than its work.
 
-use super::active;
 use super::dispatch::on_tier;
+use super::{active, small};
+use crate::arch::scalar;
 use crate::arch::{FusedGrad, TierKernels};
 
 /// The common prefix of two slices.
@@ -29,6 +34,9 @@ pub fn matmul<const M: usize, const K: usize, const N: usize>(
     if M * N == 0 {
         return;
     }
+    if small::product(M, K, N) {
+        return small::matmul(a, b, c);
+    }
     let (a, b, c) = (a.as_flattened(), b.as_flattened(), c.as_flattened_mut());
     // SAFETY: the active tier is available; the lengths are M·K, K·N, M·N by type.
     on_tier!(active(), t => unsafe { t.matmul(M, K, N, a, b, c, false) })
@@ -44,6 +52,9 @@ pub fn matmul_tn<const M: usize, const K: usize, const N: usize>(
     if M * N == 0 {
         return;
     }
+    if small::product(M, K, N) {
+        return small::matmul_tn(a, b, c);
+    }
     let (a, b, c) = (a.as_flattened(), b.as_flattened(), c.as_flattened_mut());
     // SAFETY: the active tier is available; the lengths are K·M, K·N, M·N by type.
     on_tier!(active(), t => unsafe { t.matmul_tn(M, K, N, a, b, c, false) })
@@ -58,6 +69,9 @@ pub fn matmul_nt<const M: usize, const K: usize, const N: usize>(
 ) {
     if M * N == 0 {
         return;
+    }
+    if small::product(M, K, N) {
+        return small::matmul_nt(a, b, c);
     }
     let (a, b, c) = (a.as_flattened(), b.as_flattened(), c.as_flattened_mut());
     // SAFETY: the active tier is available; the lengths are M·K, N·K, M·N by type.
@@ -75,6 +89,14 @@ pub fn matmul_bias_sigmoid<const M: usize, const K: usize, const N: usize>(
 ) {
     if M * N == 0 {
         return;
+    }
+    if small::product(M, K, N) {
+        // The scalar tier's fused kernel is exactly this sequence.
+        small::matmul(a, b, c);
+        if let Some(bias) = bias {
+            small::add_bias(bias, c);
+        }
+        return sigmoid(c.as_flattened_mut());
     }
     let bias: &[f32] = bias.map_or(&[], |b| b);
     let (a, b, c) = (a.as_flattened(), b.as_flattened(), c.as_flattened_mut());
@@ -95,6 +117,15 @@ pub fn matmul_tn_sigmoid_grad<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
     db: Option<&mut [f32; N]>,
 ) {
+    if small::product(M, K, N) {
+        // The scalar tier's fused kernel is exactly this sequence.
+        small::sigmoid_backward(dy, y, g);
+        small::matmul_tn(a, g, c);
+        if let Some(db) = db {
+            small::sum_rows(g, db);
+        }
+        return;
+    }
     let a = a.as_flattened();
     let fg = FusedGrad { dy: dy.as_flattened(), y: y.as_flattened(), g: g.as_flattened_mut() };
     let c = c.as_flattened_mut();
@@ -113,6 +144,9 @@ pub fn add_bias<const M: usize, const N: usize>(bias: &[f32; N], c: &mut [[f32; 
     if M * N == 0 {
         return;
     }
+    if small::product(M, 1, N) {
+        return small::add_bias(bias, c);
+    }
     let c = c.as_flattened_mut();
     // SAFETY: the active tier is available; the lengths are N and M·N by type.
     on_tier!(active(), t => unsafe { t.add_bias(M, N, bias, c) })
@@ -123,6 +157,9 @@ pub fn add_bias<const M: usize, const N: usize>(bias: &[f32; N], c: &mut [[f32; 
 pub fn sum_rows<const M: usize, const N: usize>(g: &[[f32; N]; M], out: &mut [f32; N]) {
     if N == 0 {
         return;
+    }
+    if small::product(M, 1, N) {
+        return small::sum_rows(g, out);
     }
     let g = g.as_flattened();
     // SAFETY: the active tier is available; the lengths are M·N and N by type.
@@ -149,6 +186,9 @@ pub fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
 #[inline]
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     let (x, y) = common(x, y);
+    if small::elementwise(x.len()) {
+        return scalar::axpy(alpha, x, y);
+    }
     // SAFETY: the active tier is available; `x` and `y` have one length.
     on_tier!(active(), t => unsafe { t.axpy(alpha, x, y) })
 }
@@ -156,6 +196,9 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 /// `Σ xᵢ²`.
 #[inline]
 pub fn sum_sq(x: &[f32]) -> f32 {
+    if small::elementwise(x.len()) {
+        return scalar::sum_sq(x);
+    }
     // SAFETY: the active tier is available; no length obligation.
     on_tier!(active(), t => unsafe { t.sum_sq(x) })
 }
@@ -166,6 +209,9 @@ pub fn sum_sq(x: &[f32]) -> f32 {
 pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
+    if small::elementwise(n) {
+        return scalar::sum_sq_pair(a, b);
+    }
     // SAFETY: the active tier is available; `a` and `b` have one length.
     on_tier!(active(), t => unsafe { t.sum_sq_pair(a, b) })
 }
@@ -175,6 +221,9 @@ pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
 #[inline]
 pub fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
     let (x, y) = common(x, y);
+    if small::elementwise(x.len()) {
+        return scalar::axpy_sum_sq(alpha, x, y);
+    }
     // SAFETY: the active tier is available; `x` and `y` have one length.
     on_tier!(active(), t => unsafe { t.axpy_sum_sq(alpha, x, y) })
 }
@@ -183,6 +232,9 @@ pub fn axpy_sum_sq(alpha: f32, x: &[f32], y: &mut [f32]) -> (f32, f32) {
 /// over the common prefix of the three slices.
 #[inline]
 pub fn mse_grad(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) -> f32 {
+    if small::elementwise(grad.len().min(pred.len()).min(target.len())) {
+        return scalar::mse_grad(pred, target, scale, grad);
+    }
     // SAFETY: the active tier is available; no length obligation (common prefix).
     on_tier!(active(), t => unsafe { t.mse_grad(pred, target, scale, grad) })
 }
