@@ -13,7 +13,8 @@
 //! scalar kernels run as they are, and flash is not spent on unrolled copies per shape.
 
 /// Whether inline small paths are compiled in (targets with SIMD tiers).
-pub(crate) const ENABLED: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+pub(crate) const ENABLED: bool =
+    cfg!(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128")));
 
 /// Products with at most this many multiply-adds run inline.
 pub(crate) const MAX_MACS: usize = 64;
