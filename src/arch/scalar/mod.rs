@@ -352,6 +352,9 @@ pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], b
 }
 
 /// `g = dy⊙y⊙(1−y)`, then `c = aᵀ·g`: exactly [`sigmoid_backward`] and [`matmul_tn`].
+/// Always inlined, so that the callers' constant shapes pick `matmul_tn`'s narrow loop at
+/// compile time (an out-of-line copy keeps every width's loop: +720 B on the Cortex-M4F).
+#[inline(always)]
 pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
     sigmoid_backward(fg.dy, fg.y, fg.g);
     matmul_tn(m, k, n, a, fg.g, c, false);
