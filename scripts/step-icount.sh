@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/icount}
 mkdir -p "$out"
-cargo build --release -p stacknet-tools --bin step_icount >&2
+cargo build --release -p stacknet-tools --no-default-features --bin step_icount >&2
 bin=target/release/step_icount
 declare -A steps=([4x3]=20000 [50x10]=5000 [300x50]=500 [256x256]=100)
 total() { # tier config n -> Ir total
