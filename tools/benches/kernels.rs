@@ -12,7 +12,7 @@
 //! (a chain of dependent integer adds, one per cycle) and the achieved f32 FMA peak
 //! (independent AVX-512 FMAs) and prints both.
 //!
-//! Run: `RUSTFLAGS="-C target-cpu=native" cargo bench --bench kernels` (short settings are
+//! Run: `RUSTFLAGS="-C target-cpu=native" cargo bench -p stacknet-tools --bench kernels` (short settings are
 //! built in; add `-- matmul/64` etc. to filter). `scripts/bench-table.py` turns
 //! `target/criterion` into the BENCHMARKS.md tables.
 
