@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws docs/benchmarks.png from a run of benches/kernels.rs (target/criterion), using the same
+"""Draws docs/benchmarks.png from a run of tools/benches/kernels.rs (target/criterion), using the same
 fastest-sample figures as scripts/bench-table.py. Needs matplotlib (`pip install matplotlib`).
 
 Usage: scripts/bench-plot.py CLOCK_GHZ FLOP_PER_CYCLE [CRITERION_DIR] [OUT_PNG]

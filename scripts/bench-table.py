@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns criterion's results (target/criterion) of benches/kernels.rs into the BENCHMARKS.md tables.
+"""Turns criterion's results (target/criterion) of tools/benches/kernels.rs into the BENCHMARKS.md tables.
 
 Usage: scripts/bench-table.py CLOCK_GHZ FLOP_PER_CYCLE_MEASURED [CRITERION_DIR]
 Each cell is the fastest of criterion's samples (time / iterations of a sample in

@@ -3,14 +3,14 @@
 # numpy peer, then prints one table: median time per step and each peer's time divided by
 # stacknet's (best tier), so "> 1" means stacknet is faster. Also prints the spread (first and
 # third quartile of criterion's samples, min/max of numpy's 15 runs) and writes
-# target/train_step_times.tsv (`impl config median_ns`) for `examples/step_plot.rs`.
+# target/train_step_times.tsv (`impl config median_ns`) for `tools/src/bin/step_plot.rs`.
 # Usage: scripts/bench-train-step.sh [criterion args...]   (default: --measurement-time 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=("$@")
 ((${#args[@]})) || args=(--warm-up-time 1 --measurement-time 3)
-cargo bench --bench train_step -- "${args[@]}" >&2
-numpy_out=$(python3 benches/numpy_step.py)
+cargo bench -p stacknet-tools --bench train_step -- "${args[@]}" >&2
+numpy_out=$(python3 tools/benches/numpy_step.py)
 echo "$numpy_out" >&2
 NUMPY="$numpy_out" python3 - <<'PY'
 import json, os, glob

@@ -622,6 +622,15 @@ stacknet_status_t stacknet_simd_tier_name(const char **name);
 stacknet_status_t stacknet_force_tier(uint32_t tier);
 
 /**
+ * Writes the name of status `code` (e.g. `"STACKNET_ERR_NULL"`, a static NUL-terminated
+ * string) to `*name`. An unknown code gives `STACKNET_ERR_BAD_ARGUMENT`.
+ *
+ * # Safety
+ * `name` is null or valid for writing one pointer.
+ */
+stacknet_status_t stacknet_status_str(int32_t code, const char **name);
+
+/**
  * `c = a·b` (`accumulate` = 0) or `c += a·b` (`accumulate` = 1), with `a` m×k, `b` k×n and
  * `c` m×n, all row-major: the forward product `X·W`.
  *
@@ -1262,15 +1271,6 @@ stacknet_status_t stacknet_xor_2_50_2_bias_load(stacknet_xor_2_50_2_bias_t *stat
                                                 const uint8_t *buf,
                                                 size_t len,
                                                 size_t *used);
-
-/**
- * Writes the name of status `code` (e.g. `"STACKNET_ERR_NULL"`, a static NUL-terminated
- * string) to `*name`. An unknown code gives `STACKNET_ERR_BAD_ARGUMENT`.
- *
- * # Safety
- * `name` is null or valid for writing one pointer.
- */
-stacknet_status_t stacknet_status_str(int32_t code, const char **name);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,4 +1,4 @@
-//! Version and kernel-tier queries.
+//! Version, kernel-tier and status-name queries.
 
 use crate::check::out_ptr;
 use crate::status::{stacknet_status_t, stacknet_status_t::*, status};
@@ -120,5 +120,21 @@ pub extern "C" fn stacknet_force_tier(tier: u32) -> stacknet_status_t {
         }
         let t = Tier::ALL.into_iter().find(|t| *t as u32 == tier).ok_or(STACKNET_ERR_BAD_ARGUMENT)?;
         force(t).map_err(|_| STACKNET_ERR_UNAVAILABLE)
+    })())
+}
+
+/// Writes the name of status `code` (e.g. `"STACKNET_ERR_NULL"`, a static NUL-terminated
+/// string) to `*name`. An unknown code gives `STACKNET_ERR_BAD_ARGUMENT`.
+///
+/// # Safety
+/// `name` is null or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn stacknet_status_str(code: i32, name: *mut *const c_char) -> stacknet_status_t {
+    status((|| {
+        let out = out_ptr(name)?;
+        let s = stacknet_status_t::all().into_iter().find(|s| *s as i32 == code).ok_or(STACKNET_ERR_BAD_ARGUMENT)?;
+        // SAFETY: `out` is non-null and aligned (checked); the caller guarantees it is writable.
+        unsafe { out.write(s.name().as_ptr()) };
+        Ok(())
     })())
 }

@@ -45,7 +45,7 @@ pub use info::*;
 pub use kernels::*;
 pub use model::{STACKNET_STATE_ALIGN, stacknet_step_report_t};
 pub use shapes::*;
-pub use status::{stacknet_status_str, stacknet_status_t};
+pub use status::stacknet_status_t;
 
 /// Reached only if a bug breaks the no-panic design: stop at once with a trap instruction
 /// (SIGILL on a hosted OS, a HardFault on Cortex-M) rather than spin or unwind into C.

@@ -1,4 +1,5 @@
-//! The status every function returns, and its names.
+//! The status every function returns, and its names. This module depends on nothing else
+//! in the crate: the boundary checks (`check`) and every function build on it.
 
 /// What a call did. `STACKNET_OK` is 0; every other value names one kind of refusal, and a
 /// refused call has changed nothing (no output written, the state bit-for-bit as before),
@@ -109,20 +110,4 @@ pub(crate) fn status(r: Check) -> stacknet_status_t {
         Ok(()) => STACKNET_OK,
         Err(s) => s,
     }
-}
-
-/// Writes the name of status `code` (e.g. `"STACKNET_ERR_NULL"`, a static NUL-terminated
-/// string) to `*name`. An unknown code gives `STACKNET_ERR_BAD_ARGUMENT`.
-///
-/// # Safety
-/// `name` is null or valid for writing one pointer.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn stacknet_status_str(code: i32, name: *mut *const core::ffi::c_char) -> stacknet_status_t {
-    status((|| {
-        let out = crate::check::out_ptr(name)?;
-        let s = ALL.into_iter().find(|s| *s as i32 == code).ok_or(STACKNET_ERR_BAD_ARGUMENT)?;
-        // SAFETY: `out` is non-null and aligned (checked); the caller guarantees it is writable.
-        unsafe { out.write(s.name().as_ptr()) };
-        Ok(())
-    })())
 }

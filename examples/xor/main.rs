@@ -22,6 +22,7 @@ mod train;
 use clap::Parser;
 use cli::{Args, POINTS};
 use progress::Progress;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 use train::{run, Outcome};
@@ -73,6 +74,7 @@ fn main_with(args: &Args) -> Result<(), String> {
         stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
     }
     args.training()?; // refuse bad hyperparameters before anything is printed
+    prepare_out(&args.out)?; // and an output folder the pictures cannot be written to
     let bias = if args.no_bias { "without biases (the article's network)" } else { "with biases" };
     let shape = format!("2-{}-2 {}", args.hidden, if args.no_bias { "no bias" } else { "bias" });
     println!(
@@ -95,7 +97,6 @@ fn main_with(args: &Args) -> Result<(), String> {
     let secs = started.elapsed().as_secs_f64();
     let last = outcome.last();
 
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let lr = if args.lr >= 1e4 { format!("{:e}", args.lr) } else { args.lr.to_string() };
     let subtitle = format!("{shape}, lr {lr}, seed {}", args.seed);
     let files = [
@@ -129,4 +130,74 @@ fn main_with(args: &Args) -> Result<(), String> {
     }
     println!("final step={} loss={:.6} accuracy={:.4}", last.step, last.loss, last.accuracy);
     Ok(())
+}
+
+/// Creates the output folder `dir` (and its parents) and proves a file can be written into
+/// it, so that a bad `--out` fails before training instead of after it. The probe file is
+/// removed again.
+fn prepare_out(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("--out: cannot create folder {}: {e}", dir.display()))?;
+    let probe = dir.join(".xor-write-check");
+    std::fs::write(&probe, b"").map_err(|e| format!("--out: cannot write into {}: {e}", dir.display()))?;
+    std::fs::remove_file(&probe).map_err(|e| format!("--out: cannot remove {}: {e}", probe.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A fresh, empty scratch folder for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("stacknet-xor-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn out_folder_is_created_and_left_empty() {
+        let root = scratch("ok");
+        let out = root.join("a/b");
+        assert_eq!(prepare_out(&out), Ok(()));
+        assert!(out.is_dir());
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "the probe file is removed");
+        assert_eq!(prepare_out(&out), Ok(()), "an existing folder is fine");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn out_below_a_file_is_refused() {
+        let root = scratch("file");
+        let file = root.join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = prepare_out(&file.join("sub")).unwrap_err();
+        assert!(err.starts_with("--out: cannot create folder"), "{err}");
+        let err = prepare_out(&file).unwrap_err();
+        assert!(err.starts_with("--out: cannot create folder"), "{err}");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    /// An existing folder nobody may write into, not even root: `/proc`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn out_in_an_unwritable_folder_is_refused() {
+        let err = prepare_out(Path::new("/proc")).unwrap_err();
+        assert!(err.starts_with("--out: cannot write into /proc"), "{err}");
+    }
+
+    /// The whole command refuses a bad `--out` before it trains: the pictures are drawn only
+    /// after training, and nothing after training creates the folder, so the `--out:` error
+    /// can only come from the check at the start.
+    #[test]
+    fn bad_out_fails_before_training() {
+        let root = scratch("main");
+        let file = root.join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let out = file.join("pictures");
+        let args = Args::parse_from(["xor", "--steps", "10000", "--out", out.to_str().unwrap()]);
+        let err = main_with(&args).unwrap_err();
+        assert!(err.starts_with("--out: cannot create folder"), "{err}");
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }

@@ -17,11 +17,24 @@ use super::{active, small};
 use crate::arch::scalar;
 use crate::arch::{FusedGrad, TierKernels};
 
+/// The first `n` values of `x` (`n ≤ x.len()` at every call: no panic path, which flash on
+/// microcontrollers would pay for).
+#[inline(always)]
+fn prefix(x: &[f32], n: usize) -> &[f32] {
+    x.get(..n).unwrap_or_default()
+}
+
+/// [`prefix`], mutable.
+#[inline(always)]
+fn prefix_mut(x: &mut [f32], n: usize) -> &mut [f32] {
+    x.get_mut(..n).unwrap_or_default()
+}
+
 /// The common prefix of two slices.
 #[inline(always)]
 fn common<'a, 'b>(x: &'a [f32], y: &'b mut [f32]) -> (&'a [f32], &'b mut [f32]) {
     let n = x.len().min(y.len());
-    (&x[..n], &mut y[..n])
+    (prefix(x, n), prefix_mut(y, n))
 }
 
 /// `c = a·b` (`a: M×K`, `b: K×N`): the forward product `X·W`.
@@ -177,7 +190,7 @@ pub fn sigmoid(x: &mut [f32]) {
 #[inline]
 pub fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
     let n = dx.len().min(dy.len()).min(y.len());
-    let (dy, y, dx) = (&dy[..n], &y[..n], &mut dx[..n]);
+    let (dy, y, dx) = (prefix(dy, n), prefix(y, n), prefix_mut(dx, n));
     // SAFETY: the active tier is available; the three slices have one length.
     on_tier!(active(), t => unsafe { t.sigmoid_backward(dy, y, dx) })
 }
@@ -208,7 +221,7 @@ pub fn sum_sq(x: &[f32]) -> f32 {
 #[inline]
 pub fn sum_sq_pair(a: &[f32], b: &[f32]) -> (f32, f32) {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
+    let (a, b) = (prefix(a, n), prefix(b, n));
     if small::elementwise(n) {
         return scalar::sum_sq_pair(a, b);
     }

@@ -342,16 +342,24 @@ pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
 
 /// `c = σ(a·b + bias)`: exactly [`matmul`], [`add_bias`] (if `bias` is not empty) and
 /// [`sigmoid`] in sequence, so the scalar tier's fused path is bit-identical to its
-/// unfused one (the deterministic mode does not depend on fusion).
+/// unfused one (the deterministic mode does not depend on fusion). Always inlined, like
+/// [`matmul_tn_sigmoid_grad`]: an out-of-line copy keeps every width's loop.
+#[inline(always)]
 pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
     matmul(m, k, n, a, b, c, false);
     if !bias.is_empty() {
         add_bias(m, n, bias, c);
     }
-    sigmoid(&mut c[..m * n]);
+    if let Some(c) = c.get_mut(..m * n) {
+        sigmoid(c);
+    }
 }
 
 /// `g = dy⊙y⊙(1−y)`, then `c = aᵀ·g`: exactly [`sigmoid_backward`] and [`matmul_tn`].
+/// Always inlined, so that the callers' constant shapes pick `matmul_tn`'s narrow loop at
+/// compile time (an out-of-line copy keeps every width's loop: +720 B of flash for the
+/// Cortex-M4F's 2-3-2 step).
+#[inline(always)]
 pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg: FusedGrad<'_>, c: &mut [f32]) {
     sigmoid_backward(fg.dy, fg.y, fg.g);
     matmul_tn(m, k, n, a, fg.g, c, false);

@@ -5,12 +5,9 @@
 //!
 //! Usage: `step_icount <scalar|best|TIER> <4x3|50x10|300x50|256x256> <N>`
 
-#[path = "../benches/peers/setup.rs"]
-#[allow(dead_code)] // `parts` is for the peers of benches/train_step.rs
-mod setup;
-
 use stacknet::kernels::{self, Tier};
 use stacknet::prelude::*;
+use stacknet_tools::peers::setup;
 use std::hint::black_box;
 use std::process::ExitCode;
 

@@ -1,8 +1,9 @@
 //! Kernel benchmarks: every tier of stacknet beside the peers a user would otherwise pick,
 //! in one binary and one run, so the ratios in BENCHMARKS.md compare like with like.
 //!
-//! * matmul `n×n·n×n` for n = 4 … 256 (stacknet tiers, `matrixmultiply::sgemm`, and
-//!   `nalgebra` fixed-size `SMatrix` for n ≤ 16), and the article network's real shapes
+//! * matmul `n×n·n×n` for n = 4 … 256 (stacknet tiers through the checked slice API,
+//!   `matrixmultiply::sgemm`, and for n ≤ 16 `nalgebra` fixed-size `SMatrix` beside
+//!   stacknet's typed front end, whose shapes are types too), and the article network's real shapes
 //!   (`300×2·2×50`, `300×50·50×2` and the transposed products of the backward pass);
 //! * sigmoid over 16 … 65,536 elements (stacknet tiers and a `libm::expf` loop);
 //! * the fused `Dense`+`Sigmoid` kernels against their unfused sequence.
@@ -12,7 +13,7 @@
 //! (a chain of dependent integer adds, one per cycle) and the achieved f32 FMA peak
 //! (independent AVX-512 FMAs) and prints both.
 //!
-//! Run: `RUSTFLAGS="-C target-cpu=native" cargo bench --bench kernels` (short settings are
+//! Run: `RUSTFLAGS="-C target-cpu=native" cargo bench -p stacknet-tools --bench kernels` (short settings are
 //! built in; add `-- matmul/64` etc. to filter). `scripts/bench-table.py` turns
 //! `target/criterion` into the BENCHMARKS.md tables.
 
@@ -116,6 +117,19 @@ mod x86 {
         g.bench_function(BenchmarkId::new("nalgebra", N), |bch| bch.iter(|| black_box(&a) * black_box(&b)));
     }
 
+    /// The typed front end (`kernels::typed::matmul`, shapes as array types) on the active tier:
+    /// what the bricks call. Products of at most 64 multiply-adds (n = 4) run inline.
+    fn typed_fixed<const N: usize>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+        let mut a = [[0.0f32; N]; N];
+        let mut b = [[0.0f32; N]; N];
+        a.as_flattened_mut().copy_from_slice(&data(N * N, 1));
+        b.as_flattened_mut().copy_from_slice(&data(N * N, 2));
+        let mut c = [[0.0f32; N]; N];
+        g.bench_function(BenchmarkId::new("typed", N), |bch| {
+            bch.iter(|| stacknet::kernels::typed::matmul(black_box(&a), black_box(&b), &mut c))
+        });
+    }
+
     fn matmul_square(c: &mut Criterion) {
         let mut g = c.benchmark_group("matmul");
         for n in [4usize, 8, 16, 32, 64, 128, 256] {
@@ -151,11 +165,11 @@ mod x86 {
                 })
             });
             match n {
-                4 => nalgebra_fixed::<4>(&mut g),
-                8 => nalgebra_fixed::<8>(&mut g),
-                16 => nalgebra_fixed::<16>(&mut g),
-                _ => {}
-            }
+                4 => (nalgebra_fixed::<4>(&mut g), typed_fixed::<4>(&mut g)),
+                8 => (nalgebra_fixed::<8>(&mut g), typed_fixed::<8>(&mut g)),
+                16 => (nalgebra_fixed::<16>(&mut g), typed_fixed::<16>(&mut g)),
+                _ => ((), ()),
+            };
         }
         g.finish();
     }

@@ -1,8 +1,8 @@
 //! Draws time per training step against size for stacknet and each peer (log–log) from the
 //! table `scripts/bench-train-step.sh` writes (`target/train_step_times.tsv`: lines of
-//! `impl  config  nanoseconds`, config as `BxH`), with the font bundled in `examples/xor`.
+//! `impl  config  nanoseconds`, config as `BxH`), with the font bundled with the XOR example (`examples/xor/font`).
 //!
-//! Usage: `cargo run --release --example step_plot -- [TSV] [PNG]`
+//! Usage: `cargo run --release -p stacknet-tools --bin step_plot -- [TSV] [PNG]`
 //! (defaults: `target/train_step_times.tsv`, `docs/train_step.png`)
 
 use plotters::prelude::*;
@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
     let tsv = args.get(1).map_or("target/train_step_times.tsv", String::as_str);
     let png = args.get(2).map_or("docs/train_step.png", String::as_str);
-    static DEJAVU_SANS: &[u8] = include_bytes!("xor/font/DejaVuSans.ttf");
+    static DEJAVU_SANS: &[u8] = include_bytes!("../../../examples/xor/font/DejaVuSans.ttf");
     register_font(FONT, FontStyle::Normal, DEJAVU_SANS).map_err(|_| "the bundled font does not parse")?;
 
     // impl → [(size, µs, config)]

@@ -1,18 +1,12 @@
 //! The benchmark's peers (hand-written loops, nalgebra) compute the same step as stacknet,
 //! so the benchmark compares like with like. Tolerance: 1e-5 absolute + 1e-4 relative on
 //! every weight after 20 steps (the three differ only in f32 summation order and `exp`).
-//! x86_64 only, like the benchmark peers it checks (see Cargo.toml).
+//! x86_64 only, like the nalgebra peer it checks (see ../Cargo.toml).
 #![cfg(target_arch = "x86_64")]
-
-#[path = "../benches/peers/naive.rs"]
-mod naive;
-#[path = "../benches/peers/nalgebra_net.rs"]
-mod nalgebra_net;
-#[path = "../benches/peers/setup.rs"]
-mod setup;
 
 use nalgebra::SMatrix;
 use stacknet::prelude::*;
+use stacknet_tools::peers::{naive, nalgebra_net, setup};
 
 #[track_caller]
 fn close(what: &str, got: &[f32], want: &[f32]) {

@@ -4,17 +4,11 @@
 //! measured side by side in one run. `scripts/bench-train-step.sh` adds numpy and prints
 //! the ratios.
 
-#[path = "peers/naive.rs"]
-mod naive;
-#[path = "peers/nalgebra_net.rs"]
-mod nalgebra_net;
-#[path = "peers/setup.rs"]
-mod setup;
-
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::SMatrix;
 use stacknet::kernels::{self, Tier};
 use stacknet::prelude::*;
+use stacknet_tools::peers::{naive, nalgebra_net, setup};
 use std::hint::black_box;
 
 const LR: f32 = 0.1;
