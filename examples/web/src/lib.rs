@@ -292,7 +292,7 @@ runs! {
 }
 
 /// One training step of the benchmark network (2-H-2 with biases, σ, MSE + ridge 1e-4, SGD
-/// at 0.1, the setup of `benches/train_step.rs`) at a fixed batch, repeated by [`sn_bench_run`].
+/// at 0.1, the setup of `tools/benches/train_step.rs`) at a fixed batch, repeated by [`sn_bench_run`].
 pub struct Bench<const B: usize, const H: usize> {
     net: Net<H>,
     ws: Workspace<Net<H>, B>,
@@ -323,7 +323,7 @@ impl<const B: usize, const H: usize> Bench<B, H> {
     }
 }
 
-/// The benchmark shapes (batch, hidden) of `benches/train_step.rs`, held in one static slot
+/// The benchmark shapes (batch, hidden) of `tools/benches/train_step.rs`, held in one static slot
 /// like [`AnyRun`].
 #[allow(clippy::large_enum_variant)]
 pub enum AnyBench {

@@ -1,5 +1,5 @@
 //! Time per training step of the benchmark shapes (batch × hidden: 4×3, 50×10, 300×50,
-//! 256×256; the network and start of `benches/train_step.rs`) on every kernel tier this CPU
+//! 256×256; the network and start of `tools/benches/train_step.rs`) on every kernel tier this CPU
 //! has, through the page module's own benchmark exports, natively. `bench.mjs` runs the same
 //! exports in the WebAssembly module under Node, so both columns time the same code.
 //!
