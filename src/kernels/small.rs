@@ -34,6 +34,8 @@ pub(crate) fn elementwise(len: usize) -> bool {
 }
 
 /// `c = a·b`, each `c_ij = (…(0 + a_i0·b_0j) + a_i1·b_1j) + …` as in `arch::scalar::matmul`.
+/// A row of `c` is accumulated whole, one row of `b` at a time, so the compiler can keep it
+/// in one vector register (the order per element is unchanged).
 #[inline(always)]
 pub(crate) fn matmul<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
@@ -41,17 +43,18 @@ pub(crate) fn matmul<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
 ) {
     for (c_row, a_row) in c.iter_mut().zip(a) {
-        for (j, c_ij) in c_row.iter_mut().enumerate() {
-            let mut s = 0.0f32;
-            for (a_ip, b_row) in a_row.iter().zip(b) {
-                s += a_ip * b_row[j];
+        let mut s = [0.0f32; N];
+        for (a_ip, b_row) in a_row.iter().zip(b) {
+            for (s_j, b_pj) in s.iter_mut().zip(b_row) {
+                *s_j += a_ip * b_pj;
             }
-            *c_ij = s;
         }
+        *c_row = s;
     }
 }
 
-/// `c = aᵀ·b`, each `c_ij = (…(0 + a_0i·b_0j) + a_1i·b_1j) + …` as in `arch::scalar::matmul_tn`.
+/// `c = aᵀ·b`, each `c_ij = (…(0 + a_0i·b_0j) + a_1i·b_1j) + …` as in `arch::scalar::matmul_tn`,
+/// a row of `c` at a time as in [`matmul`].
 #[inline(always)]
 pub(crate) fn matmul_tn<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; M]; K],
@@ -59,13 +62,13 @@ pub(crate) fn matmul_tn<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
 ) {
     for (i, c_row) in c.iter_mut().enumerate() {
-        for (j, c_ij) in c_row.iter_mut().enumerate() {
-            let mut s = 0.0f32;
-            for (a_row, b_row) in a.iter().zip(b) {
-                s += a_row[i] * b_row[j];
+        let mut s = [0.0f32; N];
+        for (a_row, b_row) in a.iter().zip(b) {
+            for (s_j, b_pj) in s.iter_mut().zip(b_row) {
+                *s_j += a_row[i] * b_pj;
             }
-            *c_ij = s;
         }
+        *c_row = s;
     }
 }
 
