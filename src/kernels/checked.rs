@@ -109,7 +109,7 @@ impl Kernels {
 
     /// `c (=|+=) a · b` with `a: m×k`, `b: k×n`, `c: m×n` (the forward product `X·W`).
     ///
-    /// Tolerance vs scalar: bit-identical on SSE2 (same order, no FMA); with FMA (where the
+    /// Tolerance vs scalar: bit-identical on SSE2 and simd128 (same order, no FMA); with FMA (where the
     /// terms may also be added in another order: outputs of at most 4 columns are dot
     /// products along `k`), for each element `|c − c_scalar| ≤ 2·(k+2)·2⁻²⁴·(Σₚ|aᵢₚ·bₚⱼ| + |c_old|) + 2⁻¹²⁶` (`c_old` = 0 when
     /// overwriting), i.e. the usual dot-product rounding bound for both results. NaN where
