@@ -15,8 +15,6 @@ pub trait CacheNew: Copy {
 pub trait Cache<R: Matrix>: CacheNew {
     /// The forward output.
     fn output(&self) -> &R;
-    /// The forward output, to be written (by a fused forward pass of the brick before).
-    fn output_mut(&mut self) -> &mut R;
     /// The gradient with respect to the output, written by the next brick's backward pass
     /// (or by the loss).
     fn output_grad_mut(&mut self) -> &mut R;
@@ -45,10 +43,6 @@ impl<R: Matrix> Cache<R> for Act<R> {
     #[inline]
     fn output(&self) -> &R {
         &self.y
-    }
-    #[inline]
-    fn output_mut(&mut self) -> &mut R {
-        &mut self.y
     }
     #[inline]
     fn output_grad_mut(&mut self) -> &mut R {

@@ -180,10 +180,6 @@ macro_rules! tuple_cache {
                 self.$last.output()
             }
             #[inline]
-            fn output_mut(&mut self) -> &mut R {
-                self.$last.output_mut()
-            }
-            #[inline]
             fn output_grad_mut(&mut self) -> &mut R {
                 self.$last.output_grad_mut()
             }
