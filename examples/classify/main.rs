@@ -181,7 +181,7 @@ fn main_with(args: &Args) -> Result<(), String> {
     );
     let every = (args.epochs / 10).max(1);
     let mut report = |e: &Epoch| {
-        if e.epoch % every == 0 || e.epoch == args.epochs {
+        if e.epoch.is_multiple_of(every) || e.epoch == args.epochs {
             println!(
                 "epoch {:>4}  train loss {:.4} accuracy {:.4}  test loss {:.4} accuracy {:.4}",
                 e.epoch, e.train.loss, e.train.accuracy, e.test.loss, e.test.accuracy
