@@ -428,20 +428,31 @@ struct Blob<'a> {
 }
 
 impl<'a> Blob<'a> {
+    // Ranges are taken with `get`, never by indexing: `check_blob` has proved them in bounds,
+    // and an empty slice in their place could only fail a later check, so a load links no
+    // panic machinery (firmware budgets check this).
     fn weights(&self) -> &'a [u8] {
-        &self.bytes[HEADER_LEN..HEADER_LEN + 4 * self.params]
+        self.bytes.get(HEADER_LEN..HEADER_LEN + 4 * self.params).unwrap_or_default()
     }
 
     /// The optimizer section: the step counter and the velocity bytes.
     fn opt_section(&self) -> (u32, &'a [u8]) {
         let start = HEADER_LEN + 4 * self.params;
         let steps = read_u32(self.bytes, start);
-        (steps, &self.bytes[start + 4..self.len - CRC_LEN])
+        (steps, self.bytes.get(start + 4..self.len - CRC_LEN).unwrap_or_default())
     }
 
     fn opt_values(&self) -> &'a [u8] {
         self.opt_section().1
     }
+}
+
+fn read_u16(b: &[u8], at: usize) -> u16 {
+    let mut w = [0u8; 2];
+    if let Some(s) = b.get(at..at + 2) {
+        w.copy_from_slice(s);
+    }
+    u16::from_le_bytes(w)
 }
 
 fn read_u32(b: &[u8], at: usize) -> u32 {
@@ -477,8 +488,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
     if magic != MAGIC {
         return Err(LoadError::BadMagic);
     }
-    let version = bytes.get(4..6).ok_or(truncated(HEADER_LEN))?;
-    let version = u16::from_le_bytes([version[0], version[1]]);
+    let version = read_u16(bytes.get(4..6).ok_or(truncated(HEADER_LEN))?, 0);
     if version != VERSION {
         return Err(LoadError::UnknownVersion(version));
     }
@@ -492,7 +502,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
     if len > bytes.len() {
         return Err(truncated(len));
     }
-    let (body, crc) = bytes[..len].split_at(len - CRC_LEN);
+    let (body, crc) = bytes.get(..len).unwrap_or_default().split_at_checked(len - CRC_LEN).unwrap_or_default();
     let stored = read_u32(crc, 0);
     let computed = CRC32.checksum(body);
     if stored != computed {
@@ -500,7 +510,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
     }
 
     // The blob is as written; now does it fit this model?
-    let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
+    let flags = read_u16(bytes, 6);
     if flags & !(FLAG_OPTIMIZER | FLAG_VELOCITY) != 0 || flags == FLAG_VELOCITY {
         return Err(LoadError::Malformed);
     }
