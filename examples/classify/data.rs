@@ -83,6 +83,9 @@ fn class_names<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// The training and test rows, features scaled.
 pub struct Split {
+    /// Per feature: the mean and standard deviation used to scale it, `(x − mean) / std` in
+    /// `f32` (so a firmware that scales its sensor values with these gets the same bits).
+    pub scale: Vec<(f32, f32)>,
     /// Training features (scaled) and class indices.
     pub train: (Vec<Vec<f32>>, Vec<usize>),
     /// Test features (scaled with the training statistics) and class indices.
@@ -109,22 +112,18 @@ pub fn split(table: &Table, test_fraction: f64) -> Result<Split, String> {
             sq[j] += f64::from(v) * f64::from(v);
         }
     }
-    let scale: Vec<(f64, f64)> = (0..width)
+    let scale: Vec<(f32, f32)> = (0..width)
         .map(|j| {
             let m = mean[j] / cut as f64;
             let var = (sq[j] / cut as f64 - m * m).max(0.0);
-            (m, if var > 1e-12 { var.sqrt() } else { 1.0 })
+            (m as f32, if var > 1e-12 { var.sqrt() as f32 } else { 1.0 })
         })
         .collect();
     let scaled = |rows: &[Vec<f32>]| -> Vec<Vec<f32>> {
-        rows.iter()
-            .map(|r| r.iter().zip(&scale).map(|(&v, &(m, s))| ((f64::from(v) - m) / s) as f32).collect())
-            .collect()
+        rows.iter().map(|r| r.iter().zip(&scale).map(|(&v, &(m, s))| (v - m) / s).collect()).collect()
     };
-    Ok(Split {
-        train: (scaled(&table.features[..cut]), table.labels[..cut].to_vec()),
-        test: (scaled(&table.features[cut..]), table.labels[cut..].to_vec()),
-    })
+    let (train, test) = (scaled(&table.features[..cut]), scaled(&table.features[cut..]));
+    Ok(Split { scale, train: (train, table.labels[..cut].to_vec()), test: (test, table.labels[cut..].to_vec()) })
 }
 
 #[cfg(test)]
@@ -176,9 +175,10 @@ mod tests {
         let s = split(&table, 0.25).unwrap();
         assert_eq!(s.train.0.len(), 3);
         // Mean 3, population std √(8/3) for the first feature; the second is constant.
-        let sd = (8.0f64 / 3.0).sqrt();
-        assert_eq!(s.train.0[0], [(-2.0 / sd) as f32, 0.0]);
-        assert_eq!(s.test.0[0], [(4.0 / sd) as f32, 4.0]);
+        let sd = (8.0f64 / 3.0).sqrt() as f32;
+        assert_eq!(s.scale, [(3.0, sd), (5.0, 1.0)]);
+        assert_eq!(s.train.0[0], [-2.0 / sd, 0.0]);
+        assert_eq!(s.test.0[0], [4.0 / sd, 4.0]);
         assert_eq!(s.test.1, [1]);
         assert!(split(&table, 0.0).is_err() && split(&table, 1.0).is_err());
     }

@@ -69,6 +69,10 @@ struct Args {
     /// Seed of the initial weights and the shuffles.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Force a kernel tier (`scalar`, `sse2`, `avx2`, `avx512`, `neon`): with `scalar` the
+    /// trained model has the same bits on every target.
+    #[arg(long)]
+    tier: Option<String>,
     /// Folder for the pictures and the exported model.
     #[arg(long, default_value = "out/classify")]
     out: PathBuf,
@@ -142,6 +146,10 @@ fn main() -> ExitCode {
 }
 
 fn main_with(args: &Args) -> Result<(), String> {
+    if let Some(name) = &args.tier {
+        let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
+        stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
+    }
     let label = args.label_column.map_or(data::LabelColumn::Last, data::LabelColumn::At);
     let table = data::read_csv(&args.data, label, args.header)?;
     let features = table.features[0].len();
@@ -203,7 +211,7 @@ fn main_with(args: &Args) -> Result<(), String> {
     let path = args.out.join("confusion.png");
     plot::confusion(&path, &run, &table.classes, &subtitle).map_err(|e| format!("drawing {}: {e}", path.display()))?;
     written.push(path);
-    written.extend(export::write(&args.out, &run.blob, &run.net_type, &table.classes)?);
+    written.extend(export::write(&args.out, &run.blob, &run.net_type, &table.classes, &split.scale)?);
     for p in &written {
         println!("wrote {}", p.display());
     }
