@@ -73,9 +73,12 @@ struct Args {
     /// trained model has the same bits on every target.
     #[arg(long)]
     tier: Option<String>,
-    /// Folder for the pictures and the exported model.
+    /// Folder for the pictures (and the exported model, unless `--export` says otherwise).
     #[arg(long, default_value = "out/classify")]
     out: PathBuf,
+    /// Folder for the exported model (`model.bin`, `model.rs`, `model.h`); default: `--out`.
+    #[arg(long)]
+    export: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -136,7 +139,13 @@ fn dispatch(
 }
 
 fn main() -> ExitCode {
-    match main_with(&Args::parse()) {
+    let words: Vec<String> = std::env::args().skip(1).collect();
+    let command = ["cargo run --release --example classify".to_string()]
+        .into_iter()
+        .chain((!words.is_empty()).then(|| format!("-- {}", words.join(" "))))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match main_with(&Args::parse(), &command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -145,7 +154,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn main_with(args: &Args) -> Result<(), String> {
+/// Runs the example; `command` is how it was invoked, written into the exported sources.
+fn main_with(args: &Args, command: &str) -> Result<(), String> {
     if let Some(name) = &args.tier {
         let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
         stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
@@ -161,6 +171,8 @@ fn main_with(args: &Args) -> Result<(), String> {
         return Err(format!("{} training rows: need at least one batch of {BATCH}", split.train.0.len()));
     }
     prepare_out(&args.out)?;
+    let export_dir = args.export.as_ref().unwrap_or(&args.out);
+    prepare_out(export_dir)?;
     plot::register()?;
     let batches = (split.train.0.len() / BATCH) as u32;
     let decay = if args.halve_every == 0 {
@@ -211,7 +223,7 @@ fn main_with(args: &Args) -> Result<(), String> {
     let path = args.out.join("confusion.png");
     plot::confusion(&path, &run, &table.classes, &subtitle).map_err(|e| format!("drawing {}: {e}", path.display()))?;
     written.push(path);
-    written.extend(export::write(&args.out, &run.blob, &run.net_type, &table.classes, &split.scale)?);
+    written.extend(export::write(export_dir, command, &run.blob, &run.net_type, &table.classes, &split.scale)?);
     for p in &written {
         println!("wrote {}", p.display());
     }
@@ -266,7 +278,7 @@ mod tests {
         assert_eq!(total, 450);
         assert_eq!(diagonal as f32 / 450.0, last.test.accuracy);
 
-        main_with(&args).unwrap();
+        main_with(&args, "classify test").unwrap();
         for name in ["loss.png", "accuracy.png", "confusion.png", "model.bin", "model.rs", "model.h"] {
             assert!(out.join(name).metadata().unwrap().len() > 0, "{name}");
         }
@@ -277,6 +289,29 @@ mod tests {
         std::fs::remove_dir_all(out).unwrap();
     }
 
+    /// The model the firmware embeds (`examples/firmware/src/digits/model.rs`) is what this
+    /// example trains with the scalar tier, byte for byte: the same bits on every target.
+    #[test]
+    fn the_firmware_model_is_reproduced_exactly() {
+        let dir = scratch("firmware-model");
+        let words = ["--tier", "scalar", "--out", "out/classify-scalar", "--export", "examples/firmware/src/digits"];
+        let command = format!("cargo run --release --example classify -- {}", words.join(" "));
+        let out = dir.join("out");
+        let export = dir.join("export");
+        let mut argv = vec!["classify".to_string()];
+        argv.extend(words.iter().map(|w| w.to_string()));
+        let mut args = Args::parse_from(argv);
+        (args.out, args.export) = (out, Some(export.clone()));
+        main_with(&args, &command).unwrap();
+        let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/firmware/src/digits");
+        for name in ["model.rs", "model.h", "model.bin"] {
+            let got = std::fs::read(export.join(name)).unwrap();
+            let want = std::fs::read(Path::new(committed).join(name)).unwrap();
+            assert!(got == want, "{name} differs from the committed one: rerun `{command}`");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn a_malformed_csv_is_refused_before_training() {
         let dir = scratch("bad");
@@ -285,7 +320,7 @@ mod tests {
         std::fs::write(&data, "1,2,a\n3,4,b\n5,x,a\n").unwrap();
         let out = dir.join("out");
         let args = Args::parse_from(["classify", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        let err = main_with(&args).unwrap_err();
+        let err = main_with(&args, "classify test").unwrap_err();
         assert!(err.ends_with("line 3, column 2: `x` is not a number"), "{err}");
         assert!(!out.exists(), "nothing is written");
         std::fs::remove_dir_all(dir).unwrap();
