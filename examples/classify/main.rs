@@ -146,7 +146,7 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .join(" ");
     match main_with(&Args::parse(), &command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -154,8 +154,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the example; `command` is how it was invoked, written into the exported sources.
-fn main_with(args: &Args, command: &str) -> Result<(), String> {
+/// Runs the example and returns the final scores; `command` is how it was invoked, written
+/// into the exported sources.
+fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
     if let Some(name) = &args.tier {
         let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
         stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
@@ -234,7 +235,7 @@ fn main_with(args: &Args, command: &str) -> Result<(), String> {
         split.test.0.len(),
         last.train.accuracy
     );
-    Ok(())
+    Ok(*last)
 }
 
 /// Creates `dir` and proves a file can be written into it, before training.
@@ -302,7 +303,9 @@ mod tests {
         argv.extend(words.iter().map(|w| w.to_string()));
         let mut args = Args::parse_from(argv);
         (args.out, args.export) = (out, Some(export.clone()));
-        main_with(&args, &command).unwrap();
+        let last = main_with(&args, &command).unwrap();
+        // The firmware checks that it classifies as many test images right as the desktop.
+        assert_eq!(last.test.accuracy, 409.0 / 450.0, "examples/firmware/src/bin/digits.rs: DESKTOP_CORRECT");
         let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/firmware/src/digits");
         for name in ["model.rs", "model.h", "model.bin"] {
             let got = std::fs::read(export.join(name)).unwrap();

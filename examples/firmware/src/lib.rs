@@ -7,6 +7,7 @@
 //! hosted target; the training code is the same either way.
 #![cfg_attr(target_os = "none", no_std)]
 
+pub mod digits;
 pub mod platform;
 
 use stacknet::kernels::{force, Tier};

@@ -1,0 +1,44 @@
+//! Inference only: loads the digits classifier from flash, classifies the 450 test images
+//! with the scalar tier, prints the accuracy and a hash of the predictions, and exits 0 on
+//! PASS (the desktop's count, 409 of 450), 1 on FAIL. Runs on the microcontrollers
+//! (semihosting) and on hosted targets (std); `scripts/embedded-check.sh` compares the
+//! hashes across targets.
+#![cfg_attr(target_os = "none", no_std)]
+#![cfg_attr(target_os = "none", no_main)]
+
+use firmware::digits::{self, TEST};
+use firmware::say;
+use stacknet::kernels::{force, Tier};
+use stacknet::prelude::*;
+
+/// What `cargo run --release --example classify -- --tier scalar` reports for this model on
+/// the desktop: `final test accuracy=0.9089`, 409 of 450 (checked by that example's tests).
+const DESKTOP_CORRECT: usize = 409;
+
+#[cfg_attr(all(target_arch = "arm", target_os = "none"), cortex_m_rt::entry)]
+#[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
+fn main() -> ! {
+    say!("target {}", env!("FIRMWARE_TARGET"));
+    let _ = force(Tier::Scalar);
+    let net = match digits::load() {
+        Ok(net) => net,
+        Err(e) => {
+            say!("digits: the embedded model does not load: {e} FAIL");
+            firmware::platform::exit(false)
+        }
+    };
+    let mut ws = Inference::<digits::Net, 1>::new();
+    let s = digits::score(&net, &mut ws);
+    let ok = s.correct == DESKTOP_CORRECT;
+    say!(
+        "digits 64-32-10: {}/{} correct (accuracy {:.4}), predictions hash {:08x}, model {} B, inference workspace {} B {}",
+        s.correct,
+        TEST.len(),
+        s.correct as f32 / TEST.len() as f32,
+        s.hash,
+        digits::MODEL.len(),
+        Inference::<digits::Net, 1>::BYTES,
+        if ok { "PASS" } else { "FAIL" }
+    );
+    firmware::platform::exit(ok)
+}
