@@ -431,10 +431,9 @@ fn round_trip_is_bit_exact_and_alternates_slots() {
             step(&mut n, &mut o);
         }
         assert_eq!(s.save(&n, &o, &mut scratch), Ok(k));
-        let slot = if k % 2 == 0 { SlotId::A } else { SlotId::B };
+        let slot = if k.is_multiple_of(2) { SlotId::A } else { SlotId::B };
         assert_eq!(s.newest(), Some(Record { slot, seq: k, len: 176 }));
     }
-    drop(s);
     // The spare sectors between and after the slots were never written.
     assert!(flash.mem[SLOT as usize..SLOT as usize + 64].iter().all(|&b| b == 0xFF));
     assert!(flash.mem[cap - 64..].iter().all(|&b| b == 0xFF));
@@ -463,7 +462,6 @@ fn one_save_costs_erases_programs_and_reads() {
     let mut s = store(&mut flash);
     s.scan(&mut scratch).unwrap();
     s.save(&n, &o, &mut scratch).unwrap();
-    drop(s);
     // Scan: header + payload of A, header of B; verify: header + payload.
     assert_eq!((flash.erases, flash.programs, flash.reads), (4, 2, 3 + 2));
 }
@@ -511,7 +509,6 @@ fn sequence_numbers_wrap_around() {
         assert_eq!(state(&n2, &o2), expect);
     }
     assert_eq!(seqs, [u32::MAX, 0, 1, 2]);
-    drop(s);
     let expect = state(&n, &o);
 
     // 0 is newer than u32::MAX whichever slot holds which.
@@ -622,7 +619,6 @@ fn short_buffers_and_slots_are_errors_before_any_write() {
     let mut s = Store::new(&mut f, Slot::new(0, 192), Slot::new(256, 256)).unwrap();
     assert_eq!(s.save(&n, &o, &mut scratch[..199]), Err(Error::ScratchTooSmall { needed: 200, got: 199 }));
     assert_eq!(s.save(&n, &o, &mut scratch), Err(Error::SlotTooSmall { needed: 256, got: 192 }));
-    drop(s);
     assert_eq!(f.ops(), 0);
     assert!(f.mem.iter().all(|&b| b == 0xFF));
     // A non-finite parameter is refused by persist; flash untouched.
@@ -630,7 +626,6 @@ fn short_buffers_and_slots_are_errors_before_any_write() {
     bad.0.weights_mut()[0][0] = f32::NAN;
     let mut s = Store::new(&mut f, Slot::new(0, 256), Slot::new(256, 256)).unwrap();
     assert!(matches!(s.save(&bad, &o, &mut scratch), Err(Error::Save(_))));
-    drop(s);
     assert_eq!(f.ops(), 0);
 }
 
@@ -778,7 +773,7 @@ fn reference_run() -> (State, Vec<State>) {
     let mut at = Vec::new();
     for t in 1..=STEPS {
         step(&mut n, &mut o);
-        if t % EVERY == 0 {
+        if t.is_multiple_of(EVERY) {
             at.push(state(&n, &o));
         }
     }
@@ -795,7 +790,7 @@ fn continue_run<const R: usize, const W: usize, const E: usize>(
 ) -> State {
     while o.steps() < STEPS {
         step(&mut n, &mut o);
-        if o.steps() % EVERY == 0 {
+        if o.steps().is_multiple_of(EVERY) {
             s.save(&n, &o, scratch).unwrap();
         }
     }
@@ -817,7 +812,7 @@ fn power_cut_campaign<const R: usize, const W: usize, const E: usize>() -> Tally
     let mut seq = 0u32;
     for t_step in 1..=STEPS {
         step(&mut n, &mut o);
-        if t_step % EVERY != 0 {
+        if !t_step.is_multiple_of(EVERY) {
             continue;
         }
         let new = state(&n, &o);
@@ -827,7 +822,7 @@ fn power_cut_campaign<const R: usize, const W: usize, const E: usize>() -> Tally
         let mut rec = Recorder(&mut done, Vec::new());
         assert_eq!(Store::new(&mut rec, a, b).unwrap().save(&n, &o, &mut scratch), Ok(seq));
         let plan = Plan { ops: rec.1 };
-        let target = if seq % 2 == 0 { a } else { b };
+        let target = if seq.is_multiple_of(2) { a } else { b };
         let span = target.offset as usize..(target.offset + slot) as usize;
 
         let all = cuts::<W>(&plan);
@@ -839,7 +834,6 @@ fn power_cut_campaign<const R: usize, const W: usize, const E: usize>() -> Tally
             s.flash_mut().arm(cut);
             let r = s.save(&n, &o, &mut scratch);
             assert_eq!(r, Err(Error::Flash(FlashError::PowerCut)), "{cut:?}");
-            drop(s);
             assert!(f.fired, "cut {cut:?} was not reached");
             t.cuts += 1;
             match cut {
@@ -940,11 +934,10 @@ fn repeated_cuts_on_the_same_write() {
     let mut s = store(&mut flash);
     while o.steps() < 2 * EVERY {
         step(&mut n, &mut o);
-        if o.steps() % EVERY == 0 {
+        if o.steps().is_multiple_of(EVERY) {
             s.save(&n, &o, &mut scratch).unwrap();
         }
     }
-    drop(s);
     // The third checkpoint's write is cut at several points in a row.
     let cuts = [
         Cut::Inside { op: 1, torn: Torn::Erase { bytes: 8, rest: Rest::Noise } },
