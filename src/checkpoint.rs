@@ -107,7 +107,8 @@
 //! [`Store::save`] picks the target slot (the one not holding the newest valid record) and:
 //!
 //! 1. erases the sectors the record needs, **first sector first**: the first erase wipes the
-//!    target's old header, so from that moment the slot holds no valid record;
+//!    target's old header, so from that moment the slot holds no valid record (before it,
+//!    the slot's old record is older than the other slot's and loses to it);
 //! 2. programs the payload area;
 //! 3. programs the header area, **last**: only now can the slot validate;
 //! 4. reads the record back and checks it (a mismatch is [`Error::Verify`]).
@@ -121,6 +122,12 @@
 //! front of a complete payload, because the payload was programmed before it. So the newest
 //! valid record is always either the previous checkpoint or, once the header is fully
 //! programmed, the new one.
+//!
+//! How sure "fails the check" is: a CRC-32 catches every error confined to 32 consecutive
+//! bits (one torn word of up to 4 bytes, whatever its value) and other damage except with
+//! probability about 2⁻³². The payload's own CRC-32 and [`persist`]'s checks come on top.
+//! The store cannot see a "weakly erased" cell that reads as 1 now and flips later; that is
+//! the flash driver's part (the chip's erase and program timing).
 //!
 //! # Sequence numbers
 //! The first record gets sequence 0; each save writes the newest valid record's number
@@ -304,8 +311,9 @@ pub enum Error<E> {
     /// another optimizer kind); they are untouched. The older record is not tried: it was
     /// written by the same program and would be refused the same way.
     Load(LoadError),
-    /// The record read back after a save is not the one written. The previous checkpoint
-    /// is still the newest valid one unless the flash returns it intact later.
+    /// A record read twice differs: read back after a save, it is not the one written (the
+    /// previous checkpoint is still the newest valid one, unless the flash later returns the
+    /// new record intact), or it changed between the two reads of a load.
     Verify,
 }
 
@@ -342,7 +350,8 @@ impl<E: NorFlashError> core::error::Error for Error<E> {
 #[derive(Debug)]
 pub struct Store<F> {
     flash: F,
-    slots: [Slot; 2],
+    a: Slot,
+    b: Slot,
     /// `None`: not scanned yet; `Some(None)`: scanned, no valid record.
     newest: Option<Option<Record>>,
 }
@@ -379,7 +388,7 @@ impl<F: NorFlash> Store<F> {
         if a.offset < b_end && b.offset < a_end {
             return Err(ConfigError::Overlap);
         }
-        Ok(Store { flash, slots: [a, b], newest: None })
+        Ok(Store { flash, a, b, newest: None })
     }
 
     /// The flash.
@@ -401,8 +410,8 @@ impl<F: NorFlash> Store<F> {
     /// The slot `id`.
     pub fn slot(&self, id: SlotId) -> Slot {
         match id {
-            SlotId::A => self.slots[0],
-            SlotId::B => self.slots[1],
+            SlotId::A => self.a,
+            SlotId::B => self.b,
         }
     }
 
@@ -451,7 +460,8 @@ impl<F: NorFlash> Store<F> {
             return Err(Error::Verify);
         }
         let start = header_area::<F>();
-        let blob = scratch.get(start..start + rec.len as usize).ok_or(Error::Verify)?;
+        let end = start.checked_add(rec.len as usize).ok_or(Error::Verify)?;
+        let blob = scratch.get(start..end).ok_or(Error::Verify)?;
         persist::load_with_optimizer(model, opt, blob).map_err(Error::Load)?;
         Ok(Some(rec.seq))
     }
@@ -467,9 +477,9 @@ impl<F: NorFlash> Store<F> {
         opt: &Sgd<V>,
         scratch: &mut [u8],
     ) -> Result<u32, Error<F::Error>> {
-        let (head, unit) = (header_area::<F>(), align::<F>());
+        let head = header_area::<F>();
         let len = persist::saved_len_with_optimizer(model, opt);
-        let total = head + round_up(len, unit);
+        let total = record_len::<F>(len).ok_or(Error::Save(SaveError::TooLarge))?;
         if scratch.len() < total {
             return Err(Error::ScratchTooSmall { needed: total, got: scratch.len() });
         }
@@ -483,28 +493,34 @@ impl<F: NorFlash> Store<F> {
             None => (SlotId::A, 0),
         };
         let slot = self.slot(target);
-        let erase_len = round_up(total, F::ERASE_SIZE);
+        let erase_len = total.checked_next_multiple_of(F::ERASE_SIZE).unwrap_or(usize::MAX);
         if erase_len > slot.size as usize {
             return Err(Error::SlotTooSmall { needed: erase_len, got: slot.size as usize });
         }
 
-        // Build the record image in scratch: header area, payload, padding.
-        let (header, rest) = scratch.split_at_mut(head);
-        let (payload, _) = rest.split_at_mut(total - head);
+        // Build the record image in scratch: header area, payload, padding. (`scratch` holds
+        // `total` bytes and `head <= total`, checked above.)
+        let too_small = Error::ScratchTooSmall { needed: total, got: scratch.len() };
+        let Some((header, payload)) = scratch.get_mut(..total).and_then(|s| s.split_at_mut_checked(head)) else {
+            return Err(too_small);
+        };
         let n = persist::save_with_optimizer(model, opt, payload).map_err(Error::Save)?;
-        let (blob, pad) = payload.split_at_mut(n.min(payload.len()));
+        let Some((blob, pad)) = payload.split_at_mut_checked(n) else {
+            return Err(too_small);
+        };
         pad.fill(0xFF);
         let crc = write_header(header, seq, head as u32, len32, blob);
 
-        // Erase (first sector first), payload, header last.
+        // Erase (first sector first), payload, header last. No overflow: the slot ends at or
+        // before `u32::MAX` (checked by `new`) and `head <= total <= erase_len <= slot.size`.
         let erase = F::ERASE_SIZE as u32;
-        let mut at = slot.offset;
-        while ((at - slot.offset) as usize) < erase_len {
+        for at in (0..erase_len).step_by(F::ERASE_SIZE) {
+            let at = slot.offset + at as u32;
             self.flash.erase(at, at + erase).map_err(Error::Flash)?;
-            at += erase;
         }
-        let (header, payload) = scratch.split_at(head);
-        let payload = payload.get(..total - head).unwrap_or_default();
+        let Some((header, payload)) = scratch.get(..total).and_then(|s| s.split_at_checked(head)) else {
+            return Err(too_small);
+        };
         self.flash.write(slot.offset + head as u32, payload).map_err(Error::Flash)?;
         self.flash.write(slot.offset, header).map_err(Error::Flash)?;
 
@@ -519,7 +535,8 @@ impl<F: NorFlash> Store<F> {
 
     /// Erases both slots (a factory reset); afterwards [`load`](Store::load) finds nothing.
     pub fn clear(&mut self) -> Result<(), Error<F::Error>> {
-        for s in self.slots {
+        for s in [self.a, self.b] {
+            // Inside the flash (checked by `new`).
             self.flash.erase(s.offset, s.offset + s.size).map_err(Error::Flash)?;
         }
         self.newest = Some(None);
@@ -529,7 +546,7 @@ impl<F: NorFlash> Store<F> {
     /// Reads the record in slot `id` into `scratch` (as laid out on flash) and returns it if
     /// it is valid. Flash errors are errors; anything unreadable as a record is `None`.
     fn read_record(&mut self, id: SlotId, scratch: &mut [u8]) -> Result<Option<Record>, Error<F::Error>> {
-        let (head, unit) = (header_area::<F>(), align::<F>());
+        let head = header_area::<F>();
         let slot = self.slot(id);
         let Some(header) = scratch.get_mut(..head) else {
             return Err(Error::ScratchTooSmall { needed: head, got: scratch.len() });
@@ -542,15 +559,16 @@ impl<F: NorFlash> Store<F> {
             return Ok(None);
         }
         let len = h.len as usize;
-        let total = head + round_up(len, unit);
-        if len < persist::HEADER_LEN + persist::CRC_LEN || total > slot.size as usize {
-            return Ok(None);
-        }
+        let total = match record_len::<F>(len) {
+            Some(t) if t <= slot.size as usize && len >= persist::HEADER_LEN + persist::CRC_LEN => t,
+            _ => return Ok(None),
+        };
         let Some(area) = scratch.get_mut(head..total) else {
             return Ok(None);
         };
+        // `head < total <= slot.size`: inside the slot.
         self.flash.read(slot.offset + head as u32, area).map_err(Error::Flash)?;
-        let (Some(fields), Some(blob)) = (scratch.get(..CRC_AT), scratch.get(head..head + len)) else {
+        let (Some(fields), Some(blob)) = (scratch.get(..CRC_AT), scratch.get(head..head.saturating_add(len))) else {
             return Ok(None);
         };
         let mut digest = CRC32.digest();
@@ -563,6 +581,12 @@ impl<F: NorFlash> Store<F> {
         }
         Ok(Some(Record { slot: id, seq: h.seq, len: h.len }))
     }
+}
+
+/// Bytes of a record with a `len`-byte payload on flash `F` (header area + padded
+/// payload), or `None` if that overflows.
+fn record_len<F: NorFlash>(len: usize) -> Option<usize> {
+    header_area::<F>().checked_add(len.checked_next_multiple_of(align::<F>())?)
 }
 
 /// Serial-number comparison: whether `a` was written after `b`.
