@@ -446,6 +446,12 @@ impl<F: NorFlash> Store<F> {
         opt: &mut Sgd<V>,
         scratch: &mut [u8],
     ) -> Result<Option<u32>, Error<F::Error>> {
+        // Refuse a short buffer up front: reading on would report this model's records as
+        // invalid instead.
+        let needed = record_len::<F>(persist::saved_len_with_optimizer(model, opt)).unwrap_or(usize::MAX);
+        if scratch.len() < needed {
+            return Err(Error::ScratchTooSmall { needed, got: scratch.len() });
+        }
         let Some(rec) = self.scan(scratch)? else {
             return Ok(None);
         };

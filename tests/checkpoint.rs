@@ -966,3 +966,96 @@ fn repeated_cuts_on_the_same_write() {
     assert_eq!(continue_run(n2, o2, &mut s, &mut scratch), final_state);
     assert_eq!(s.newest().map(|r| r.seq), Some(11));
 }
+
+/// Headers with a correct CRC-32 whose fields do not fit this store or this blob: each is
+/// rejected as a record, and the other slot's record is loaded.
+#[test]
+fn consistent_crc_but_wrong_fields_are_not_records() {
+    let (a, b, cap) = layout();
+    let mut scratch = [0u8; SCRATCH];
+    let n_old = net(13);
+    let o_old = opt(&n_old);
+    let good = blob(&n_old, &o_old);
+    let n_new = net(14);
+    let o_new = opt(&n_new);
+    let newer = blob(&n_new, &o_new);
+    let head = checkpoint::header_area::<Flash>() as u32;
+    // (version, reserved, payload offset, payload length, payload bytes)
+    let mut longer = newer.clone();
+    longer.extend_from_slice(&[0; 4]);
+    let lies: [(u16, u16, u32, u32, &[u8]); 7] = [
+        (2, 0, head, 176, &newer),      // another format version
+        (1, 1, head, 176, &newer),      // reserved bits set
+        (1, 0, head + 4, 176, &newer),  // payload elsewhere
+        (1, 0, head, 180, &longer),     // blob's own length says 176
+        (1, 0, head, u32::MAX, &newer), // longer than the slot
+        (1, 0, head, 236, &newer),      // longer than the slot, just
+        (1, 0, head, 20, &newer[..20]), // shorter than any blob
+    ];
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    for (i, (version, reserved, offset, len, payload)) in lies.into_iter().enumerate() {
+        let mut f = Flash::new(cap);
+        handmade_record(&mut f, a, 3, &good);
+        let mut h = Vec::new();
+        h.extend_from_slice(b"STCK");
+        h.extend_from_slice(&version.to_le_bytes());
+        h.extend_from_slice(&reserved.to_le_bytes());
+        h.extend_from_slice(&4u32.to_le_bytes());
+        h.extend_from_slice(&offset.to_le_bytes());
+        h.extend_from_slice(&len.to_le_bytes());
+        let mut d = crc.digest();
+        d.update(&h);
+        d.update(payload);
+        h.extend_from_slice(&d.finalize().to_le_bytes());
+        let o = b.offset as usize;
+        f.mem[o..o + 24].copy_from_slice(&h);
+        let p = o + offset as usize;
+        f.mem[p..p + payload.len()].copy_from_slice(payload);
+        let (mut n, mut o2) = boot();
+        assert_eq!(store(&mut f).load(&mut n, &mut o2, &mut scratch), Ok(Some(3)), "case {i}");
+        assert_eq!(state(&n, &o2), state(&n_old, &o_old), "case {i}");
+    }
+}
+
+#[test]
+fn load_refuses_a_short_scratch_before_reading() {
+    let mut f = Flash::new(1024);
+    let mut scratch = [0u8; SCRATCH];
+    let n = net(15);
+    let o = opt(&n);
+    store(&mut f).save(&n, &o, &mut scratch).unwrap();
+    f.arm(Cut::After(usize::MAX));
+    let (mut n2, mut o2) = boot();
+    let before = state(&n2, &o2);
+    let r = store(&mut f).load(&mut n2, &mut o2, &mut scratch[..SCRATCH - 1]);
+    assert_eq!(r, Err(Error::ScratchTooSmall { needed: SCRATCH, got: SCRATCH - 1 }));
+    assert_eq!(f.reads, 0);
+    assert_eq!(state(&n2, &o2), before);
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        format!("scratch buffer holds {} bytes, the record needs {SCRATCH}", SCRATCH - 1)
+    );
+}
+
+#[test]
+fn flash_errors_are_passed_on() {
+    let mut f = Flash::new(1024);
+    let mut scratch = [0u8; SCRATCH];
+    let n = net(16);
+    let o = opt(&n);
+    // A failing read at boot is an error, not "no checkpoint".
+    f.arm(Cut::After(0));
+    let (mut n2, mut o2) = boot();
+    let r = store(&mut f).load(&mut n2, &mut o2, &mut scratch);
+    assert_eq!(r, Err(Error::Flash(FlashError::PowerCut)));
+    assert_eq!(r.unwrap_err().to_string(), "flash error: An implementation specific error occurred (PowerCut)");
+    f.power_on();
+    // The store respects alignment and never programs a word twice (the double checks
+    // both and would return its own errors): many saves in a row succeed.
+    let mut s = store(&mut f);
+    for k in 0..6 {
+        assert_eq!(s.save(&n, &o, &mut scratch), Ok(k));
+    }
+    let e: &dyn std::error::Error = &Error::<FlashError>::Save(persist::SaveError::TooLarge);
+    assert!(e.source().is_some());
+}
