@@ -1059,3 +1059,32 @@ fn flash_errors_are_passed_on() {
     let e: &dyn std::error::Error = &Error::<FlashError>::Save(persist::SaveError::TooLarge);
     assert!(e.source().is_some());
 }
+
+/// Save, reboot, load, continue: the same bits as never stopping. Once at every checkpoint
+/// of the run, with a store that lives across the reboot only through the flash bytes.
+#[test]
+fn resume_equals_an_uninterrupted_run() {
+    let (final_state, at) = reference_run();
+    for stop in 0..at.len() {
+        let (_, _, cap) = layout();
+        let mut flash = Flash::new(cap);
+        let mut scratch = [0u8; SCRATCH];
+        let mut n = net(21);
+        let mut o = opt(&n);
+        let mut s = store(&mut flash);
+        while o.steps() < (stop as u32 + 1) * EVERY {
+            step(&mut n, &mut o);
+            if o.steps().is_multiple_of(EVERY) {
+                s.save(&n, &o, &mut scratch).unwrap();
+            }
+        }
+        assert_eq!(state(&n, &o), at[stop]);
+        // A few steps past the checkpoint are lost with the power.
+        step(&mut n, &mut o);
+        let (mut n2, mut o2) = boot();
+        let mut s = store(&mut flash);
+        assert_eq!(s.load(&mut n2, &mut o2, &mut scratch), Ok(Some(stop as u32)));
+        assert_eq!(o2.steps(), (stop as u32 + 1) * EVERY);
+        assert_eq!(continue_run(n2, o2, &mut s, &mut scratch), final_state, "stopped after checkpoint {stop}");
+    }
+}
