@@ -1065,7 +1065,7 @@ fn flash_errors_are_passed_on() {
 #[test]
 fn resume_equals_an_uninterrupted_run() {
     let (final_state, at) = reference_run();
-    for stop in 0..at.len() {
+    for (stop, at_stop) in at.iter().enumerate() {
         let (_, _, cap) = layout();
         let mut flash = Flash::new(cap);
         let mut scratch = [0u8; SCRATCH];
@@ -1078,7 +1078,7 @@ fn resume_equals_an_uninterrupted_run() {
                 s.save(&n, &o, &mut scratch).unwrap();
             }
         }
-        assert_eq!(state(&n, &o), at[stop]);
+        assert_eq!(&state(&n, &o), at_stop);
         // A few steps past the checkpoint are lost with the power.
         step(&mut n, &mut o);
         let (mut n2, mut o2) = boot();
