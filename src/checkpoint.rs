@@ -476,6 +476,11 @@ impl<F: NorFlash> Store<F> {
     /// only the slot that does not hold the newest valid record (see the module docs for
     /// the order); on `Err` that record is still the newest valid one.
     ///
+    /// Flash operations, in order: one `erase` per sector the record covers (the record's
+    /// length rounded up to `ERASE_SIZE`), two `write`s (payload, then header), two `read`s
+    /// (the read-back). The first save of a store that has not read the flash yet scans both
+    /// slots first (up to two reads each).
+    ///
     /// `scratch`: at least [`scratch_len::<M, F>()`](scratch_len) bytes.
     pub fn save<M: Layer, V: VelocityState<M>>(
         &mut self,
