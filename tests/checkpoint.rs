@@ -2,7 +2,8 @@
 //! sequence wrap-around, damaged records, bad layouts, and the power-cut campaign: every
 //! checkpoint write of a training run is cut at every erase/program boundary and inside
 //! every operation (torn programs, torn erases), and each "reboot" must resume from the
-//! last complete checkpoint, bit for bit.
+//! last complete checkpoint, bit for bit. `cargo test --test checkpoint power_cut --
+//! --nocapture` prints the counts.
 
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
 use stacknet::checkpoint::{self, ConfigError, Error, Record, Slot, SlotId, Store};
@@ -29,6 +30,9 @@ enum Cut {
 enum Torn {
     /// A program stopped after `bytes` bytes; the next byte got only some of its 0 bits.
     Program { bytes: usize },
+    /// A program that left its words in no particular order: each word, chosen by `seed`,
+    /// was programmed, left alone, or got only some of its 0 bits.
+    Scattered { seed: usize },
     /// An erase stopped after `bytes` bytes were erased; the rest of the range keeps its
     /// old data (`Old`), reads as 0 (chips that program every bit to 0 before erasing:
     /// `Zeros`) or holds noise (`Noise`).
@@ -236,6 +240,20 @@ impl<const R: usize, const W: usize, const E: usize> NorFlash for MockFlash<R, W
         let n = match torn {
             None => bytes.len(),
             Some(Torn::Program { bytes: n }) => n.min(bytes.len()),
+            Some(Torn::Scattered { seed }) => {
+                for (w, (d, s)) in self.mem[o..o + bytes.len()].chunks_mut(W).zip(bytes.chunks(W)).enumerate() {
+                    let mask = match noise(seed, w) % 3 {
+                        0 => 0x00,
+                        1 => 0xFF,
+                        _ => noise(seed ^ 0x55, w),
+                    };
+                    for (d, s) in d.iter_mut().zip(s) {
+                        *d &= *s | mask;
+                    }
+                }
+                self.programmed[o / W..(o + bytes.len()) / W].fill(true);
+                return Err(FlashError::PowerCut);
+            }
             Some(other) => panic!("{other:?} planned on a program"),
         };
         for (d, s) in self.mem[o..o + n].iter_mut().zip(bytes) {
@@ -693,8 +711,9 @@ struct Plan {
     ops: Vec<(bool, usize)>,
 }
 
-/// Every cut of a write: at each operation boundary, inside each program at every byte,
-/// inside each erase at every word with each kind of leftover.
+/// Every cut of a write: at each operation boundary, inside each program at every byte
+/// (in order) and [`SCATTERED`] times out of order, inside each erase at every word with each
+/// kind of leftover.
 fn cuts<const W: usize>(plan: &Plan) -> Vec<Cut> {
     let mut v: Vec<Cut> = (0..=plan.ops.len()).map(Cut::After).collect();
     for (op, &(erase, len)) in plan.ops.iter().enumerate() {
@@ -707,6 +726,9 @@ fn cuts<const W: usize>(plan: &Plan) -> Vec<Cut> {
         } else {
             for bytes in 0..len {
                 v.push(Cut::Inside { op, torn: Torn::Program { bytes } });
+            }
+            for seed in 0..SCATTERED {
+                v.push(Cut::Inside { op, torn: Torn::Scattered { seed: seed * 7919 + op } });
             }
         }
     }
@@ -762,6 +784,9 @@ struct Tally {
     /// Resumed runs that, continued to the end, match the uninterrupted run bit for bit.
     resumed_equal: usize,
 }
+
+/// Scattered tears tried per program operation.
+const SCATTERED: usize = 16;
 
 const STEPS: u32 = 60;
 const EVERY: u32 = 5;
@@ -838,7 +863,7 @@ fn power_cut_campaign<const R: usize, const W: usize, const E: usize>() -> Tally
             t.cuts += 1;
             match cut {
                 Cut::After(_) => t.boundary_cuts += 1,
-                Cut::Inside { torn: Torn::Program { .. }, .. } => t.torn_program_cuts += 1,
+                Cut::Inside { torn: Torn::Program { .. } | Torn::Scattered { .. }, .. } => t.torn_program_cuts += 1,
                 Cut::Inside { torn: Torn::Erase { .. }, .. } => t.torn_erase_cuts += 1,
             }
             // Outside the target slot nothing changed.
@@ -928,8 +953,9 @@ fn check_tally(t: &Tally, label: &str, ops_per_write: usize) {
 fn power_cut_at_every_point_of_every_write() {
     let t = power_cut_campaign::<1, 4, 64>();
     // 4 sector erases + payload + header per write; 12 writes.
-    // Cuts per write: 7 boundaries + 4 × 16 words × 3 leftovers (erase) + 176 + 24 bytes.
-    assert_eq!(t.cuts, 12 * (7 + 4 * 16 * 3 + 176 + 24));
+    // Cuts per write: 7 boundaries + 4 × 16 words × 3 leftovers (erase) + 176 + 24 bytes
+    // + 2 × 16 scattered tears (programs).
+    assert_eq!(t.cuts, 12 * (7 + 4 * 16 * 3 + 176 + 24 + 2 * SCATTERED));
     check_tally(&t, "read 1, write 4, erase 64", 6);
 }
 
@@ -937,7 +963,7 @@ fn power_cut_at_every_point_of_every_write() {
 fn power_cut_with_wide_program_units() {
     // 16-byte program units and 4-byte reads: padded header and payload, one 256-byte sector.
     let t = power_cut_campaign::<4, 16, 256>();
-    assert_eq!(t.cuts, 12 * (4 + 256 / 16 * 3 + 176 + 32));
+    assert_eq!(t.cuts, 12 * (4 + 256 / 16 * 3 + 176 + 32 + 2 * SCATTERED));
     check_tally(&t, "read 4, write 16, erase 256", 3);
 }
 
