@@ -327,7 +327,7 @@ impl<E: NorFlashError> core::fmt::Display for Error<E> {
             Error::SlotTooSmall { needed, got } => write!(f, "slot holds {got} bytes, the record needs {needed}"),
             Error::Save(e) => write!(f, "cannot save the model: {e}"),
             Error::Load(e) => write!(f, "the newest checkpoint does not load: {e}"),
-            Error::Verify => write!(f, "the checkpoint read back differs from the one written"),
+            Error::Verify => write!(f, "the checkpoint read back differs from the one written or read before"),
         }
     }
 }

@@ -681,7 +681,7 @@ fn read_back_mismatch_is_reported() {
     let mut s = Store::new(Leaky(Flash::new(512)), Slot::new(0, 256), Slot::new(256, 256)).unwrap();
     let e = s.save(&n, &o, &mut scratch);
     assert_eq!(e, Err(Error::Verify));
-    assert_eq!(e.unwrap_err().to_string(), "the checkpoint read back differs from the one written");
+    assert_eq!(e.unwrap_err().to_string(), "the checkpoint read back differs from the one written or read before");
     assert_eq!(s.newest(), None);
 }
 
