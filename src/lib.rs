@@ -45,6 +45,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod arch;
+pub mod checkpoint;
 pub mod data;
 pub mod init;
 pub mod kernels;
