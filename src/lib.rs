@@ -16,8 +16,8 @@
 //! // The reference network: 2 → 10 → 2, sigmoid after each layer, with biases.
 //! type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
 //! let mut rng = stacknet::init::rng(7);
-//! let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-//! net.init(&mut rng, Init::UniformFanIn);
+//! // Every parameter drawn from `rng` (a network of zeros could not learn).
+//! let mut net: Net = Layer::random(&mut rng, Init::UniformFanIn);
 //!
 //! let (x, y) = stacknet::data::xor_batch::<_, 64>(&mut rng);
 //! let mut ws = Workspace::<Net, 64>::new();
@@ -31,9 +31,51 @@
 //! assert!(last.loss < first.loss);
 //! ```
 //!
+//! A multi-class classifier: ReLU hidden layers, the last `Dense` giving logits, softmax
+//! cross-entropy, and [`loss::softmax`] for the class probabilities:
+//!
+//! ```
+//! use stacknet::prelude::*;
+//!
+//! type Net = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
+//! let mut rng = stacknet::init::rng(1);
+//! let mut net: Net = Layer::random(&mut rng, Init::HeNormal);
+//! let objective = Objective::softmax_cross_entropy();
+//! let mut opt = Sgd::new(0.1)?.with_momentum(0.9, &net)?;
+//!
+//! // Three classes, one per input feature that is on.
+//! let x: [[f32; 4]; 3] = [[1.0, 0.0, 0.0, 0.5], [0.0, 1.0, 0.0, 0.5], [0.0, 0.0, 1.0, 0.5]];
+//! let y: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+//! let mut ws = Workspace::<Net, 3>::new();
+//! for _ in 0..100 {
+//!     train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)?;
+//! }
+//! let logits = ws.forward(&net, &x);
+//! let p = objective.loss.probabilities(&logits[1]); // softmax of the logits
+//! assert!(p[1] > 0.9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Crate features
-//! None: the library is `no_std` and allocation-free everywhere, and its error types
-//! implement `core::error::Error` (which `std` re-exports as `std::error::Error`).
+//! The library is `no_std` and allocation-free everywhere, and its error types implement
+//! `core::error::Error` (which `std` re-exports as `std::error::Error`). Optional features,
+//! all off by default:
+//!
+//! - `mcu-sigmoid`: the scalar tier (the one microcontrollers run) computes σ with its own
+//!   range-reduced polynomial `eᵗ` instead of `libm::expf` (error ≤ 1e-7 absolute, still
+//!   bit-identical across targets): fewer instructions per value on a Cortex-M4F.
+//!
+//! ## Build profile
+//! In a debug build Cargo compiles dependencies without optimisation, and a training step
+//! then runs many times slower than in a release build. To keep debug builds of your
+//! program fast, optimise stacknet in your own `Cargo.toml`:
+//!
+//! ```toml
+//! [profile.dev.package.stacknet]
+//! opt-level = 3
+//! ```
+//!
+//! BUILD_PROFILE_FIGURES
 //!
 //! ## Safety model
 //! All public functions are safe and never panic on bad input: shapes are checked at

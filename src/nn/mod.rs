@@ -29,9 +29,10 @@
 //! A `Dense` directly followed by a `Sigmoid` runs as one fused kernel (σ(x·W + b) in one
 //! pass forward, σ′ inside the weight gradient backward); every other pair runs one brick
 //! after the other. Widths are const generics, so a stack whose neighbours disagree does
-//! not compile:
+//! not compile; the error names the two bricks ([`Feeds`]), e.g. "`Sigmoid<3>` cannot
+//! follow `Dense<2, 4>` in a network: the widths differ":
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use stacknet::nn::{Dense, Layer, Sigmoid};
 //! fn takes_layer<L: Layer>(_: L) {}
 //! // Sigmoid<3> cannot follow Dense<2, 4>:
@@ -52,6 +53,7 @@ pub use cache::{Act, Cache, CacheNew};
 pub use dense::Affine;
 pub use dense::{Bias, Dense};
 pub use shape::{Dim, Matrix, Rows, D};
+pub use stack::Feeds;
 #[doc(hidden)]
 pub use stack::{BackwardChain, End, ForwardChain, Link};
 
