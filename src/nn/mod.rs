@@ -86,9 +86,10 @@ pub trait Layer: Copy {
     /// Number of trainable `f32` parameters.
     const PARAMS: usize;
 
-    /// A brick of this type with every parameter zero. Its optional parts (a `Dense`
-    /// bias) take their default; [`Layer::backward`] gives a gradient buffer the structure
-    /// of the model it differentiates.
+    /// A brick of this type with every parameter zero: a buffer (gradients, velocity) or a
+    /// placeholder to fill, not a network to train (use [`Layer::random`]). Its optional
+    /// parts (a `Dense` bias) take their default; [`Layer::backward`] gives a gradient
+    /// buffer the structure of the model it differentiates.
     fn zeroed() -> Self;
 
     /// All parameters zero, with the same structure as `self` (e.g. bias or no bias):
