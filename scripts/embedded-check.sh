@@ -143,12 +143,12 @@ budget "thumbv6m-none-eabi 2-3-2 insns/step" "${insns232[thumbv6m-none-eabi]:-}"
 budget "$m4 2-3-2 insns/step" "${insns232[$m4]:-}" 2300
 budget "$m4 2-3-2 stacknet flash of train_step (B)" "${flash232[$m4]:-}" 4096
 
-# --- feature fast-sigmoid (stacknet `mcu-sigmoid`): same bits across targets, M4F cost ---
+# --- feature mcu-sigmoid: same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).
 declare -A fast232 fast2102
 declare -A fast_built
 for t in "$m4" thumbv6m-none-eabi; do
-  if "$xcargo" build --release --locked -q -Zbuild-std=core --target "$t" --bins --features fast-sigmoid; then
+  if "$xcargo" build --release --locked -q -Zbuild-std=core --target "$t" --bins --features mcu-sigmoid; then
     fast_built[$t]=1
     # shellcheck disable=SC2086
     out=$(timeout 300 ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/firmware" 2>&1) || true
@@ -156,16 +156,16 @@ for t in "$m4" thumbv6m-none-eabi; do
     fast2102[$t]=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
   fi
 done
-if cargo build --release --locked -q --bin firmware --features fast-sigmoid; then
+if cargo build --release --locked -q --bin firmware --features mcu-sigmoid; then
   out=$(target/release/firmware 2>&1) || true
   fast232[x86_64]=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
   fast2102[x86_64]=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
 fi
 for t in "$m4" thumbv6m-none-eabi; do
   if [ -n "${fast232[$t]:-}" ] && [ "${fast232[$t]}" = "${fast232[x86_64]:-}" ] && [ "${fast2102[$t]}" = "${fast2102[x86_64]:-}" ]; then
-    pass "fast-sigmoid: XOR learned, hash $t = x86_64 (${fast232[$t]}, ${fast2102[$t]})"
+    pass "mcu-sigmoid: XOR learned, hash $t = x86_64 (${fast232[$t]}, ${fast2102[$t]})"
   else
-    fail "fast-sigmoid: hash $t (${fast232[$t]:-none}, ${fast2102[$t]:-none}) vs x86_64 (${fast232[x86_64]:-none}, ${fast2102[x86_64]:-none})"
+    fail "mcu-sigmoid: hash $t (${fast232[$t]:-none}, ${fast2102[$t]:-none}) vs x86_64 (${fast232[x86_64]:-none}, ${fast2102[x86_64]:-none})"
   fi
 done
 elf="target/$m4/release/bench"
@@ -176,9 +176,9 @@ w0=$(sed -n 's/^insncount: window 0 = //p' <<<"$out")
 w1=$(sed -n 's/^insncount: window 1 = //p' <<<"$out")
 w2=$(sed -n 's/^insncount: window 2 = //p' <<<"$out")
 if [ -n "$w2" ]; then
-  echo "INFO  $m4 fast-sigmoid: bench 2-3-2 $((w1 - w0)) insns/step, 2-10-2 $((w2 - w0)) insns/step"
+  echo "INFO  $m4 mcu-sigmoid: bench 2-3-2 $((w1 - w0)) insns/step, 2-10-2 $((w2 - w0)) insns/step"
 else
-  fail "$m4 fast-sigmoid: bench"
+  fail "$m4 mcu-sigmoid: bench"
 fi
 
 echo "embedded-check: $fails failed"

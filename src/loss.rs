@@ -13,20 +13,79 @@
 //! one-column output). With a single output column, `softmax(H) = 1`, so the loss is 0 and
 //! its gradient exactly 0: only the penalty moves the weights. (The article's numpy code
 //! adds the scalar `λ·ΣW²` to the gradient and omits the `1/B`; stacknet does not copy that.)
+//!
+//! Build an [`Objective`] with its constructors, one per loss, with or without ridge:
+//!
+//! ```
+//! use stacknet::loss::{Loss, Objective, Penalty};
+//!
+//! // Regression, or the article's sigmoid classifier: MSE, optionally with ridge.
+//! let article = Objective::mse_ridge(1e-4)?;
+//! // Multi-class: softmax cross-entropy on the last `Dense`'s outputs (the logits).
+//! let classes = Objective::softmax_cross_entropy();
+//! // Any loss with any penalty (ridge and L1 together here).
+//! let sparse = Objective::new(Loss::SoftmaxCrossEntropy, Penalty::new(1e-4, 1e-5)?);
+//! assert_eq!(classes.loss, sparse.loss);
+//! assert_eq!(article.penalty.l2(), 1e-4);
+//! # Ok::<(), stacknet::loss::PenaltyError>(())
+//! ```
+//!
+//! After training, [`Loss::probabilities`] turns a row of the network's output into the
+//! per-class scores the loss trained it for: [`softmax`] of the logits for cross-entropy,
+//! the outputs as they are for MSE.
 
 use crate::nn::{Layer, ParamKind};
 
 /// The data term of the objective.
+///
+/// ```
+/// use stacknet::loss::Loss;
+///
+/// // Two rows of three outputs against one-hot targets; `grad` receives ∂loss/∂output.
+/// let out = [2.0, 0.0, -1.0, 0.5, 0.5, 3.0];
+/// let target = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+/// let mut grad = [0.0; 6];
+/// let ce = Loss::SoftmaxCrossEntropy.eval(2, 3, &out, &target, &mut grad);
+/// assert!(ce > 0.0 && ce < 0.2);
+/// // Each row of the cross-entropy gradient sums to 0 for one-hot targets.
+/// assert!((grad[0] + grad[1] + grad[2]).abs() < 1e-7);
+///
+/// let mse = Loss::Mse.eval(2, 3, &out, &target, &mut grad);
+/// assert_eq!(grad[0], (2.0 - 1.0) / 2.0); // (H − Y)/B
+/// assert!(mse > 1.0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Loss {
     /// Mean squared error `Σ(Y−H)²/(2B)`, the article's loss.
     #[default]
     Mse,
-    /// Softmax cross-entropy over each row; put no sigmoid after the last `Dense`.
+    /// Softmax cross-entropy over each row; put no sigmoid after the last `Dense`: its
+    /// outputs are the logits, and [`softmax`] of a row gives the class probabilities.
     SoftmaxCrossEntropy,
 }
 
 impl Loss {
+    /// The per-class scores of one output row, as this loss trained the network to give
+    /// them: for [`Loss::SoftmaxCrossEntropy`] the row holds logits and the scores are its
+    /// [`softmax`] (probabilities that sum to 1); for [`Loss::Mse`] the outputs are
+    /// already the scores (with a [`Sigmoid`](crate::nn::Sigmoid) last, each in `(0, 1)`)
+    /// and are returned as they are.
+    ///
+    /// ```
+    /// use stacknet::loss::Loss;
+    ///
+    /// let p = Loss::SoftmaxCrossEntropy.probabilities(&[1.0, 1.0, 1.0, 1.0]);
+    /// assert_eq!(p, [0.25; 4]);
+    /// let s = Loss::Mse.probabilities(&[0.9, 0.2]);
+    /// assert_eq!(s, [0.9, 0.2]);
+    /// ```
+    pub fn probabilities<const C: usize>(self, row: &[f32; C]) -> [f32; C] {
+        match self {
+            Loss::Mse => *row,
+            Loss::SoftmaxCrossEntropy => softmax(row),
+        }
+    }
+
     /// The loss of `pred` against `target` (both `rows × cols`, row-major), writing
     /// `∂loss/∂pred` into `grad`. Shapes are checked by the caller.
     ///
@@ -68,20 +127,84 @@ impl Loss {
     }
 }
 
+/// The softmax of a row of logits: `pᵢ = e^(hᵢ − m) / Σⱼ e^(hⱼ − m)` with `m` the row's
+/// maximum, so large logits do not overflow. For finite logits every `pᵢ` is finite and in
+/// `[0, 1]` and they sum to 1 (up to rounding). Non-finite logits never panic: a NaN or
+/// `+∞` logit makes the row NaN, a `−∞` one gets probability 0 (a row of only `−∞` is
+/// NaN). An empty row gives an empty row.
+///
+/// Use it on the output of a network trained with [`Loss::SoftmaxCrossEntropy`];
+/// [`Loss::probabilities`] picks it (or not) from the loss.
+///
+/// ```
+/// use stacknet::loss::softmax;
+///
+/// let p = softmax(&[2.0, 1.0, 0.1]);
+/// assert!((p[0] - 0.659).abs() < 1e-3 && (p[1] - 0.242).abs() < 1e-3);
+/// // Large logits stay finite.
+/// let q = softmax(&[1000.0, 999.0, -1000.0]);
+/// assert!((q.iter().sum::<f32>() - 1.0).abs() < 1e-6 && q[2] == 0.0);
+/// ```
+pub fn softmax<const C: usize>(logits: &[f32; C]) -> [f32; C] {
+    let mut p = *logits;
+    softmax_in_place(&mut p);
+    p
+}
+
+/// [`softmax`] on a slice of any length, in place.
+///
+/// ```
+/// let mut row = [0.0f32, 0.0];
+/// stacknet::loss::softmax_in_place(&mut row);
+/// assert_eq!(row, [0.5, 0.5]);
+/// ```
+pub fn softmax_in_place(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut z = 0.0f32;
+    for v in row.iter_mut() {
+        *v = libm::expf(*v - max);
+        z += *v;
+    }
+    let inv = 1.0 / z;
+    for v in row.iter_mut() {
+        *v *= inv;
+    }
+}
+
 /// Weight penalties (ridge and L1). Both coefficients are finite and ≥ 0.
+///
+/// ```
+/// use stacknet::loss::{Penalty, PenaltyError};
+///
+/// let ridge = Penalty::ridge(1e-4)?;
+/// let elastic = Penalty::new(1e-4, 1e-5)?; // ridge and L1
+/// assert_eq!((elastic.l2(), elastic.l1()), (1e-4, 1e-5));
+/// assert!(Penalty::NONE.is_none() && !ridge.is_none());
+/// // A bad coefficient names itself.
+/// assert_eq!(Penalty::new(0.0, -1.0), Err(PenaltyError::L1(-1.0)));
+/// # Ok::<(), PenaltyError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Penalty {
     l2: f32,
     l1: f32,
 }
 
-/// A penalty coefficient that is negative or not finite.
+/// A penalty coefficient that is negative or not finite, and which one it is.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PenaltyError(pub f32);
+pub enum PenaltyError {
+    /// The ridge (L2) coefficient.
+    Ridge(f32),
+    /// The L1 coefficient.
+    L1(f32),
+}
 
 impl core::fmt::Display for PenaltyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "penalty coefficient must be finite and >= 0, got {}", self.0)
+        match self {
+            PenaltyError::Ridge(v) => write!(f, "ridge (L2) penalty coefficient must be finite and >= 0, got {v}"),
+            PenaltyError::L1(v) => write!(f, "L1 penalty coefficient must be finite and >= 0, got {v}"),
+        }
     }
 }
 
@@ -98,10 +221,12 @@ impl Penalty {
 
     /// Ridge `l2·ΣW²/(2B)` plus L1 `l1·Σ|W|/B`.
     pub fn new(l2: f32, l1: f32) -> Result<Self, PenaltyError> {
-        for v in [l2, l1] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(PenaltyError(v));
-            }
+        let ok = |v: f32| v.is_finite() && v >= 0.0;
+        if !ok(l2) {
+            return Err(PenaltyError::Ridge(l2));
+        }
+        if !ok(l1) {
+            return Err(PenaltyError::L1(l1));
         }
         Ok(Penalty { l2, l1 })
     }
@@ -213,7 +338,24 @@ fn ridge_grad<M: Layer>(c2: f32, model: &M, grads: &mut M) {
     });
 }
 
-/// The whole objective: a loss plus weight penalties.
+/// The whole objective: a loss plus weight penalties. The default is MSE without penalty.
+///
+/// ```
+/// use stacknet::prelude::*;
+///
+/// // A 4-16-3 classifier: softmax cross-entropy on the last `Dense`'s logits, with ridge.
+/// type Net = (Dense<4, 16>, Relu<16>, Dense<16, 3>);
+/// let mut net: Net = Layer::random(&mut stacknet::init::rng(1), Init::HeNormal);
+/// let objective = Objective::softmax_cross_entropy_ridge(1e-4)?;
+///
+/// let x = [[0.5, -0.2, 0.1, 0.9], [-0.7, 0.3, 0.8, -0.1]];
+/// let y = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+/// let mut ws = Workspace::<Net, 2>::new();
+/// let mut opt = Sgd::new(0.1)?;
+/// let report = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)?;
+/// assert!(report.loss.is_finite());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Objective {
     /// The data term.
@@ -223,9 +365,30 @@ pub struct Objective {
 }
 
 impl Objective {
-    /// The article's objective: MSE plus ridge `λ`.
+    /// `loss` plus `penalty` (see [`Penalty::new`] for ridge and L1 together).
+    pub const fn new(loss: Loss, penalty: Penalty) -> Self {
+        Objective { loss, penalty }
+    }
+
+    /// Mean squared error, no penalty.
+    pub const fn mse() -> Self {
+        Objective::new(Loss::Mse, Penalty::NONE)
+    }
+
+    /// The article's objective: MSE plus ridge `λ` (finite, ≥ 0).
     pub fn mse_ridge(lambda: f32) -> Result<Self, PenaltyError> {
-        Ok(Objective { loss: Loss::Mse, penalty: Penalty::ridge(lambda)? })
+        Ok(Objective::new(Loss::Mse, Penalty::ridge(lambda)?))
+    }
+
+    /// Softmax cross-entropy, no penalty: the multi-class objective. The network's last
+    /// brick is a `Dense` (no activation after it); its outputs are the logits.
+    pub const fn softmax_cross_entropy() -> Self {
+        Objective::new(Loss::SoftmaxCrossEntropy, Penalty::NONE)
+    }
+
+    /// Softmax cross-entropy plus ridge `λ` (finite, ≥ 0).
+    pub fn softmax_cross_entropy_ridge(lambda: f32) -> Result<Self, PenaltyError> {
+        Ok(Objective::new(Loss::SoftmaxCrossEntropy, Penalty::ridge(lambda)?))
     }
 }
 
@@ -302,6 +465,60 @@ mod tests {
                 assert_eq!(grad[3 * r + c].to_bits(), old.to_bits(), "[{r},{c}]");
             }
         }
+    }
+
+    /// `softmax` against an f64 reference, on ordinary rows and on rows of large logits,
+    /// which stay finite and sum to 1.
+    #[test]
+    fn softmax_matches_f64_and_survives_large_logits() {
+        let rows: [[f32; 4]; 6] = [
+            [0.0, 0.0, 0.0, 0.0],
+            [2.0, 1.0, 0.1, -3.0],
+            [-0.5, 4.25, 4.25, 1e-3],
+            [1000.0, 999.0, 998.0, -1000.0],
+            [88.0, 89.0, 90.0, 91.0],
+            [-1e30, -1e30 + 1e24, 3e38, 3.4e38],
+        ];
+        for row in rows {
+            let p = softmax(&row);
+            let max = row.iter().map(|&v| f64::from(v)).fold(f64::NEG_INFINITY, f64::max);
+            let e: [f64; 4] = core::array::from_fn(|i| libm::exp(f64::from(row[i]) - max));
+            let z: f64 = e.iter().sum();
+            for i in 0..4 {
+                let want = e[i] / z;
+                assert!(p[i].is_finite(), "{row:?}: {p:?}");
+                assert!((f64::from(p[i]) - want).abs() <= 1e-6, "{row:?}[{i}]: {} vs {want}", p[i]);
+            }
+            let sum: f32 = p.iter().sum();
+            assert!((sum - 1.0).abs() <= 1e-6, "{row:?}: sum {sum}");
+            assert_eq!(Loss::SoftmaxCrossEntropy.probabilities(&row), p);
+            assert_eq!(Loss::Mse.probabilities(&row), row);
+        }
+        assert_eq!(softmax(&[7.0f32]), [1.0]);
+        assert_eq!(softmax::<0>(&[]), []);
+        let p = softmax(&[f32::NAN, 0.0]);
+        assert!(p.iter().all(|v| v.is_nan()));
+    }
+
+    /// The constructors build the objective they name; bad coefficients are refused with
+    /// the coefficient named.
+    #[test]
+    fn objective_constructors() {
+        assert_eq!(Objective::mse(), Objective { loss: Loss::Mse, penalty: Penalty::NONE });
+        assert_eq!(Objective::mse(), Objective::default());
+        let ce = Objective::softmax_cross_entropy();
+        assert_eq!((ce.loss, ce.penalty), (Loss::SoftmaxCrossEntropy, Penalty::NONE));
+        let r = Objective::softmax_cross_entropy_ridge(0.25).unwrap();
+        assert_eq!((r.loss, r.penalty.l2(), r.penalty.l1()), (Loss::SoftmaxCrossEntropy, 0.25, 0.0));
+        let m = Objective::mse_ridge(0.5).unwrap();
+        assert_eq!((m.loss, m.penalty.l2()), (Loss::Mse, 0.5));
+        let g = Objective::new(Loss::SoftmaxCrossEntropy, Penalty::new(0.5, 0.125).unwrap());
+        assert_eq!((g.penalty.l2(), g.penalty.l1()), (0.5, 0.125));
+        assert_eq!(Objective::softmax_cross_entropy_ridge(-1.0), Err(PenaltyError::Ridge(-1.0)));
+        assert_eq!(Objective::mse_ridge(f32::INFINITY), Err(PenaltyError::Ridge(f32::INFINITY)));
+        assert_eq!(Penalty::new(1.0, -2.0), Err(PenaltyError::L1(-2.0)));
+        assert_eq!(Penalty::new(-3.0, -2.0), Err(PenaltyError::Ridge(-3.0)));
+        assert!(matches!(Penalty::new(0.0, f32::NAN), Err(PenaltyError::L1(v)) if v.is_nan()));
     }
 
     /// Ridge without L1 goes through [`ridge_grad`]; it must equal the general loop's

@@ -9,11 +9,35 @@
 //! change the optimizer), `train_step` checks and writes `w ← w − η·d`, and only then does the
 //! optimizer record the step ([`Optimizer::commit`]). A refused step never reaches `commit`,
 //! so it leaves the optimizer as it was.
+//!
+//! ```
+//! use stacknet::optim::{Clip, ConfigError, Schedule, Sgd};
+//!
+//! // A setting out of range is refused when the optimizer is built, and named.
+//! let bad = Sgd::new(0.1).unwrap().with_schedule(Schedule::StepDecay { every: 100, factor: 1.5 });
+//! assert_eq!(bad, Err(ConfigError::StepDecayFactor(1.5)));
+//! assert_eq!(
+//!     bad.unwrap_err().to_string(),
+//!     "learning-rate schedule: step decay's `factor` must be in (0, 1], got 1.5"
+//! );
+//! assert!(Sgd::new(0.1).unwrap().with_clip(Clip::Norm(-1.0)).is_err());
+//! ```
 
 use crate::arch::sqrt::sqrtf;
 use crate::nn::Layer;
 
 /// How the learning rate changes with the step number `t` (starting at 0).
+///
+/// ```
+/// use stacknet::optim::{Schedule, Sgd};
+///
+/// // Halve the learning rate every 100 steps.
+/// let opt = Sgd::new(0.8)?.with_schedule(Schedule::StepDecay { every: 100, factor: 0.5 })?;
+/// assert_eq!(opt.current_lr(), 0.8); // step 0
+/// assert_eq!(Schedule::StepDecay { every: 100, factor: 0.5 }.lr_at(0.8, 250), 0.2);
+/// assert_eq!(Schedule::Constant.lr_at(0.8, 1_000_000), 0.8);
+/// # Ok::<(), stacknet::optim::ConfigError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Schedule {
     /// `η`.
@@ -33,7 +57,31 @@ pub enum Schedule {
     },
 }
 
+impl Schedule {
+    /// The learning rate at step `t` (from 0) for base rate `lr`.
+    #[inline]
+    pub fn lr_at(self, lr: f32, t: u32) -> f32 {
+        match self {
+            Schedule::Constant => lr,
+            // `every ≥ 1` is checked when the schedule is set; `checked_div` keeps a division
+            // panic out of every firmware image that can reach this line.
+            Schedule::StepDecay { every, factor } => lr * libm::powf(factor, t.checked_div(every).unwrap_or(0) as f32),
+            Schedule::ExpDecay { rate } => lr * libm::expf(-rate * t as f32),
+        }
+    }
+}
+
 /// Gradient clipping, applied after the penalty gradient is added.
+///
+/// ```
+/// use stacknet::optim::{Clip, ConfigError, Sgd};
+///
+/// // Rescale the whole gradient to length ≤ 1 (by value: clamp each component instead).
+/// let opt = Sgd::new(0.5)?.with_clip(Clip::Norm(1.0))?;
+/// assert_eq!(opt.clip(), Clip::Norm(1.0));
+/// assert_eq!(Sgd::new(0.5)?.with_clip(Clip::Value(0.0)), Err(ConfigError::Clip(0.0)));
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Clip {
     /// No clipping.
@@ -45,17 +93,22 @@ pub enum Clip {
     Norm(f32),
 }
 
-/// A hyperparameter that was refused when building the optimizer.
+/// A hyperparameter that was refused when building the optimizer: which setting, and the
+/// value given.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ConfigError {
     /// The learning rate is ≤ 0 or not finite.
     LearningRate(f32),
     /// The momentum is outside `[0, 1)`.
     Momentum(f32),
-    /// The clipping threshold is ≤ 0 or not finite.
+    /// The clipping threshold ([`Clip::Value`] or [`Clip::Norm`]) is ≤ 0 or not finite.
     Clip(f32),
-    /// The schedule's factor or rate is out of range, or `every` is 0.
-    Schedule,
+    /// [`Schedule::StepDecay`]'s `every` is 0.
+    StepDecayEvery(u32),
+    /// [`Schedule::StepDecay`]'s `factor` is outside `(0, 1]`.
+    StepDecayFactor(f32),
+    /// [`Schedule::ExpDecay`]'s `rate` is negative or not finite.
+    ExpDecayRate(f32),
 }
 
 impl core::fmt::Display for ConfigError {
@@ -64,7 +117,15 @@ impl core::fmt::Display for ConfigError {
             ConfigError::LearningRate(v) => write!(f, "learning rate must be finite and > 0, got {v}"),
             ConfigError::Momentum(v) => write!(f, "momentum must be in [0, 1), got {v}"),
             ConfigError::Clip(v) => write!(f, "clipping threshold must be finite and > 0, got {v}"),
-            ConfigError::Schedule => write!(f, "schedule needs every ≥ 1, factor in (0, 1], rate finite and ≥ 0"),
+            ConfigError::StepDecayEvery(v) => {
+                write!(f, "learning-rate schedule: step decay's `every` must be >= 1, got {v}")
+            }
+            ConfigError::StepDecayFactor(v) => {
+                write!(f, "learning-rate schedule: step decay's `factor` must be in (0, 1], got {v}")
+            }
+            ConfigError::ExpDecayRate(v) => {
+                write!(f, "learning-rate schedule: exponential decay's `rate` must be finite and >= 0, got {v}")
+            }
         }
     }
 }
@@ -147,6 +208,29 @@ pub trait Optimizer<M: Layer> {
 }
 
 /// SGD: `w ← w − η_t·d`, with `d = g` or, with momentum, `d = g + μ·d_prev`.
+///
+/// Built from a learning rate, then optionally given a [`Schedule`], a [`Clip`] rule and
+/// momentum; each setting is checked as it is given ([`ConfigError`]).
+///
+/// ```
+/// use stacknet::prelude::*;
+///
+/// type Net = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
+/// let mut net: Net = Layer::random(&mut stacknet::init::rng(3), Init::HeNormal);
+///
+/// let mut opt = Sgd::new(0.05)?
+///     .with_schedule(Schedule::StepDecay { every: 500, factor: 0.5 })?
+///     .with_clip(Clip::Norm(5.0))?
+///     .with_momentum(0.9, &net)?; // the velocity is shaped like `net`
+///
+/// let x = [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]];
+/// let y = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+/// let mut ws = Workspace::<Net, 2>::new();
+/// let objective = Objective::softmax_cross_entropy();
+/// train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)?;
+/// assert_eq!((opt.steps(), opt.momentum()), (1, 0.9));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd<V = NoMomentum> {
     lr: f32,
@@ -197,13 +281,17 @@ impl Sgd<NoMomentum> {
 impl<V> Sgd<V> {
     /// Sets the learning-rate schedule.
     pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self, ConfigError> {
-        let ok = match schedule {
-            Schedule::Constant => true,
-            Schedule::StepDecay { every, factor } => every >= 1 && factor.is_finite() && factor > 0.0 && factor <= 1.0,
-            Schedule::ExpDecay { rate } => rate.is_finite() && rate >= 0.0,
-        };
-        if !ok {
-            return Err(ConfigError::Schedule);
+        match schedule {
+            Schedule::Constant => {}
+            Schedule::StepDecay { every: 0, .. } => return Err(ConfigError::StepDecayEvery(0)),
+            Schedule::StepDecay { factor, .. } if !(factor.is_finite() && factor > 0.0 && factor <= 1.0) => {
+                return Err(ConfigError::StepDecayFactor(factor))
+            }
+            Schedule::StepDecay { .. } => {}
+            Schedule::ExpDecay { rate } if !(rate.is_finite() && rate >= 0.0) => {
+                return Err(ConfigError::ExpDecayRate(rate))
+            }
+            Schedule::ExpDecay { .. } => {}
         }
         self.schedule = schedule;
         Ok(self)
@@ -247,16 +335,7 @@ impl<V> Sgd<V> {
 
     /// The learning rate the next step will use.
     pub fn current_lr(&self) -> f32 {
-        let t = self.step;
-        match self.schedule {
-            Schedule::Constant => self.lr,
-            // `every ≥ 1` is checked when the schedule is set; `checked_div` keeps a division
-            // panic out of every firmware image that can reach this line.
-            Schedule::StepDecay { every, factor } => {
-                self.lr * libm::powf(factor, t.checked_div(every).unwrap_or(0) as f32)
-            }
-            Schedule::ExpDecay { rate } => self.lr * libm::expf(-rate * t as f32),
-        }
+        self.schedule.lr_at(self.lr, self.step)
     }
 
     /// The velocity store.

@@ -6,12 +6,12 @@
 //! use stacknet::prelude::*;
 //!
 //! type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
-//! let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-//! net.init(&mut stacknet::init::rng(1), Init::UniformFanIn);
+//! let net: Net = Layer::random(&mut stacknet::init::rng(1), Init::UniformFanIn);
 //!
 //! let mut buf = [0u8; persist::max_len::<Net>()];
 //! let n = persist::save(&net, &mut buf).unwrap();
 //!
+//! // The target's values come from the blob: a zero placeholder of the same shape.
 //! let mut restored: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
 //! assert_eq!(persist::load(&mut restored, &buf[..n]), Ok(n));
 //! assert_eq!(restored, net);
@@ -122,6 +122,138 @@ impl Shape {
     }
 }
 
+/// The most `Dense` bricks [`Shape`]'s `Display` looks for.
+const SHAPE_MAX_LAYERS: usize = 16;
+/// The most candidate layouts [`Shape`]'s `Display` tries before giving up on the widths.
+const SHAPE_SEARCH_BUDGET: u32 = 1_000_000;
+
+/// A stack of `Dense` bricks as [`Shape`]'s `Display` reconstructs it: widths (inputs
+/// first) and each brick's bias choice.
+struct DenseStack {
+    widths: [u64; SHAPE_MAX_LAYERS + 1],
+    bias: [bool; SHAPE_MAX_LAYERS],
+    layers: usize,
+}
+
+impl Shape {
+    /// The stack of `Dense` bricks with this shape, if there is one of at most
+    /// [`SHAPE_MAX_LAYERS`] bricks and the search finds it within its budget. The slice
+    /// lengths (hence the widths) are only recorded through the hash, so the widths are
+    /// searched for: at most one layout per slice sequence matches, and the hash confirms it.
+    fn dense_stack(&self) -> Option<DenseStack> {
+        if self.slices == 0 || self.slices as usize > 2 * SHAPE_MAX_LAYERS || self.inputs == 0 {
+            return None;
+        }
+        let mut stack = DenseStack { widths: [0; SHAPE_MAX_LAYERS + 1], bias: [false; SHAPE_MAX_LAYERS], layers: 0 };
+        stack.widths[0] = u64::from(self.inputs);
+        let mut budget = SHAPE_SEARCH_BUDGET;
+        self.search(&mut stack, 0, u64::from(self.slices), u64::from(self.params), &mut budget).then_some(stack)
+    }
+
+    /// Depth-first search for brick `k` on: `slices` slices and `params` parameters left.
+    fn search(&self, st: &mut DenseStack, k: usize, slices: u64, params: u64, budget: &mut u32) -> bool {
+        if k >= SHAPE_MAX_LAYERS {
+            return false;
+        }
+        let a = st.widths[k];
+        for bias in [true, false] {
+            let used = 1 + u64::from(bias);
+            if used > slices {
+                continue;
+            }
+            st.bias[k] = bias;
+            let per_out = a + u64::from(bias); // parameters per output column
+            if used == slices {
+                // The last brick: its width is the output width.
+                let out = u64::from(self.outputs);
+                st.widths[k + 1] = out;
+                st.layers = k + 1;
+                if per_out * out == params && self.hash_matches(st) {
+                    return true;
+                }
+                continue;
+            }
+            let rest = slices - used;
+            if rest == 1 {
+                // The next brick is the last, without a bias: `per_out·h + h·outputs` is all
+                // that is left, so `h` is known.
+                let per_h = per_out + u64::from(self.outputs);
+                let h = params / per_h;
+                if h >= 1 && h * per_h == params {
+                    st.widths[k + 1] = h;
+                    if self.search(st, k + 1, rest, params - per_out * h, budget) {
+                        return true;
+                    }
+                }
+                continue;
+            }
+            for h in 1..=params / per_out {
+                if *budget == 0 {
+                    return false;
+                }
+                *budget -= 1;
+                st.widths[k + 1] = h;
+                if self.search(st, k + 1, rest, params - per_out * h, budget) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn hash_matches(&self, st: &DenseStack) -> bool {
+        let mut digest = CRC32.digest();
+        for k in 0..st.layers {
+            let (a, b) = (st.widths[k], st.widths[k + 1]);
+            let Ok(w) = u32::try_from(a * b) else { return false };
+            digest.update(&[kind_byte(ParamKind::Weight)]);
+            digest.update(&w.to_le_bytes());
+            if st.bias[k] {
+                let Ok(b) = u32::try_from(b) else { return false };
+                digest.update(&[kind_byte(ParamKind::Bias)]);
+                digest.update(&b.to_le_bytes());
+            }
+        }
+        digest.finalize() == self.hash
+    }
+}
+
+/// The layer widths when the shape is a stack of `Dense` bricks (with activations between
+/// them, which are not recorded): `2-10-2 (bias, bias)` is `Dense<2, 10>` then
+/// `Dense<10, 2>`, both with a bias. Otherwise (other parameterised bricks, or a stack too
+/// deep to search) the counts: inputs, outputs, slices and parameters.
+///
+/// ```
+/// use stacknet::persist::Shape;
+/// use stacknet::prelude::*;
+///
+/// type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+/// let net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::Without), Sigmoid);
+/// assert_eq!(Shape::of(&net).unwrap().to_string(), "2-10-2 (bias, no bias)");
+/// ```
+impl core::fmt::Display for Shape {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.slices == 0 && self.params == 0 {
+            return write!(f, "{}-{} (no parameters)", self.inputs, self.outputs);
+        }
+        let Some(st) = self.dense_stack() else {
+            return write!(
+                f,
+                "{} inputs, {} outputs, {} parameter slices, {} parameters",
+                self.inputs, self.outputs, self.slices, self.params
+            );
+        };
+        for (k, w) in st.widths[..=st.layers].iter().enumerate() {
+            write!(f, "{}{w}", if k == 0 { "" } else { "-" })?;
+        }
+        f.write_str(" (")?;
+        for (k, &b) in st.bias[..st.layers].iter().enumerate() {
+            write!(f, "{}{}", if k == 0 { "" } else { ", " }, if b { "bias" } else { "no bias" })?;
+        }
+        f.write_str(")")
+    }
+}
+
 fn kind_byte(kind: ParamKind) -> u8 {
     match kind {
         ParamKind::Weight => 0,
@@ -217,7 +349,7 @@ impl core::fmt::Display for LoadError {
                 write!(f, "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")
             }
             LoadError::ShapeMismatch { expected, found } => {
-                write!(f, "shape mismatch: model has {expected:?}, blob has {found:?}")
+                write!(f, "shape mismatch: the saved model is {found}, this model is {expected}")
             }
             LoadError::OptimizerMismatch => write!(f, "blob's optimizer state does not match the optimizer"),
             LoadError::Malformed => write!(f, "malformed header"),
@@ -295,6 +427,19 @@ fn opt_section_len<M: Layer, V: VelocityState<M>>(params: usize) -> usize {
 
 /// Writes `model` into `out` and returns the number of bytes written (`saved_len(model)`).
 /// Bytes of `out` past that are left alone.
+///
+/// ```
+/// use stacknet::persist::{self, SaveError};
+/// use stacknet::prelude::*;
+///
+/// type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+/// let net: Net = Layer::random(&mut stacknet::init::rng(3), Init::UniformFanIn);
+/// let mut buf = [0u8; persist::max_len::<Net>()]; // 32 + 4·52 + 4 bytes
+/// assert_eq!(persist::save(&net, &mut buf), Ok(244));
+/// // Too small a buffer is refused before anything is written.
+/// let mut short = [0u8; 100];
+/// assert_eq!(persist::save(&net, &mut short), Err(SaveError::BufferTooSmall { needed: 244, got: 100 }));
+/// ```
 pub fn save<M: Layer>(model: &M, out: &mut [u8]) -> Result<usize, SaveError> {
     write_blob::<M, NoMomentum>(model, None, out)
 }
@@ -387,6 +532,30 @@ impl Cells<'_> {
 /// Loads the weights saved in `bytes` into `model` and returns the blob's length. A blob
 /// with an optimizer section is accepted too (the section is checked, then ignored). On
 /// `Err` the model is untouched.
+///
+/// ```
+/// use stacknet::persist;
+/// use stacknet::prelude::*;
+///
+/// type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+/// let net: Net = Layer::random(&mut stacknet::init::rng(3), Init::UniformFanIn);
+/// let mut flash = [0xFFu8; 512]; // a flash sector: bytes past the blob are ignored
+/// persist::save(&net, &mut flash)?;
+///
+/// let mut restored: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
+/// assert_eq!(persist::load(&mut restored, &flash)?, 244);
+/// assert_eq!(restored, net);
+///
+/// // Another shape is refused, and the message says which.
+/// type Small = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+/// let mut small: Small = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
+/// let err = persist::load(&mut small, &flash).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "shape mismatch: the saved model is 2-10-2 (bias, bias), this model is 2-3-2 (bias, bias)"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load<M: Layer>(model: &mut M, bytes: &[u8]) -> Result<usize, LoadError> {
     let blob = check_blob(model, bytes)?;
     if blob.optimizer {

@@ -175,10 +175,22 @@ fn every_error_type_is_an_error_with_a_message() {
     use stacknet::optim::ConfigError;
     use stacknet::persist::{LoadError, SaveError};
     let shape = ShapeError { kernel: "axpy", operand: "y", expected: 2, actual: 1 };
-    let cases: [(&dyn std::error::Error, &str); 7] = [
+    let cases: [(&dyn std::error::Error, &str); 13] = [
         (&StepError::NonFiniteLoss, "loss is not finite"),
         (&ConfigError::LearningRate(-1.0), "learning rate must be finite and > 0, got -1"),
-        (&PenaltyError(f32::NAN), "penalty coefficient must be finite and >= 0, got NaN"),
+        (&ConfigError::Momentum(1.0), "momentum must be in [0, 1), got 1"),
+        (&ConfigError::Clip(0.0), "clipping threshold must be finite and > 0, got 0"),
+        (&ConfigError::StepDecayEvery(0), "learning-rate schedule: step decay's `every` must be >= 1, got 0"),
+        (
+            &ConfigError::StepDecayFactor(1.5),
+            "learning-rate schedule: step decay's `factor` must be in (0, 1], got 1.5",
+        ),
+        (
+            &ConfigError::ExpDecayRate(f32::NEG_INFINITY),
+            "learning-rate schedule: exponential decay's `rate` must be finite and >= 0, got -inf",
+        ),
+        (&PenaltyError::Ridge(f32::NAN), "ridge (L2) penalty coefficient must be finite and >= 0, got NaN"),
+        (&PenaltyError::L1(-0.5), "L1 penalty coefficient must be finite and >= 0, got -0.5"),
         (&TierUnavailableError(Tier::Avx512), "kernel tier `avx512` is not available on this CPU"),
         (&shape, "axpy: `y` has 1 elements, the dimensions need 2"),
         (&SaveError::OptimizerMismatch, "optimizer velocity is not shaped like the model"),
@@ -187,6 +199,6 @@ fn every_error_type_is_an_error_with_a_message() {
     for (e, want) in cases {
         assert_eq!(e.to_string(), want);
     }
-    let boxed: Box<dyn std::error::Error> = Box::new(PenaltyError(-1.0));
+    let boxed: Box<dyn std::error::Error> = Box::new(PenaltyError::Ridge(-1.0));
     assert!(boxed.to_string().contains("-1"));
 }

@@ -267,6 +267,30 @@ fn shape_mismatch_names_both_shapes() {
     }
 }
 
+/// A shape mismatch prints both models as widths and bias choices, not as a struct dump.
+#[test]
+fn shape_mismatch_message_names_the_widths() {
+    let blob = saved(&net(1));
+    let mut other = (Dense::<2, 4>::zeros(Bias::With), Tanh::<4>, Dense::<4, 2>::zeros(Bias::Without));
+    let e = persist::load(&mut other, &blob).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "shape mismatch: the saved model is 2-3-2 (bias, bias), this model is 2-4-2 (bias, no bias)"
+    );
+
+    type Deep = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
+    let deep: Deep = Layer::random(&mut stacknet::init::rng(2), Init::HeNormal);
+    assert_eq!(Shape::of(&deep).unwrap().to_string(), "4-16-8-3 (bias, bias, bias)");
+    let wide = (Dense::<2, 300>::zeros(Bias::Without), Dense::<300, 1>::zeros(Bias::With));
+    assert_eq!(Shape::of(&wide).unwrap().to_string(), "2-300-1 (no bias, bias)");
+    let one = Dense::<7, 5>::zeros(Bias::Without);
+    assert_eq!(Shape::of(&one).unwrap().to_string(), "7-5 (no bias)");
+    assert_eq!(Shape::of(&Sigmoid::<3>).unwrap().to_string(), "3-3 (no parameters)");
+    // Counts that no stack of `Dense` bricks gives (a hash that matches nothing): the counts.
+    let odd = Shape { inputs: 2, outputs: 2, slices: 4, params: 17, hash: 0 };
+    assert_eq!(odd.to_string(), "2 inputs, 2 outputs, 4 parameter slices, 17 parameters");
+}
+
 #[test]
 fn short_buffer_is_refused_and_left_alone() {
     let n = net(1);

@@ -156,17 +156,19 @@ fn bad_hyperparameters_are_refused_at_build_time() {
     for mu in [-0.1, 1.0, f32::NAN] {
         assert!(matches!(sgd.with_momentum(mu, &net(0)), Err(ConfigError::Momentum(_))), "momentum {mu}");
     }
-    for s in [
-        Schedule::StepDecay { every: 0, factor: 0.5 },
-        Schedule::StepDecay { every: 10, factor: 0.0 },
-        Schedule::StepDecay { every: 10, factor: 1.5 },
-        Schedule::ExpDecay { rate: -1.0 },
-        Schedule::ExpDecay { rate: f32::NAN },
+    for (s, want) in [
+        (Schedule::StepDecay { every: 0, factor: 0.5 }, ConfigError::StepDecayEvery(0)),
+        (Schedule::StepDecay { every: 10, factor: 0.0 }, ConfigError::StepDecayFactor(0.0)),
+        (Schedule::StepDecay { every: 10, factor: 1.5 }, ConfigError::StepDecayFactor(1.5)),
+        (Schedule::StepDecay { every: 10, factor: f32::INFINITY }, ConfigError::StepDecayFactor(f32::INFINITY)),
+        (Schedule::ExpDecay { rate: -1.0 }, ConfigError::ExpDecayRate(-1.0)),
     ] {
-        assert_eq!(sgd.with_schedule(s), Err(ConfigError::Schedule), "{s:?}");
+        assert_eq!(sgd.with_schedule(s), Err(want), "{s:?}");
     }
+    let nan = sgd.with_schedule(Schedule::ExpDecay { rate: f32::NAN });
+    assert!(matches!(nan, Err(ConfigError::ExpDecayRate(r)) if r.is_nan()));
     for l in [-1e-3, f32::NAN, f32::INFINITY] {
-        assert!(matches!(Penalty::ridge(l), Err(PenaltyError(_))));
-        assert!(matches!(Penalty::new(0.0, l), Err(PenaltyError(_))));
+        assert!(matches!(Penalty::ridge(l), Err(PenaltyError::Ridge(_))));
+        assert!(matches!(Penalty::new(0.0, l), Err(PenaltyError::L1(_))));
     }
 }

@@ -128,8 +128,7 @@ impl Args {
         if let Some(c) = self.clip {
             opt = opt.with_clip(Clip::Norm(c)).map_err(|e| format!("--clip: {e}"))?;
         }
-        let objective =
-            Objective::mse_ridge(self.reg).map_err(|e| format!("--reg must be finite and ≥ 0, got {}", e.0))?;
+        let objective = Objective::mse_ridge(self.reg).map_err(|e| format!("--reg: {e}"))?;
         Ok((opt, objective))
     }
 }

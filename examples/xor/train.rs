@@ -5,7 +5,7 @@ use crate::cli::{Args, POINTS};
 use crate::progress::Progress;
 use stacknet::data::Dataset;
 use stacknet::loss::Loss;
-use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
+use stacknet::nn::{Bias, Dense, Sigmoid};
 use stacknet::train::{argmax, train_step, StepError, Workspace};
 
 /// The article's network with `H` hidden units: 2 → H → 2, sigmoid after each layer.
@@ -71,9 +71,9 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     }
     let (x_all, y_all) = data.batch::<POINTS>(0).ok_or("no training data")?;
 
-    let bias = !args.no_bias;
-    let mut net: Net<H> = (Dense::zeros(Bias::from(bias)), Sigmoid, Dense::zeros(Bias::from(bias)), Sigmoid);
-    net.init(&mut rng, stacknet::init::Init::UniformFanIn);
+    let bias = if args.no_bias { Bias::Without } else { Bias::With };
+    let init = stacknet::init::Init::UniformFanIn;
+    let mut net: Net<H> = (Dense::new(bias, &mut rng, init), Sigmoid, Dense::new(bias, &mut rng, init), Sigmoid);
 
     let (mut opt, objective) = args.training()?;
 

@@ -18,7 +18,8 @@ pub enum Bias {
 }
 
 impl From<bool> for Bias {
-    /// `true` is [`Bias::With`]: for programs that read the choice as a flag.
+    /// `true` is [`Bias::With`]: for a choice that arrives as a flag (a command-line
+    /// switch, a C caller). In code, name it: `Bias::With` or `Bias::Without`.
     fn from(with: bool) -> Bias {
         if with {
             Bias::With
@@ -30,6 +31,22 @@ impl From<bool> for Bias {
 
 /// A fully connected brick with `IN` inputs and `OUT` outputs, with a bias (the default)
 /// or without one (the article's network).
+///
+/// Build it to train with [`Dense::new`] (or a whole network with [`Layer::random`]);
+/// [`Dense::from_parts`] takes given weights; [`Dense::zeros`] is an all-zero placeholder.
+///
+/// ```
+/// use stacknet::prelude::*;
+///
+/// let mut rng = stacknet::init::rng(5);
+/// let d: Dense<3, 2> = Dense::new(Bias::With, &mut rng, Init::XavierUniform);
+/// assert_eq!(d.bias(), Some(&[0.0, 0.0])); // Xavier draws weights, biases start at 0
+/// assert!(d.weights().as_flattened().iter().all(|w| w.abs() <= (6.0f32 / 5.0).sqrt()));
+///
+/// let fixed = Dense::from_parts([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], None);
+/// let mut ws = Workspace::<Dense<3, 2>, 1>::new();
+/// assert_eq!(ws.forward(&fixed, &[[1.0, 2.0, 3.0]]), &[[4.0, 5.0]]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dense<const IN: usize, const OUT: usize> {
     w: [[f32; OUT]; IN],
@@ -45,9 +62,35 @@ pub struct Dense<const IN: usize, const OUT: usize> {
 const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
-    /// All-zero weights (and bias): a placeholder to fill with [`Layer::init`] or
-    /// [`Dense::from_parts`]. Trained as it is, every hidden unit of a zero network gets the
-    /// same gradient and stays equal to the others, so the network cannot learn.
+    /// A brick with `bias` or not, its parameters drawn from `rng` with `scheme`: the
+    /// way to build a brick to train. [`Layer::random`] does the same for a whole network
+    /// (every `Dense` with a bias).
+    pub fn new<R: RngCore + ?Sized>(bias: Bias, rng: &mut R, scheme: Init) -> Self {
+        let mut d = Dense::zeros(bias);
+        d.init(rng, scheme);
+        d
+    }
+
+    /// All-zero weights (and bias): a **placeholder**, not a starting point for training.
+    /// Use it as the target of [`persist::load`](crate::persist::load), or fill it with
+    /// [`Layer::init`] or by hand through [`Dense::weights_mut`]. Trained as it is, every
+    /// hidden unit of a zero network gets the same gradient and stays equal to the others:
+    /// the steps succeed but the network cannot learn. To train, build with
+    /// [`Dense::new`] or [`Layer::random`].
+    ///
+    /// ```
+    /// use stacknet::prelude::*;
+    ///
+    /// // A target for a saved model: its values come from the blob.
+    /// type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 1>);
+    /// let mut restored: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With));
+    /// # let saved: Net = Layer::random(&mut stacknet::init::rng(1), Init::UniformFanIn);
+    /// # let mut blob = [0u8; stacknet::persist::max_len::<Net>()];
+    /// # stacknet::persist::save(&saved, &mut blob)?;
+    /// stacknet::persist::load(&mut restored, &blob)?;
+    /// # assert_eq!(restored, saved);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const fn zeros(bias: Bias) -> Self {
         Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias: matches!(bias, Bias::With) }
     }

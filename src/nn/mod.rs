@@ -1,19 +1,45 @@
 //! The bricks: [`Dense`], [`Sigmoid`], [`Tanh`], [`Relu`], and stacking them with tuples.
 //!
 //! A network is a tuple of bricks, `(Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>)`;
-//! tuples nest, so a stack may be as deep as you like. A `Dense` directly followed by a
-//! `Sigmoid` runs as one fused kernel (σ(x·W + b) in one pass forward, σ′ inside the weight
-//! gradient backward): the two bricks arrange it between themselves through the default
-//! methods [`Layer::forward_chain`] / [`Layer::forward_after_affine`] (and their backward
-//! twins), which every other brick inherits unchanged. Widths are const generics, so a
-//! stack whose neighbours disagree does not compile:
+//! tuples nest, so a stack may be as deep as you like. Build one to train with
+//! [`Layer::random`], which draws every parameter from an RNG with an [`Init`] scheme:
 //!
-//! ```compile_fail
+//! ```
+//! use stacknet::prelude::*;
+//!
+//! type Net = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
+//! let mut rng = stacknet::init::rng(7);
+//! let net: Net = Layer::random(&mut rng, Init::HeNormal);
+//!
+//! // Brick by brick, e.g. to leave out a bias:
+//! let other: Net = (
+//!     Dense::new(Bias::Without, &mut rng, Init::HeNormal),
+//!     Relu,
+//!     Dense::new(Bias::With, &mut rng, Init::HeNormal),
+//!     Relu,
+//!     Dense::new(Bias::With, &mut rng, Init::XavierUniform),
+//! );
+//! assert!(other.0.bias().is_none() && net.0.bias().is_some());
+//! ```
+//!
+//! [`Dense::zeros`] builds an all-zero brick: a placeholder for [`persist::load`] or
+//! [`Dense::from_parts`] to fill, not a starting point for training (a zero network's
+//! hidden units all get the same gradient and never become different).
+//!
+//! A `Dense` directly followed by a `Sigmoid` runs as one fused kernel (σ(x·W + b) in one
+//! pass forward, σ′ inside the weight gradient backward); every other pair runs one brick
+//! after the other. Widths are const generics, so a stack whose neighbours disagree does
+//! not compile; the error names the two bricks ([`Feeds`]), e.g. "`Sigmoid<3>` cannot
+//! follow `Dense<2, 4>` in a network: the widths differ":
+//!
+//! ```compile_fail,E0277
 //! use stacknet::nn::{Dense, Layer, Sigmoid};
 //! fn takes_layer<L: Layer>(_: L) {}
 //! // Sigmoid<3> cannot follow Dense<2, 4>:
 //! takes_layer((Dense::<2, 4>::zeros(stacknet::nn::Bias::With), Sigmoid::<3>));
 //! ```
+//!
+//! [`persist::load`]: crate::persist::load
 
 mod activation;
 mod cache;
@@ -23,8 +49,12 @@ mod stack;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
-pub use dense::{Affine, Bias, Dense};
+#[doc(hidden)]
+pub use dense::Affine;
+pub use dense::{Bias, Dense};
 pub use shape::{Dim, Matrix, Rows, D};
+pub use stack::Feeds;
+#[doc(hidden)]
 pub use stack::{BackwardChain, End, ForwardChain, Link};
 
 use crate::init::Init;
@@ -56,9 +86,10 @@ pub trait Layer: Copy {
     /// Number of trainable `f32` parameters.
     const PARAMS: usize;
 
-    /// A brick of this type with every parameter zero. Its optional parts (a `Dense`
-    /// bias) take their default; [`Layer::backward`] gives a gradient buffer the structure
-    /// of the model it differentiates.
+    /// A brick of this type with every parameter zero: a buffer (gradients, velocity) or a
+    /// placeholder to fill, not a network to train (use [`Layer::random`]). Its optional
+    /// parts (a `Dense` bias) take their default; [`Layer::backward`] gives a gradient
+    /// buffer the structure of the model it differentiates.
     fn zeroed() -> Self;
 
     /// All parameters zero, with the same structure as `self` (e.g. bias or no bias):
@@ -81,6 +112,7 @@ pub trait Layer: Copy {
         grads: &mut Self,
     );
 
+    #[doc(hidden)]
     /// Runs this brick on `x`, then the bricks after it (`rest`) on its output: the step of
     /// a stack's forward pass. The default is exactly that; [`Dense`] instead hands itself to
     /// the next brick ([`ForwardChain::forward_after_affine`]), which may fuse with it.
@@ -94,6 +126,7 @@ pub trait Layer: Copy {
         rest.forward(cache.output());
     }
 
+    #[doc(hidden)]
     /// Runs the affine brick `a` (input `x`, buffers `a_cache`) and this brick after it, then
     /// `rest`. The default runs them one after the other; an activation with a fused kernel
     /// ([`Sigmoid`]) computes its output from `x` in one pass and leaves `a`'s output unused.
@@ -109,6 +142,7 @@ pub trait Layer: Copy {
         self.forward_chain(a_cache.output(), cache, rest);
     }
 
+    #[doc(hidden)]
     /// The backward pass of `rest` (which writes this brick's output gradient), then this
     /// brick's: the step of a stack's backward pass, mirroring [`Layer::forward_chain`].
     fn backward_chain<const B: usize, R: BackwardChain<B, In = Self::Out>>(
@@ -124,6 +158,7 @@ pub trait Layer: Copy {
         self.backward(x, cache, dx, grads);
     }
 
+    #[doc(hidden)]
     /// The backward pass of `rest`, this brick and the affine brick `a` before it, mirroring
     /// [`Layer::forward_after_affine`]: by default one after the other; fused where the
     /// forward pass was fused.
@@ -156,6 +191,26 @@ pub trait Layer: Copy {
     /// Calls `f` on each parameter slice of `self` (mutable) beside the same slice of `other`.
     fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F);
 
-    /// Draws fresh parameters from `rng` with `scheme`.
+    /// Draws fresh parameters from `rng` with `scheme`, keeping the structure (a `Dense`
+    /// keeps its [`Bias`] choice).
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R, scheme: Init);
+
+    /// A new brick or whole network with parameters drawn from `rng` with `scheme`: the
+    /// way to build a network to train. Every `Dense` has a bias (for bricks without one,
+    /// build them with [`Dense::new`]). The same draws as [`Layer::zeroed`] then
+    /// [`Layer::init`].
+    ///
+    /// ```
+    /// use stacknet::prelude::*;
+    ///
+    /// type Net = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
+    /// let mut rng = stacknet::init::rng(42);
+    /// let net: Net = Layer::random(&mut rng, Init::HeNormal);
+    /// assert!(net.0.weights().as_flattened().iter().any(|&w| w != 0.0));
+    /// ```
+    fn random<R: RngCore + ?Sized>(rng: &mut R, scheme: Init) -> Self {
+        let mut layer = Self::zeroed();
+        layer.init(rng, scheme);
+        layer
+    }
 }

@@ -148,6 +148,19 @@ impl<L: Layer, R: BackwardChain<B, In = L::Out>, const B: usize> BackwardChain<B
     }
 }
 
+/// A brick whose output rows have the width the brick `Next` takes: the bound between
+/// neighbours in a stack, implemented for every such pair. A mismatch is reported as this
+/// trait's message, naming both bricks.
+#[diagnostic::on_unimplemented(
+    message = "`{Next}` cannot follow `{Self}` in a network: the widths differ",
+    label = "a brick here takes rows of another width than the brick before it outputs",
+    note = "in a tuple network each brick's input width must equal the output width of the brick before it: `Dense<A, B>` takes width A and outputs width B, an activation `Relu<N>` (`Sigmoid<N>`, `Tanh<N>`) takes and outputs width N"
+)]
+pub trait Feeds<Next: Layer>: Layer<Out = <Next as Layer>::In> {}
+
+#[diagnostic::do_not_recommend]
+impl<A: Layer, N: Layer<In = A::Out>> Feeds<N> for A {}
+
 /// The forward chain of bricks `$i…` of `$s` with buffers from `$c`.
 macro_rules! forward_chain {
     ($s:ident, $c:ident; $i:tt $($rest:tt)*) => {
@@ -211,7 +224,7 @@ macro_rules! tuple_layer {
 
         impl<$($A: Layer),+> Layer for ($($A,)+)
         where
-            $( $Next: Layer<In = <$Prev as Layer>::Out>, )+
+            $( $Prev: Feeds<$Next>, )+
         {
             type In = <$F as Layer>::In;
             type Out = <$L as Layer>::Out;

@@ -21,8 +21,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 pub extern "C" fn _start() -> ! {
     let _ = force(Tier::Scalar);
     let mut rng = stacknet::init::rng(7);
-    let mut net: Net = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-    net.init(&mut rng, Init::UniformFanIn);
+    let mut net: Net = Layer::random(&mut rng, Init::UniformFanIn);
     let (x, y) = stacknet::data::XOR_CORNERS;
     let mut ws = Workspace::<Net, 4>::new();
     let objective = Objective::mse_ridge(0.0).unwrap_or_default();

@@ -42,9 +42,7 @@ pub struct Outcome {
 /// A freshly initialised network from `seed` (`Init::UniformFanIn`).
 pub fn new_net<const H: usize>(seed: u64) -> XorNet<H> {
     let mut rng = stacknet::init::rng(seed);
-    let mut net: XorNet<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-    net.init(&mut rng, Init::UniformFanIn);
-    net
+    Layer::random(&mut rng, Init::UniformFanIn)
 }
 
 /// The optimizer and objective of every run.

@@ -156,8 +156,8 @@ impl<const H: usize, const B: usize> Run<H, B> {
             let _ = data.push(*x, *y);
         }
         let bias = Bias::from(s.bias);
-        let mut net: Net<H> = (Dense::zeros(bias), Sigmoid, Dense::zeros(bias), Sigmoid);
-        net.init(&mut rng, stacknet::init::Init::UniformFanIn);
+        let init = stacknet::init::Init::UniformFanIn;
+        let net: Net<H> = (Dense::new(bias, &mut rng, init), Sigmoid, Dense::new(bias, &mut rng, init), Sigmoid);
         Run {
             net,
             ws: Workspace::new(),
@@ -306,8 +306,7 @@ impl<const B: usize, const H: usize> Bench<B, H> {
     fn new() -> Result<Self, Refusal> {
         let mut rng = stacknet::init::rng(1);
         let (x, y) = stacknet::data::xor_batch::<_, B>(&mut rng);
-        let mut net: Net<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-        net.init(&mut rng, stacknet::init::Init::UniformFanIn);
+        let net: Net<H> = Layer::random(&mut rng, stacknet::init::Init::UniformFanIn);
         let opt = Sgd::new(0.1).map_err(|_| Refusal::LearningRate)?;
         let objective = Objective::mse_ridge(1e-4).map_err(|_| Refusal::Ridge)?;
         Ok(Bench { net, ws: Workspace::new(), opt, objective, x, y })

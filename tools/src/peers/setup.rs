@@ -1,7 +1,7 @@
 //! One starting point for every implementation of the benchmark step: the same seed gives
 //! the same data and weights to stacknet and to each peer.
 
-use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
+use stacknet::nn::{Dense, Layer, Sigmoid};
 use stacknet::prelude::Init;
 
 /// The benchmark network: 2-H-2 with biases, sigmoid after each layer.
@@ -14,8 +14,7 @@ pub type Start<const B: usize, const H: usize> = ([[f32; 2]; B], [[f32; 2]; B], 
 pub fn start<const B: usize, const H: usize>(seed: u64) -> Start<B, H> {
     let mut rng = stacknet::init::rng(seed);
     let (x, y) = stacknet::data::xor_batch::<_, B>(&mut rng);
-    let mut net: Net<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
-    net.init(&mut rng, Init::UniformFanIn);
+    let net: Net<H> = Layer::random(&mut rng, Init::UniformFanIn);
     (x, y, net)
 }
 
