@@ -32,8 +32,12 @@
 //! ```
 //!
 //! ## Crate features
-//! None: the library is `no_std` and allocation-free everywhere, and its error types
-//! implement `core::error::Error` (which `std` re-exports as `std::error::Error`).
+//! The library is `no_std` and allocation-free everywhere, and its error types implement
+//! `core::error::Error` (which `std` re-exports as `std::error::Error`).
+//! - `alloc`: [`Workspace::new_boxed`](workspace::Workspace::new_boxed) and
+//!   [`Inference::new_boxed`](workspace::Inference::new_boxed), workspaces allocated zeroed
+//!   on the heap without a stack temporary (for those too large for the stack).
+//! - `mcu-sigmoid`: a cheaper σ for the scalar tier (microcontrollers).
 //!
 //! ## Safety model
 //! All public functions are safe and never panic on bad input: shapes are checked at
@@ -44,8 +48,12 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod arch;
 pub mod data;
+pub mod eval;
 pub mod init;
 pub mod kernels;
 pub mod loss;
@@ -54,6 +62,7 @@ pub mod optim;
 pub mod persist;
 pub mod sample;
 pub mod train;
+pub mod workspace;
 
 /// The names most programs need.
 pub mod prelude {
@@ -61,7 +70,9 @@ pub mod prelude {
     pub use crate::loss::{Loss, Objective, Penalty};
     pub use crate::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
     pub use crate::optim::{Clip, Schedule, Sgd};
-    pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
+    pub use crate::eval::{accuracy, argmax, evaluate, predict_into, Evaluation};
+    pub use crate::train::{train_step, StepError, StepReport};
+    pub use crate::workspace::{Forward, Inference, Workspace};
 }
 
 /// The README's code, compiled and run as a doc test.

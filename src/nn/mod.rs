@@ -18,14 +18,18 @@
 mod activation;
 mod cache;
 mod dense;
+mod infer;
 mod shape;
 mod stack;
+mod zeroable;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
 pub use dense::{Affine, Bias, Dense};
+pub use infer::{Infer, InferFrom};
 pub use shape::{Dim, Matrix, Rows, D};
 pub use stack::{BackwardChain, End, ForwardChain, Link};
+pub use zeroable::Zeroable;
 
 use crate::init::Init;
 use rand_core::RngCore;
@@ -58,8 +62,9 @@ pub trait Layer: Copy {
 
     /// A brick of this type with every parameter zero. Its optional parts (a `Dense`
     /// bias) take their default; [`Layer::backward`] gives a gradient buffer the structure
-    /// of the model it differentiates.
-    fn zeroed() -> Self;
+    /// of the model it differentiates. A constant, so that a workspace holding one can be
+    /// built in a `const` context (a `static`).
+    const ZERO: Self;
 
     /// All parameters zero, with the same structure as `self` (e.g. bias or no bias):
     /// the shape of a gradient or velocity buffer for this model.
