@@ -1,7 +1,7 @@
 //! Workspaces allocated zeroed on the heap (feature `alloc`), never built on the stack.
 
-use super::{Inference, Workspace};
-use crate::nn::{InferFrom, Layer, Zeroable};
+use super::{Forward, Inference, Workspace};
+use crate::nn::{InferFrom, Layer, Rows, Zeroable};
 use alloc::boxed::Box;
 
 /// A zeroed `T` on the heap, written in place (no stack temporary, in debug builds too).
@@ -34,5 +34,12 @@ impl<M: InferFrom, const B: usize> Inference<M, B> {
     /// [`Inference::new`] allocated zeroed on the heap, without a stack temporary.
     pub fn new_boxed() -> Box<Self> {
         zeroed()
+    }
+}
+
+/// A boxed workspace works where the workspace does (`&mut boxed`, no `&mut *boxed`).
+impl<M: Layer, const B: usize, W: Forward<M, B> + ?Sized> Forward<M, B> for Box<W> {
+    fn forward(&mut self, model: &M, x: &Rows<M::In, B>) -> &Rows<M::Out, B> {
+        (**self).forward(model, x)
     }
 }
