@@ -77,7 +77,7 @@ where
 fn eval_over_n_not_divisible_by_b_equals_the_per_row_reference() {
     let mut rng = stacknet::init::rng(11);
     let mut relu: Relu3 = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::Without));
-    relu.init(&mut rng, Init::He);
+    relu.init(&mut rng, Init::HeNormal);
     let mut sig: Sig3 = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     sig.init(&mut rng, Init::UniformFanIn);
     let ce = Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::ridge(1e-3).unwrap() };
