@@ -48,7 +48,7 @@ pub type Batch<const B: usize, const IN: usize, const OUT: usize> = ([[f32; IN];
 /// The mini-batches of one epoch over `xs` and their targets `ys`, in order, `B` rows each,
 /// borrowed (no copy). Each row is in at most one batch; the last `N % B` rows (`N` the
 /// shorter length) are dropped, so no batch repeats a row or is padded. Shuffle between
-/// epochs ([`shuffle_pair`](crate::sample::shuffle_pair)) so that other rows are dropped
+/// epochs ([`shuffle_pair`]) so that other rows are dropped
 /// each time.
 ///
 /// ```
@@ -127,7 +127,11 @@ impl core::fmt::Display for PushLabelError {
         match self {
             PushLabelError::Full => write!(f, "the dataset is full"),
             PushLabelError::NoSuchClass { label, classes } => {
-                write!(f, "class {label} does not exist: there are {classes} classes (0 to {})", classes.wrapping_sub(1))
+                write!(
+                    f,
+                    "class {label} does not exist: there are {classes} classes (0 to {})",
+                    classes.wrapping_sub(1)
+                )
             }
         }
     }

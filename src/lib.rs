@@ -34,9 +34,9 @@
 //! ## Crate features
 //! The library is `no_std` and allocation-free everywhere, and its error types implement
 //! `core::error::Error` (which `std` re-exports as `std::error::Error`).
-//! - `alloc`: [`Workspace::new_boxed`](workspace::Workspace::new_boxed) and
-//!   [`Inference::new_boxed`](workspace::Inference::new_boxed), workspaces allocated zeroed
-//!   on the heap without a stack temporary (for those too large for the stack).
+//! - `alloc`: `Workspace::new_boxed` and `Inference::new_boxed`, workspaces allocated
+//!   zeroed on the heap without a stack temporary (for those too large for the stack; see
+//!   [`workspace`]).
 //! - `mcu-sigmoid`: a cheaper σ for the scalar tier (microcontrollers).
 //!
 //! ## Safety model
@@ -66,11 +66,11 @@ pub mod workspace;
 
 /// The names most programs need.
 pub mod prelude {
+    pub use crate::eval::{accuracy, argmax, evaluate, predict_into, Evaluation};
     pub use crate::init::Init;
     pub use crate::loss::{Loss, Objective, Penalty};
     pub use crate::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
     pub use crate::optim::{Clip, Schedule, Sgd};
-    pub use crate::eval::{accuracy, argmax, evaluate, predict_into, Evaluation};
     pub use crate::train::{train_step, StepError, StepReport};
     pub use crate::workspace::{Forward, Inference, Workspace};
 }

@@ -8,8 +8,8 @@ use crate::arch::sqrt::sqrtf;
 use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
 use crate::nn::{Cache, Layer, Matrix, ParamKind, Rows};
-use crate::workspace::Workspace;
 use crate::optim::Optimizer;
+use crate::workspace::Workspace;
 
 /// Why a training step refused to update, leaving model and optimizer untouched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ const B: usize = 4096;
 
 #[test]
 fn a_boxed_8_mib_workspace_builds_without_a_stack_temporary() {
-    assert!(Workspace::<Wide, B>::BYTES >= 8 << 20, "{}", Workspace::<Wide, B>::BYTES);
+    const { assert!(Workspace::<Wide, B>::BYTES >= 8 << 20) };
     let mut ws = Workspace::<Wide, B>::new_boxed();
     assert!(ws.output().iter().flatten().all(|&v| v == 0.0));
     assert!(ws.grads().0.weights().iter().flatten().all(|&v| v == 0.0));
@@ -19,8 +19,11 @@ fn a_boxed_8_mib_workspace_builds_without_a_stack_temporary() {
     // what a batch-1 workspace gives it (rows are independent).
     let mut net: Wide = (Dense::zeros(Bias::With), Relu, Dense::zeros(Bias::With), Relu);
     net.init(&mut stacknet::init::rng(3), Init::HeNormal);
-    let x: Box<[[f32; 64]; B]> =
-        (0..B).map(|r| std::array::from_fn(|c| ((r * 64 + c) % 17) as f32 / 8.0 - 1.0)).collect::<Vec<_>>().try_into().unwrap();
+    let x: Box<[[f32; 64]; B]> = (0..B)
+        .map(|r| std::array::from_fn(|c| ((r * 64 + c) % 17) as f32 / 8.0 - 1.0))
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
     let out = ws.forward(&net, &x);
     let mut one = Workspace::<Wide, 1>::new();
     for r in [0, 1, 2047, 4095] {

@@ -23,7 +23,12 @@ fn data(n: usize, seed: u64) -> (Vec<[f32; 4]>, Vec<[f32; 3]>, Vec<usize>) {
 }
 
 /// Outputs, classes, mean data loss and accuracy, one row at a time (batch 1).
-fn per_row<M: Layer<In = D<4>, Out = D<3>>>(net: &M, xs: &[[f32; 4]], ys: &[[f32; 3]], loss: Loss) -> (Vec<usize>, f32, f32) {
+fn per_row<M: Layer<In = D<4>, Out = D<3>>>(
+    net: &M,
+    xs: &[[f32; 4]],
+    ys: &[[f32; 3]],
+    loss: Loss,
+) -> (Vec<usize>, f32, f32) {
     let mut ws = Workspace::<M, 1>::new();
     let (mut classes, mut sum, mut hits) = (Vec::new(), 0.0f32, 0);
     for (x, y) in xs.iter().zip(ys) {
@@ -132,10 +137,12 @@ fn the_iterator_covers_each_sample_exactly_once_per_epoch() {
     let ys: Vec<[f32; 1]> = (0..20).map(|i| [-(i as f32)]).collect();
     let it = batches::<4, 1, 1>(&xs, &ys);
     assert_eq!(it.len(), 5);
-    let firsts: Vec<f32> = it.map(|(x, y)| {
-        assert_eq!(x[0][0], -y[0][0]);
-        x[0][0]
-    }).collect();
+    let firsts: Vec<f32> = it
+        .map(|(x, y)| {
+            assert_eq!(x[0][0], -y[0][0]);
+            x[0][0]
+        })
+        .collect();
     assert_eq!(firsts, [0.0, 4.0, 8.0, 12.0, 16.0]);
     assert_eq!(batches::<4, 1, 1>(&xs, &ys).nth(3).unwrap().0[3], [15.0]);
     assert!(batches::<4, 1, 1>(&xs, &ys).nth(5).is_none());

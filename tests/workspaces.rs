@@ -98,9 +98,11 @@ fn inference_is_bit_identical_to_the_training_forward_pass() {
     let (w, wo) = (Bias::With, Bias::Without);
     let sig: Sig = random((Dense::zeros(w), Sigmoid, Dense::zeros(w), Sigmoid), 1);
     let sig_nb: Sig = random((Dense::zeros(wo), Sigmoid, Dense::zeros(wo), Sigmoid), 2);
-    let mixed: Mixed = random(((Dense::zeros(w), Tanh), Dense::zeros(wo), Sigmoid, (Dense::zeros(w), Sigmoid), Relu), 3);
+    let mixed: Mixed =
+        random(((Dense::zeros(w), Tanh), Dense::zeros(wo), Sigmoid, (Dense::zeros(w), Sigmoid), Relu), 3);
     let boundary: Boundary = random(((Dense::zeros(w), Relu, Dense::zeros(w)), Sigmoid, Dense::zeros(wo)), 4);
-    let deep: Deep = random((Dense::zeros(w), Relu, Dense::zeros(w), Tanh, Dense::zeros(wo), (Sigmoid, Dense::zeros(w))), 5);
+    let deep: Deep =
+        random((Dense::zeros(w), Relu, Dense::zeros(w), Tanh, Dense::zeros(wo), (Sigmoid, Dense::zeros(w))), 5);
     let single: Dense<3, 4> = random(Dense::zeros(w), 6);
 
     for tier in Tier::ALL.into_iter().filter(|t| t.is_available()) {

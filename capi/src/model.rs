@@ -12,11 +12,13 @@ use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr
 use crate::hyper::stacknet_hyper_t;
 use crate::status::{Check, stacknet_status_t::*};
 use core::ptr::addr_of_mut;
+use stacknet::eval::argmax;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
 use stacknet::nn::{Dim, Layer, Matrix, Rows};
 use stacknet::optim::{Momentum, Sgd};
-use stacknet::train::{StepError, Workspace, argmax, train_step};
+use stacknet::train::{StepError, train_step};
+use stacknet::workspace::Workspace;
 
 /// The alignment every model state needs (and that the handle types have).
 pub const STACKNET_STATE_ALIGN: usize = 8;
@@ -114,7 +116,7 @@ fn state_aligned<H>(p: *mut H) -> Check {
 
 /// Copies `n` rows of `x` (row-major, `n ≤ B`) into a zero-padded batch.
 fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
-    let mut b = <Rows<W, B> as Matrix>::zeroed();
+    let mut b = <Rows<W, B> as Matrix>::ZERO;
     for (d, s) in b.flat_mut().iter_mut().zip(x) {
         *d = *s;
     }
@@ -373,7 +375,7 @@ pub(crate) unsafe fn loss<H: Shape, const B: usize>(
     unsafe {
         with_targets::<H, B>(p, x, y, rows, out, |st, x, y| {
             let o = outs::<H::M>();
-            let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::zeroed();
+            let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::ZERO;
             let (loss, mut sum) = (st.objective.loss, 0.0f32);
             forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
                 let n = t.len() / o;

@@ -4,9 +4,9 @@
 use crate::cli::{Args, POINTS};
 use crate::progress::Progress;
 use stacknet::data::Dataset;
+use stacknet::eval::argmax;
 use stacknet::loss::Loss;
 use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
-use stacknet::eval::argmax;
 use stacknet::train::{train_step, StepError};
 use stacknet::workspace::Workspace;
 

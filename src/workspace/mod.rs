@@ -10,7 +10,7 @@
 //!   spawned or test thread 2 MiB);
 //! - in a `static`, built by the `const fn` [`Workspace::new`]: all zero, so it lands in
 //!   `.bss` and costs no flash, and no stack at all;
-//! - on the heap with [`Workspace::new_boxed`] (feature `alloc`), allocated zeroed in
+//! - on the heap with `Workspace::new_boxed` (feature `alloc`), allocated zeroed in
 //!   place: `Box::new(Workspace::new())` may build the value on the stack first and
 //!   overflow it (it does in debug builds, for a few MiB).
 //!
