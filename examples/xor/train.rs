@@ -80,8 +80,8 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     let (mut opt, objective) = args.training()?;
 
     // The workspaces are a few hundred KiB at H = 100; keep them off the main stack.
-    let mut ws: Box<Workspace<Net<H>, B>> = Box::default();
-    let mut eval_ws: Box<Workspace<Net<H>, POINTS>> = Box::default();
+    let mut ws = Workspace::<Net<H>, B>::new_boxed();
+    let mut eval_ws = Workspace::<Net<H>, POINTS>::new_boxed();
     let evaluate = |net: &Net<H>, ws: &mut Workspace<Net<H>, POINTS>, step: u32| {
         let out = ws.forward(net, &x_all);
         let mut scratch = [[0.0f32; 2]; POINTS];

@@ -23,6 +23,12 @@ use crate::nn::{CacheNew, InferFrom, Rows, Zeroable};
 /// let mut ws = Inference::<Net, 1>::new();
 /// assert_eq!(ws.forward(&net, &[[1.0, 2.0, 3.0, 4.0]]), &[[0.0; 3]]);
 /// ```
+///
+/// An activation first has no rows of its own to work on in place:
+/// ```compile_fail
+/// use stacknet::prelude::*;
+/// let ws = Inference::<(Relu<4>, Dense<4, 2>), 1>::new(); // `(Relu<4>, Dense<4, 2>)` cannot start an inference pass
+/// ```
 pub struct Inference<M: InferFrom, const B: usize> {
     buf: M::Buf<B>,
 }

@@ -53,7 +53,7 @@ pub struct Workspace<M: Layer, const B: usize> {
 }
 
 impl<M: Layer, const B: usize> Workspace<M, B> {
-    /// Size in bytes: a stack, `static` or heap budget.
+    /// Size in bytes: a stack, `static` or heap budget ([where to put it](self)).
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
     /// Zeroed buffers; a `const fn`, so a workspace can be a `static` (in `.bss`).
