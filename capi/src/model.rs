@@ -15,7 +15,7 @@ use core::ptr::addr_of_mut;
 use stacknet::eval::argmax;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
-use stacknet::nn::{Dim, Layer, Matrix, Rows};
+use stacknet::nn::{Dim, Layer, Matrix, Rows, Zeroable};
 use stacknet::optim::{Momentum, Sgd};
 use stacknet::train::{StepError, train_step};
 use stacknet::workspace::Workspace;
@@ -127,7 +127,10 @@ fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
 ///
 /// # Safety
 /// `p` is null or valid for writing `size` bytes.
-pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed: u64) -> Check {
+pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed: u64) -> Check
+where
+    Workspace<H::M, B>: Zeroable,
+{
     state_ptr(p)?;
     state_aligned(p)?;
     if size < size_of::<H>() {
@@ -137,13 +140,16 @@ pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed
     let (base, objective) = hyper.validate()?;
     let s = p.cast::<State<H::M, B>>();
     // SAFETY: `p` is aligned and valid for `size_of::<H>() ≥ size_of::<State>()` bytes
-    // (compile-time check in `shapes!`), and exclusive per the contract. Each field is
-    // written in place through a raw pointer (the memory may be uninitialised; no reference
-    // to the whole state exists until the end), the magic last: until then `open` refuses
-    // the state. The model is drawn in place once written, and the optimizer's velocity is
-    // shaped after it, so no model-sized value is built on the stack twice.
+    // (compile-time check in `shapes!`), and exclusive per the contract. The whole handle is
+    // zeroed first: padding bytes are then the same in every state (states compare byte for
+    // byte), and the workspace is complete as it is (all-zero bytes are a valid `Workspace`:
+    // `Zeroable`), built in place. Each other field is written in place through a raw
+    // pointer (no reference to the whole state exists until the end), the magic last: until
+    // then `open` refuses the state. The model is drawn in place once written, and the
+    // optimizer's velocity is shaped after it, so no model-sized value is built on the stack
+    // twice.
     unsafe {
-        addr_of_mut!((*s).magic).write(0);
+        p.cast::<u8>().write_bytes(0, size_of::<H>());
         addr_of_mut!((*s).id).write(H::ID);
         addr_of_mut!((*s).hyper).write(hyper);
         addr_of_mut!((*s).objective).write(objective);
@@ -153,7 +159,6 @@ pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed
         // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
         let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         addr_of_mut!((*s).opt).write(opt);
-        addr_of_mut!((*s).ws).write(Workspace::new());
         addr_of_mut!((*s).magic).write(MAGIC);
     }
     Ok(())
