@@ -50,8 +50,9 @@ pub(crate) trait Shape: Sized {
     type M: Layer;
     /// Distinguishes the shapes' states from one another.
     const ID: u32;
-    /// The network with zero parameters (and the shape's bias setting).
-    fn zeroed() -> Self::M;
+    /// The network with zero parameters (and the shape's bias setting). A constant: copied
+    /// from it, the model's padding bytes are the constant's (zero), not stack leftovers.
+    const ZEROED: Self::M;
 }
 
 /// The memory behind a handle of shape `H` with batch `B`. `#[repr(C)]` keeps `magic` and
@@ -123,6 +124,13 @@ fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
     b
 }
 
+/// Zeroes `size_of::<T>()` bytes of stack below the caller, where the callees it makes next
+/// build their values.
+#[inline(never)]
+fn clear_stack<T>() {
+    core::hint::black_box(&core::mem::MaybeUninit::<T>::zeroed());
+}
+
 /// `*_init`: a fresh model drawn from `seed`, default hyperparameters.
 ///
 /// # Safety
@@ -136,6 +144,10 @@ where
     if size < size_of::<H>() {
         return Err(STACKNET_ERR_BUFFER_TOO_SMALL);
     }
+    // Padding bytes are copied from wherever a value was built (the optimizer below is built
+    // by value): built on a cleared stack, they come out the same in every state (the same
+    // seed gives the same bytes). This costs a few model sizes of stack, once.
+    clear_stack::<(H::M, Sgd<Momentum<H::M>>, Sgd<Momentum<H::M>>, Objective)>();
     let hyper = stacknet_hyper_t::DEFAULT;
     let (base, objective) = hyper.validate()?;
     let s = p.cast::<State<H::M, B>>();
@@ -154,7 +166,7 @@ where
         addr_of_mut!((*s).hyper).write(hyper);
         addr_of_mut!((*s).objective).write(objective);
         let model = addr_of_mut!((*s).model);
-        model.write(H::zeroed());
+        model.write(H::ZEROED);
         (*model).init(&mut rng(seed), Init::UniformFanIn);
         // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
         let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
