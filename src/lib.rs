@@ -31,6 +31,11 @@
 //! assert!(last.loss < first.loss);
 //! ```
 //!
+//! Buffers live in a [`workspace::Workspace`] (training) or a [`workspace::Inference`]
+//! (forward pass only, a fraction of the size); both are built by a `const fn`, so either
+//! can be a `static`. [`eval`] predicts and measures over any number of rows through
+//! them, and [`data::batches`] cuts an epoch into mini-batches.
+//!
 //! ## Crate features
 //! The library is `no_std` and allocation-free everywhere, and its error types implement
 //! `core::error::Error` (which `std` re-exports as `std::error::Error`).
