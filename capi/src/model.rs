@@ -146,8 +146,8 @@ where
     }
     // Padding bytes are copied from wherever a value was built (the optimizer below is built
     // by value): built on a cleared stack, they come out the same in every state (the same
-    // seed gives the same bytes). This costs a few model sizes of stack, once.
-    clear_stack::<(H::M, Sgd<Momentum<H::M>>, Sgd<Momentum<H::M>>, Objective)>();
+    // seed gives the same bytes). A few optimizer heads suffice: 256 bytes of stack, once.
+    clear_stack::<[Sgd; 8]>();
     let hyper = stacknet_hyper_t::DEFAULT;
     let (base, objective) = hyper.validate()?;
     let s = p.cast::<State<H::M, B>>();
