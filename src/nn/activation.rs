@@ -37,7 +37,7 @@ macro_rules! activation {
             }
 
             fn forward<const B: usize>(&self, x: &Rows<D<N>, B>, cache: &mut Self::Cache<B>) {
-                cache.y = *x;
+                cache.y.flat_mut().copy_from_slice(x.flat());
                 Self::apply(cache.y.flat_mut());
             }
 
