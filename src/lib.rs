@@ -56,11 +56,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Buffers live in a [`workspace::Workspace`] (training) or a [`workspace::Inference`]
+//! (forward pass only, a fraction of the size); both are built by a `const fn`, so either
+//! can be a `static`. [`eval`] predicts and measures over any number of rows through
+//! them, and [`data::batches`] cuts an epoch into mini-batches.
+//!
 //! ## Crate features
 //! The library is `no_std` and allocation-free everywhere, and its error types implement
 //! `core::error::Error` (which `std` re-exports as `std::error::Error`). Optional features,
 //! all off by default:
 //!
+//! - `alloc`: `Workspace::new_boxed` and `Inference::new_boxed`, workspaces allocated
+//!   zeroed on the heap without a stack temporary (for those too large for the stack; see
+//!   [`workspace`]).
 //! - `mcu-sigmoid`: the scalar tier (the one microcontrollers run) computes σ with its own
 //!   range-reduced polynomial `eᵗ` instead of `libm::expf` (error ≤ 1e-7 absolute, still
 //!   bit-identical across targets): fewer instructions per value on a Cortex-M4F.
@@ -105,9 +113,13 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod arch;
 pub mod checkpoint;
 pub mod data;
+pub mod eval;
 pub mod init;
 pub mod kernels;
 pub mod loss;
@@ -116,14 +128,17 @@ pub mod optim;
 pub mod persist;
 pub mod sample;
 pub mod train;
+pub mod workspace;
 
 /// The names most programs need.
 pub mod prelude {
+    pub use crate::eval::{accuracy, argmax, evaluate, predict_into, Evaluation};
     pub use crate::init::Init;
     pub use crate::loss::{Loss, Objective, Penalty};
     pub use crate::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
     pub use crate::optim::{Clip, Schedule, Sgd};
-    pub use crate::train::{accuracy, predict, train_step, StepError, StepReport, Workspace};
+    pub use crate::train::{train_step, StepError, StepReport};
+    pub use crate::workspace::{Forward, Inference, Workspace};
 }
 
 /// The README's code, compiled and run as a doc test.

@@ -34,9 +34,24 @@ pub fn gaussian<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
 
 /// Fisher–Yates shuffle of `items`.
 pub fn shuffle<T, R: RngCore + ?Sized>(items: &mut [T], rng: &mut R) {
-    for i in (1..items.len()).rev() {
+    swaps(items.len(), rng, |i, j| items.swap(i, j));
+}
+
+/// Shuffles `a` and `b` with the same permutation (inputs and their targets), over their
+/// common length; the same draws and swaps as [`shuffle`] on a slice of pairs.
+pub fn shuffle_pair<T, U, R: RngCore + ?Sized>(a: &mut [T], b: &mut [U], rng: &mut R) {
+    let n = a.len().min(b.len());
+    swaps(n, rng, |i, j| {
+        a.swap(i, j);
+        b.swap(i, j);
+    });
+}
+
+/// The swaps of a Fisher–Yates shuffle of `len` items (`j ≤ i < len`).
+fn swaps<R: RngCore + ?Sized>(len: usize, rng: &mut R, mut swap: impl FnMut(usize, usize)) {
+    for i in (1..len).rev() {
         // Lemire's multiply-shift: unbiased enough for shuffling data (bias < 2^-32·len).
         let j = ((u64::from(rng.next_u32()) * (i as u64 + 1)) >> 32) as usize;
-        items.swap(i, j);
+        swap(i, j);
     }
 }

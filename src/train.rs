@@ -1,5 +1,5 @@
-//! One training step (forward, loss, backward, update) and inference helpers, all on
-//! caller-owned buffers.
+//! One training step (forward, loss, backward, update) on caller-owned buffers (a
+//! [`Workspace`]).
 //!
 //! [`train_step`] is transactional: when it returns `Err`, the model and the optimizer
 //! are bit-for-bit as they were before the call. Only the workspace (scratch) changes.
@@ -7,55 +7,9 @@
 use crate::arch::sqrt::sqrtf;
 use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
-use crate::nn::{Cache, CacheNew, Layer, Matrix, ParamKind, Rows};
+use crate::nn::{Cache, Layer, Matrix, ParamKind, Rows};
 use crate::optim::Optimizer;
-
-/// The scratch memory of a training step for model `M` and batch size `B`: every brick's
-/// output and output gradient, and one gradient per parameter. Put it on the stack or in
-/// a `static`; its size is [`Workspace::BYTES`].
-#[derive(Clone, Copy)]
-pub struct Workspace<M: Layer, const B: usize> {
-    cache: M::Cache<B>,
-    grads: M,
-}
-
-impl<M: Layer, const B: usize> Workspace<M, B> {
-    /// Size in bytes (a stack or `static` budget for firmware).
-    pub const BYTES: usize = core::mem::size_of::<Self>();
-
-    /// Zeroed buffers.
-    pub fn new() -> Self {
-        Workspace { cache: M::Cache::<B>::new(), grads: M::zeroed() }
-    }
-
-    /// The network's output from the last forward pass.
-    pub fn output(&self) -> &Rows<M::Out, B> {
-        self.cache.output()
-    }
-
-    /// The gradients from the last successful backward pass (after penalty and clipping;
-    /// with momentum, the update direction).
-    pub fn grads(&self) -> &M {
-        &self.grads
-    }
-
-    /// The bricks' buffers.
-    pub fn cache(&self) -> &M::Cache<B> {
-        &self.cache
-    }
-
-    /// Runs the network on `x` and returns its output.
-    pub fn forward(&mut self, model: &M, x: &Rows<M::In, B>) -> &Rows<M::Out, B> {
-        model.forward(x, &mut self.cache);
-        self.cache.output()
-    }
-}
-
-impl<M: Layer, const B: usize> Default for Workspace<M, B> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+use crate::workspace::Workspace;
 
 /// Why a training step refused to update, leaving model and optimizer untouched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -378,40 +332,6 @@ pub fn train_step<M: Layer, O: Optimizer<M>, const B: usize>(
     model.zip_mut(&ws.grads, &mut |_, w, d| typed::axpy(-lr, d, w));
     opt.commit(&ws.grads);
     Ok(StepReport { loss, data_loss, grad_norm: norm, clipped: dir.clipped, lr, step: opt.steps() })
-}
-
-/// The index of the largest value in `row` (the first one on ties; NaN never wins, and a
-/// row of NaN only gives 0).
-pub fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if !v.is_nan() && (row[best].is_nan() || v > row[best]) {
-            best = i;
-        }
-    }
-    best
-}
-
-/// The predicted class (argmax of the output) of every row of `x`.
-pub fn predict<M: Layer, const B: usize>(model: &M, x: &Rows<M::In, B>, ws: &mut Workspace<M, B>) -> [usize; B] {
-    let out = ws.forward(model, x);
-    let cols = <Rows<M::Out, B> as Matrix>::COLS;
-    let flat = out.flat();
-    core::array::from_fn(|r| argmax(&flat[r * cols..(r + 1) * cols]))
-}
-
-/// The fraction of rows whose predicted class equals the argmax of the one-hot target.
-pub fn accuracy<M: Layer, const B: usize>(
-    model: &M,
-    x: &Rows<M::In, B>,
-    y: &Rows<M::Out, B>,
-    ws: &mut Workspace<M, B>,
-) -> f32 {
-    let pred = predict(model, x, ws);
-    let cols = <Rows<M::Out, B> as Matrix>::COLS;
-    let yf = y.flat();
-    let hits = pred.iter().enumerate().filter(|(r, &p)| argmax(&yf[r * cols..(r + 1) * cols]) == p).count();
-    hits as f32 / B as f32
 }
 
 #[cfg(test)]

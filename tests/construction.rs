@@ -2,8 +2,8 @@
 //! draws as the zero placeholder followed by `init`; a zero network trains without error
 //! but cannot move off the uniform prediction, while a drawn one learns.
 
+use stacknet::eval::argmax;
 use stacknet::prelude::*;
-use stacknet::train::argmax;
 
 type Net = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>);
 

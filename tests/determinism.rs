@@ -35,6 +35,6 @@ fn data_and_init_are_deterministic_per_seed() {
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
     // Labels follow the sign rule.
     for (x, y) in a.0.iter().zip(&a.1) {
-        assert_eq!(stacknet::train::argmax(y), stacknet::data::xor_label(*x));
+        assert_eq!(stacknet::eval::argmax(y), stacknet::data::xor_label(*x));
     }
 }

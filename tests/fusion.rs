@@ -19,9 +19,7 @@ impl<L: Layer> Layer for Plain<L> {
     type Out = L::Out;
     type Cache<const B: usize> = L::Cache<B>;
     const PARAMS: usize = L::PARAMS;
-    fn zeroed() -> Self {
-        Plain(L::zeroed())
-    }
+    const ZERO: Self = Plain(L::ZERO);
     fn zeroed_like(&self) -> Self {
         Plain(self.0.zeroed_like())
     }

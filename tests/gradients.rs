@@ -104,7 +104,7 @@ fn numeric_grad(p: &[f64], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
 
 fn random_rows<R: Matrix>(seed: u64, scale: f32) -> R {
     let mut rng = stacknet::init::rng(seed);
-    let mut m = R::zeroed();
+    let mut m = R::ZERO;
     for v in m.flat_mut() {
         *v = stacknet::sample::uniform_pm1(&mut rng) * scale;
     }
@@ -115,11 +115,11 @@ fn random_rows<R: Matrix>(seed: u64, scale: f32) -> R {
 fn check_brick<M: Layer, const B: usize>(name: &str, model: M, spec: &[B64]) {
     let x: Rows<M::In, B> = random_rows(1, 1.5);
     let c: Rows<M::Out, B> = random_rows(2, 1.0);
-    let mut cache = M::Cache::<B>::new();
+    let mut cache = <M::Cache<B> as CacheNew>::ZERO;
     model.forward(&x, &mut cache);
     *cache.output_grad_mut() = c;
-    let mut dx = <Rows<M::In, B> as Matrix>::zeroed();
-    let mut grads = M::zeroed();
+    let mut dx = <Rows<M::In, B> as Matrix>::ZERO;
+    let mut grads = M::ZERO;
     model.backward(&x, &mut cache, Some(&mut dx), &mut grads);
 
     let x64: Vec<f64> = x.flat().iter().map(|&v| v as f64).collect();

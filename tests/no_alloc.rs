@@ -1,5 +1,6 @@
-//! A counting global allocator shows that a training step allocates nothing, at every
-//! benchmark configuration (batch, hidden): (4, 3), (50, 10), (300, 50), (256, 256).
+//! A counting global allocator shows that a training step and the evaluation helpers
+//! allocate nothing, at every benchmark configuration (batch, hidden): (4, 3), (50, 10),
+//! (300, 50), (256, 256).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -52,16 +53,28 @@ fn check<const B: usize, const H: usize>() {
     let (x, y) = stacknet::data::xor_batch::<_, B>(&mut rng);
     let mut net: Net<H> = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
     net.init(&mut rng, Init::UniformFanIn);
-    let mut ws = Box::new(Workspace::<Net<H>, B>::new());
+    let mut ws = Workspace::<Net<H>, B>::new_boxed();
+    let mut infer = Inference::<Net<H>, B>::new_boxed();
     let mut opt = Sgd::new(0.5).unwrap().with_clip(Clip::Norm(10.0)).unwrap().with_momentum(0.5, &net).unwrap();
     let objective = Objective::mse_ridge(1e-4).unwrap();
+    // 2B + 1 rows (full batches, then a tail), made before counting.
+    let xs: Vec<[f32; 2]> = x.iter().chain(&x).chain(&x[..1]).copied().collect();
+    let ys: Vec<[f32; 2]> = y.iter().chain(&y).chain(&y[..1]).copied().collect();
     // Warm up (tier detection happens on the first kernel call).
     train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
     let n = allocations_during(|| {
         for _ in 0..3 {
             train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
         }
-        accuracy(&net, &x, &y, &mut ws);
+        // Evaluation over row counts that are not multiples of B (fewer rows, more rows),
+        // through both workspaces.
+        let rows = &x[..B - B / 3];
+        accuracy(&net, rows, &y, &mut ws);
+        evaluate(&net, &xs, &ys, &mut ws, &objective);
+        evaluate(&net, &xs, &ys, &mut infer, &objective);
+        let mut classes = [0usize; B];
+        predict_into(&net, &xs, &mut ws, &mut classes);
+        predict_into(&net, rows, &mut infer, &mut classes);
     });
     assert_eq!(n, 0, "batch {B}, hidden {H}: {n} allocations");
 }

@@ -12,11 +12,13 @@ use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr
 use crate::hyper::stacknet_hyper_t;
 use crate::status::{Check, stacknet_status_t::*};
 use core::ptr::addr_of_mut;
+use stacknet::eval::argmax;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
-use stacknet::nn::{Dim, Layer, Matrix, Rows};
+use stacknet::nn::{Dim, Layer, Matrix, Rows, Zeroable};
 use stacknet::optim::{Momentum, Sgd};
-use stacknet::train::{StepError, Workspace, argmax, train_step};
+use stacknet::train::{StepError, train_step};
+use stacknet::workspace::Workspace;
 
 /// The alignment every model state needs (and that the handle types have).
 pub const STACKNET_STATE_ALIGN: usize = 8;
@@ -48,8 +50,9 @@ pub(crate) trait Shape: Sized {
     type M: Layer;
     /// Distinguishes the shapes' states from one another.
     const ID: u32;
-    /// The network with zero parameters (and the shape's bias setting).
-    fn zeroed() -> Self::M;
+    /// The network with zero parameters (and the shape's bias setting). A constant: copied
+    /// from it, the model's padding bytes are the constant's (zero), not stack leftovers.
+    const ZEROED: Self::M;
 }
 
 /// The memory behind a handle of shape `H` with batch `B`. `#[repr(C)]` keeps `magic` and
@@ -114,44 +117,60 @@ fn state_aligned<H>(p: *mut H) -> Check {
 
 /// Copies `n` rows of `x` (row-major, `n ≤ B`) into a zero-padded batch.
 fn batch_of<W: Dim, const B: usize>(x: &[f32]) -> Rows<W, B> {
-    let mut b = <Rows<W, B> as Matrix>::zeroed();
+    let mut b = <Rows<W, B> as Matrix>::ZERO;
     for (d, s) in b.flat_mut().iter_mut().zip(x) {
         *d = *s;
     }
     b
 }
 
+/// Zeroes `size_of::<T>()` bytes of stack below the caller, where the callees it makes next
+/// build their values.
+#[inline(never)]
+fn clear_stack<T>() {
+    core::hint::black_box(&core::mem::MaybeUninit::<T>::zeroed());
+}
+
 /// `*_init`: a fresh model drawn from `seed`, default hyperparameters.
 ///
 /// # Safety
 /// `p` is null or valid for writing `size` bytes.
-pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed: u64) -> Check {
+pub(crate) unsafe fn init<H: Shape, const B: usize>(p: *mut H, size: usize, seed: u64) -> Check
+where
+    Workspace<H::M, B>: Zeroable,
+{
     state_ptr(p)?;
     state_aligned(p)?;
     if size < size_of::<H>() {
         return Err(STACKNET_ERR_BUFFER_TOO_SMALL);
     }
+    // Padding bytes are copied from wherever a value was built (the optimizer below is built
+    // by value): built on a cleared stack, they come out the same in every state (the same
+    // seed gives the same bytes). A few optimizer heads suffice: 256 bytes of stack, once.
+    clear_stack::<[Sgd; 8]>();
     let hyper = stacknet_hyper_t::DEFAULT;
     let (base, objective) = hyper.validate()?;
     let s = p.cast::<State<H::M, B>>();
     // SAFETY: `p` is aligned and valid for `size_of::<H>() ≥ size_of::<State>()` bytes
-    // (compile-time check in `shapes!`), and exclusive per the contract. Each field is
-    // written in place through a raw pointer (the memory may be uninitialised; no reference
-    // to the whole state exists until the end), the magic last: until then `open` refuses
-    // the state. The model is drawn in place once written, and the optimizer's velocity is
-    // shaped after it, so no model-sized value is built on the stack twice.
+    // (compile-time check in `shapes!`), and exclusive per the contract. The whole handle is
+    // zeroed first: padding bytes are then the same in every state (states compare byte for
+    // byte), and the workspace is complete as it is (all-zero bytes are a valid `Workspace`:
+    // `Zeroable`), built in place. Each other field is written in place through a raw
+    // pointer (no reference to the whole state exists until the end), the magic last: until
+    // then `open` refuses the state. The model is drawn in place once written, and the
+    // optimizer's velocity is shaped after it, so no model-sized value is built on the stack
+    // twice.
     unsafe {
-        addr_of_mut!((*s).magic).write(0);
+        p.cast::<u8>().write_bytes(0, size_of::<H>());
         addr_of_mut!((*s).id).write(H::ID);
         addr_of_mut!((*s).hyper).write(hyper);
         addr_of_mut!((*s).objective).write(objective);
         let model = addr_of_mut!((*s).model);
-        model.write(H::zeroed());
+        model.write(H::ZEROED);
         (*model).init(&mut rng(seed), Init::UniformFanIn);
         // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
         let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
         addr_of_mut!((*s).opt).write(opt);
-        addr_of_mut!((*s).ws).write(Workspace::new());
         addr_of_mut!((*s).magic).write(MAGIC);
     }
     Ok(())
@@ -373,7 +392,7 @@ pub(crate) unsafe fn loss<H: Shape, const B: usize>(
     unsafe {
         with_targets::<H, B>(p, x, y, rows, out, |st, x, y| {
             let o = outs::<H::M>();
-            let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::zeroed();
+            let mut grad = <Rows<<H::M as Layer>::Out, B> as Matrix>::ZERO;
             let (loss, mut sum) = (st.objective.loss, 0.0f32);
             forward_chunks(&st.model, &mut st.ws, x, y.chunks(B * o), |h, t| {
                 let n = t.len() / o;

@@ -65,9 +65,10 @@ macro_rules! shapes {
                 const ID: u32 = shape_id(concat!(
                     stringify!($name), ":", $i, "-", $h, "-", $o, ",", $bias, ",", $b
                 ));
-                fn zeroed() -> Self::M {
-                    (Dense::zeros(Bias::from($bias)), Sigmoid, Dense::zeros(Bias::from($bias)), Sigmoid)
-                }
+                const ZEROED: Self::M = {
+                    let bias = if $bias { Bias::With } else { Bias::Without };
+                    (Dense::zeros(bias), Sigmoid, Dense::zeros(bias), Sigmoid)
+                };
             }
 
             const _: () = {

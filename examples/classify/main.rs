@@ -20,7 +20,6 @@ mod train;
 use clap::{Parser, ValueEnum};
 use stacknet::nn::{Dense, Relu, Tanh};
 use stacknet::optim::Schedule;
-use stacknet::prelude::Bias;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -94,11 +93,9 @@ fn with_shape<const H: usize, const C: usize>(
     cfg: &Config,
     report: &mut dyn FnMut(&Epoch),
 ) -> Result<Outcome, String> {
-    let dense = || Dense::<FEATURES, H>::zeros(Bias::With);
-    let head = || Dense::<H, C>::zeros(Bias::With);
     match args.activation {
-        Activation::Tanh => train::run::<_, C>((dense(), Tanh::<H>, head()), split, cfg, report),
-        Activation::Relu => train::run::<_, C>((dense(), Relu::<H>, head()), split, cfg, report),
+        Activation::Tanh => train::run::<(Dense<FEATURES, H>, Tanh<H>, Dense<H, C>), C>(split, cfg, report),
+        Activation::Relu => train::run::<(Dense<FEATURES, H>, Relu<H>, Dense<H, C>), C>(split, cfg, report),
     }
 }
 
@@ -284,7 +281,7 @@ mod tests {
             assert!(out.join(name).metadata().unwrap().len() > 0, "{name}");
         }
         // The exported blob loads into the network it was trained as.
-        let mut net = (Dense::<FEATURES, 32>::zeros(Bias::With), Tanh::<32>, Dense::<32, 10>::zeros(Bias::With));
+        let mut net: (Dense<FEATURES, 32>, Tanh<32>, Dense<32, 10>) = stacknet::nn::Layer::ZERO;
         let blob = std::fs::read(out.join("model.bin")).unwrap();
         assert_eq!(stacknet::persist::load(&mut net, &blob), Ok(blob.len()));
         std::fs::remove_dir_all(out).unwrap();

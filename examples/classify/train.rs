@@ -3,8 +3,10 @@
 //! and test sets after every epoch.
 
 use crate::data::Split;
-use stacknet::nn::{Layer, D};
+use stacknet::data::{batches, one_hot};
+use stacknet::nn::{InferFrom, D};
 use stacknet::prelude::*;
+use stacknet::sample::shuffle_pair;
 
 /// Inputs the example's networks take; a dataset with fewer features is zero-padded (a
 /// padded input is always 0, so its weights never change the output).
@@ -33,7 +35,7 @@ pub struct Config {
 /// Loss and accuracy of one set.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Score {
-    /// Mean softmax cross-entropy (without the ridge term).
+    /// Mean softmax cross-entropy over the rows (without the ridge term).
     pub loss: f32,
     /// Fraction of rows classified right.
     pub accuracy: f32,
@@ -70,93 +72,68 @@ fn padded(row: &[f32]) -> [f32; FEATURES] {
     x
 }
 
-fn one_hot<const C: usize>(class: usize) -> [f32; C] {
-    core::array::from_fn(|k| if k == class { 1.0 } else { 0.0 })
-}
-
-/// Loss, accuracy and confusion counts of `net` on all `rows`, `BATCH` rows at a time
-/// (the last chunk padded; padded rows are not counted).
-fn evaluate<Net, const C: usize>(
+/// Loss and accuracy of `net` on all rows of `xs` (`ys` one-hot), `BATCH` rows at a time.
+fn score<Net, const C: usize>(
     net: &Net,
-    rows: &(Vec<[f32; FEATURES]>, Vec<usize>),
-    ws: &mut Workspace<Net, BATCH>,
-    confusion: Option<&mut Vec<Vec<u32>>>,
+    xs: &[[f32; FEATURES]],
+    ys: &[[f32; C]],
+    ws: &mut Inference<Net, BATCH>,
+    objective: &Objective,
 ) -> Score
 where
-    Net: Layer<In = D<FEATURES>, Out = D<C>>,
+    Net: InferFrom<In = D<FEATURES>, Out = D<C>>,
 {
-    let (xs, labels) = rows;
-    let mut loss = 0.0f64;
-    let mut hits = 0usize;
-    let mut pairs = Vec::with_capacity(xs.len());
-    for (xc, lc) in xs.chunks(BATCH).zip(labels.chunks(BATCH)) {
-        let x: [[f32; FEATURES]; BATCH] = core::array::from_fn(|r| xc.get(r).copied().unwrap_or([0.0; FEATURES]));
-        let out = *ws.forward(net, &x);
-        for (r, &label) in lc.iter().enumerate() {
-            let logits: &[f32; C] = out[r].as_ref().try_into().unwrap();
-            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let z: f64 = logits.iter().map(|&v| f64::from(v - max).exp()).sum();
-            loss += z.ln() - f64::from(logits[label] - max);
-            let p = stacknet::train::argmax(logits);
-            hits += usize::from(p == label);
-            pairs.push((label, p));
-        }
-    }
-    if let Some(confusion) = confusion {
-        for (t, p) in pairs {
-            confusion[t][p] += 1;
-        }
-    }
-    Score { loss: (loss / xs.len() as f64) as f32, accuracy: hits as f32 / xs.len() as f32 }
+    let e = evaluate(net, xs, ys, ws, objective);
+    Score { loss: e.data_loss, accuracy: e.accuracy }
 }
 
-/// Trains `net` on `split` with `cfg`, calling `report` after every epoch.
-pub fn run<Net, const C: usize>(
-    mut net: Net,
-    split: &Split,
-    cfg: &Config,
-    report: &mut dyn FnMut(&Epoch),
-) -> Result<Outcome, String>
+/// Trains `Net` on `split` with `cfg`, calling `report` after every epoch.
+pub fn run<Net, const C: usize>(split: &Split, cfg: &Config, report: &mut dyn FnMut(&Epoch)) -> Result<Outcome, String>
 where
-    Net: Layer<In = D<FEATURES>, Out = D<C>>,
+    Net: InferFrom<In = D<FEATURES>, Out = D<C>>,
 {
-    let pad = |(xs, ys): &(Vec<Vec<f32>>, Vec<usize>)| (xs.iter().map(|r| padded(r)).collect::<Vec<_>>(), ys.clone());
-    let (train, test) = (pad(&split.train), pad(&split.test));
+    let rows = |(xs, labels): &(Vec<Vec<f32>>, Vec<usize>)| -> (Vec<[f32; FEATURES]>, Vec<[f32; C]>) {
+        (xs.iter().map(|r| padded(r)).collect(), labels.iter().map(|&k| one_hot::<C>(k)).collect())
+    };
+    let ((mut train_x, mut train_y), (test_x, test_y)) = (rows(&split.train), rows(&split.test));
     let mut rng = stacknet::init::rng(cfg.seed);
-    net.init(&mut rng, Init::XavierUniform);
-    let mut ws = Box::new(Workspace::<Net, BATCH>::new());
+    let mut net: Net = Layer::random(&mut rng, Init::XavierUniform);
+    // The training workspace holds a gradient per parameter (47 KiB for 64-32-10 at batch
+    // 32, fine on a desktop stack); evaluation needs only each Dense's outputs (5 KiB).
+    let mut ws = Workspace::<Net, BATCH>::new();
+    let mut eval_ws = Inference::<Net, BATCH>::new();
     let mut opt = Sgd::new(cfg.lr)
         .and_then(|o| o.with_schedule(cfg.decay))
         .and_then(|o| o.with_momentum(cfg.momentum, &net))
         .map_err(|e| e.to_string())?;
-    let objective =
-        Objective { loss: Loss::SoftmaxCrossEntropy, penalty: Penalty::ridge(cfg.ridge).map_err(|e| e.to_string())? };
+    let objective = Objective::softmax_cross_entropy_ridge(cfg.ridge).map_err(|e| e.to_string())?;
 
-    let score = |net: &Net, ws: &mut Workspace<Net, BATCH>| Epoch {
-        epoch: 0,
-        train: evaluate::<Net, C>(net, &train, ws, None),
-        test: evaluate::<Net, C>(net, &test, ws, None),
+    let scores = |net: &Net, epoch, train: (&[_], &[_]), ws: &mut Inference<Net, BATCH>| Epoch {
+        epoch,
+        train: score(net, train.0, train.1, ws, &objective),
+        test: score(net, &test_x, &test_y, ws, &objective),
     };
-    let mut history = vec![score(&net, &mut ws)];
+    let mut history = vec![scores(&net, 0, (&train_x, &train_y), &mut eval_ws)];
     report(&history[0]);
-    let mut order: Vec<usize> = (0..train.0.len()).collect();
     let mut steps = 0;
     for epoch in 1..=cfg.epochs {
-        stacknet::sample::shuffle(&mut order, &mut rng);
-        for chunk in order.chunks_exact(BATCH) {
-            let x: [[f32; FEATURES]; BATCH] = core::array::from_fn(|r| train.0[chunk[r]]);
-            let y: [[f32; C]; BATCH] = core::array::from_fn(|r| one_hot(train.1[chunk[r]]));
-            let step = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective)
+        shuffle_pair(&mut train_x, &mut train_y, &mut rng);
+        for (x, y) in batches::<BATCH, FEATURES, C>(&train_x, &train_y) {
+            let step = train_step(&mut net, x, y, &mut ws, &mut opt, &objective)
                 .map_err(|e| format!("epoch {epoch}: step refused: {e}"))?;
             steps = step.step;
         }
-        let e = Epoch { epoch, ..score(&net, &mut ws) };
+        let e = scores(&net, epoch, (&train_x, &train_y), &mut eval_ws);
         report(&e);
         history.push(e);
     }
 
+    let mut predicted = vec![0usize; test_x.len()];
+    predict_into(&net, &test_x, &mut eval_ws, &mut predicted);
     let mut confusion = vec![vec![0u32; C]; C];
-    evaluate::<Net, C>(&net, &test, &mut ws, Some(&mut confusion));
+    for (&truth, &p) in split.test.1.iter().zip(&predicted) {
+        confusion[truth][p] += 1;
+    }
     let mut blob = vec![0u8; stacknet::persist::saved_len(&net)];
     stacknet::persist::save(&net, &mut blob).map_err(|e| e.to_string())?;
     let net_type =

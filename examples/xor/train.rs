@@ -4,9 +4,11 @@
 use crate::cli::{Args, POINTS};
 use crate::progress::Progress;
 use stacknet::data::Dataset;
+use stacknet::eval::argmax;
 use stacknet::loss::Loss;
 use stacknet::nn::{Bias, Dense, Sigmoid};
-use stacknet::train::{argmax, train_step, StepError, Workspace};
+use stacknet::train::{train_step, StepError};
+use stacknet::workspace::Workspace;
 
 /// The article's network with `H` hidden units: 2 → H → 2, sigmoid after each layer.
 pub type Net<const H: usize> = (Dense<2, H>, Sigmoid<H>, Dense<H, 2>, Sigmoid<2>);
@@ -69,7 +71,7 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     if args.mirror {
         data = mirrored(&data);
     }
-    let (x_all, y_all) = data.batch::<POINTS>(0).ok_or("no training data")?;
+    let (x_all, y_all) = data.batches::<POINTS>().next().map(|(x, y)| (*x, *y)).ok_or("no training data")?;
 
     let bias = if args.no_bias { Bias::Without } else { Bias::With };
     let init = stacknet::init::Init::UniformFanIn;
@@ -78,8 +80,8 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     let (mut opt, objective) = args.training()?;
 
     // The workspaces are a few hundred KiB at H = 100; keep them off the main stack.
-    let mut ws: Box<Workspace<Net<H>, B>> = Box::default();
-    let mut eval_ws: Box<Workspace<Net<H>, POINTS>> = Box::default();
+    let mut ws = Workspace::<Net<H>, B>::new_boxed();
+    let mut eval_ws = Workspace::<Net<H>, POINTS>::new_boxed();
     let evaluate = |net: &Net<H>, ws: &mut Workspace<Net<H>, POINTS>, step: u32| {
         let out = ws.forward(net, &x_all);
         let mut scratch = [[0.0f32; 2]; POINTS];
@@ -103,8 +105,8 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
         if B < POINTS && k == 0 {
             data.shuffle(&mut rng);
         }
-        let (x, y) = data.batch::<B>(k * B).ok_or("no training data")?;
-        match train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective) {
+        let (x, y) = data.batches::<B>().nth(k).ok_or("no training data")?;
+        match train_step(&mut net, x, y, &mut ws, &mut opt, &objective) {
             Ok(report) => {
                 batch_loss.push((step, report.loss));
                 clipped_steps += u32::from(report.clipped);
@@ -140,10 +142,10 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
 /// The first half of `data` followed by its mirror images `−x`, which keep their labels
 /// (the XOR-of-signs label is even).
 fn mirrored(data: &Dataset<POINTS, 2, 2>) -> Dataset<POINTS, 2, 2> {
-    let half = &data.samples()[..POINTS / 2];
+    let half = data.xs().iter().copied().zip(data.ys().iter().copied()).take(POINTS / 2);
     let mut out = Dataset::new();
-    let mirror = half.iter().map(|&(x, y)| ([-x[0], -x[1]], y));
-    for (x, y) in half.iter().copied().chain(mirror) {
+    let mirror = half.clone().map(|(x, y)| ([-x[0], -x[1]], y));
+    for (x, y) in half.chain(mirror) {
         out.push(x, y).expect("the mirror has as many points as the original");
     }
     out

@@ -16,7 +16,8 @@ use stacknet::loss::{Loss, Objective, Penalty};
 use stacknet::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
 use stacknet::optim::{Clip, Schedule, Sgd, Velocity};
 use stacknet::persist::VelocityState;
-use stacknet::train::{train_step, StepError, Workspace};
+use stacknet::train::{train_step, StepError};
+use stacknet::workspace::Workspace;
 
 /// Every brick kind, with a hidden layer of each activation.
 type Net = (Dense<3, 4>, Tanh<4>, Dense<4, 4>, Relu<4>, Dense<4, 2>, Sigmoid<2>);

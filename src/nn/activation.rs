@@ -1,9 +1,12 @@
 //! Element-wise activations. Each one's backward pass uses only its cached output `y`
 //! (σ′ = y(1−y), tanh′ = 1−y², relu′ = [y > 0]), so the input need not be kept; the
-//! function and its derivative stand side by side.
+//! function and its derivative stand side by side. The function is applied in place, so the
+//! training pass (on a copy of its input) and the inference pass (on the rows before it)
+//! share it.
 
 use super::cache::Act;
 use super::dense::Affine;
+use super::infer::Infer;
 use super::shape::{Matrix, Rows, D};
 use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
@@ -12,7 +15,10 @@ use crate::kernels::typed;
 use rand_core::RngCore;
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, forward: $fwd:expr, backward: $bwd:expr $(, fused: { $($fused:item)* })?) => {
+    (
+        $(#[$doc:meta])* $name:ident, apply: $apply:expr, backward: $bwd:expr,
+        fuses_after_affine: $fuses:expr $(, fused: { $($fused:item)* })?
+    ) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name<const N: usize>;
@@ -24,17 +30,15 @@ macro_rules! activation {
 
             const PARAMS: usize = 0;
 
-            fn zeroed() -> Self {
-                $name
-            }
+            const ZERO: Self = $name;
 
             fn zeroed_like(&self) -> Self {
                 $name
             }
 
             fn forward<const B: usize>(&self, x: &Rows<D<N>, B>, cache: &mut Self::Cache<B>) {
-                let fwd: fn(&[f32], &mut [f32]) = $fwd;
-                fwd(x.flat(), cache.y.flat_mut());
+                cache.y.flat_mut().copy_from_slice(x.flat());
+                Self::apply(cache.y.flat_mut());
             }
 
             fn backward<const B: usize>(
@@ -62,19 +66,44 @@ macro_rules! activation {
 
             $($($fused)*)?
         }
+
+        impl<const N: usize> Infer for $name<N> {
+            type Buf<const B: usize> = ();
+            const FUSES_AFTER_AFFINE: bool = $fuses;
+
+            fn infer_in_place<'a, const B: usize>(
+                &self,
+                x: &'a mut Rows<D<N>, B>,
+                _buf: &'a mut (),
+                fused: bool,
+                _fuse_next: bool,
+            ) -> (&'a mut Rows<D<N>, B>, bool) {
+                if !fused {
+                    Self::apply(x.flat_mut());
+                }
+                (x, false)
+            }
+        }
+
+        impl<const N: usize> $name<N> {
+            /// The function, in place.
+            #[inline]
+            fn apply(y: &mut [f32]) {
+                let f: fn(&mut [f32]) = $apply;
+                f(y)
+            }
+        }
     };
 }
 
 activation!(
     /// The logistic sigmoid `σ(z) = 1/(1+e^(−z))` on `N` columns.
     Sigmoid,
-    forward: |x, y| {
-        y.copy_from_slice(x);
-        typed::sigmoid(y);
-    },
+    apply: |y| typed::sigmoid(y),
     backward: |dy, y, dx| {
         typed::sigmoid_backward(dy, y, dx);
     },
+    fuses_after_affine: true,
     fused: {
         /// After an affine brick: `σ(x·W + b)` in one kernel, each activation written once.
         fn forward_after_affine<const B: usize, A: Affine<Out = Self::In>, R: ForwardChain<B, In = Self::Out>>(
@@ -111,23 +140,25 @@ activation!(
 activation!(
     /// The hyperbolic tangent on `N` columns.
     Tanh,
-    forward: |x, y| {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = libm::tanhf(x);
+    apply: |y| {
+        for y in y {
+            *y = libm::tanhf(*y);
         }
     },
     backward: |dy, y, dx| {
         for ((d, &g), &t) in dx.iter_mut().zip(dy).zip(y) {
             *d = g * (1.0 - t * t);
         }
-    }
+    },
+    fuses_after_affine: false
 );
 
 activation!(
     /// The rectifier `max(0, z)` on `N` columns (gradient 0 at 0; NaN propagates).
     Relu,
-    forward: |x, y| {
-        for (y, &x) in y.iter_mut().zip(x) {
+    apply: |y| {
+        for y in y {
+            let x = *y;
             *y = if x > 0.0 || x.is_nan() { x } else { 0.0 };
         }
     },
@@ -135,5 +166,6 @@ activation!(
         for ((d, &g), &r) in dx.iter_mut().zip(dy).zip(y) {
             *d = if r > 0.0 { g } else { 0.0 };
         }
-    }
+    },
+    fuses_after_affine: false
 );

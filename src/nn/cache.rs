@@ -3,10 +3,21 @@
 use super::shape::Matrix;
 
 /// Construction of any brick's buffers (kept apart from [`Cache`] because a stack's
-/// buffers hold rows of several widths).
+/// buffers hold rows of several widths). A constant, so that a workspace can be built in a
+/// `const` context (a `static`).
 pub trait CacheNew: Copy {
     /// Zeroed buffers.
-    fn new() -> Self;
+    const ZERO: Self;
+}
+
+/// Rows are their own buffers (an inference pass keeps only a `Dense`'s output).
+impl<const N: usize, const B: usize> CacheNew for [[f32; N]; B] {
+    const ZERO: Self = [[0.0; N]; B];
+}
+
+/// No buffers (an element-wise brick in an inference pass works in place).
+impl CacheNew for () {
+    const ZERO: Self = ();
 }
 
 /// A brick's per-batch buffers: its output `y` (kept for the backward pass, which for
@@ -33,10 +44,7 @@ pub struct Act<R> {
 }
 
 impl<R: Matrix> CacheNew for Act<R> {
-    #[inline]
-    fn new() -> Self {
-        Act { y: R::zeroed(), dy: R::zeroed() }
-    }
+    const ZERO: Self = Act { y: R::ZERO, dy: R::ZERO };
 }
 
 impl<R: Matrix> Cache<R> for Act<R> {

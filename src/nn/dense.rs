@@ -1,6 +1,7 @@
 //! `Dense<IN, OUT>`: `y = x·W + b`, with `W` as `[[f32; OUT]; IN]` (one row per input).
 
 use super::cache::Act;
+use super::infer::{Infer, InferFrom};
 use super::shape::{Rows, D};
 use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
@@ -152,6 +153,14 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
         self.input_grad(dy, dx);
     }
 
+    /// `y = x·W + b`: the forward pass of both workspaces.
+    fn affine<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
+        typed::matmul(x, &self.w, y);
+        if self.has_bias {
+            typed::add_bias(&self.b, y);
+        }
+    }
+
     /// `dx = dy·Wᵀ`, when wanted.
     fn input_grad<const B: usize>(&self, dy: &[[f32; OUT]; B], dx: Option<&mut [[f32; IN]; B]>) {
         if let Some(dx) = dx {
@@ -216,19 +225,14 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
 
     const PARAMS: usize = IN * OUT + OUT;
 
-    fn zeroed() -> Self {
-        Dense::zeros(Bias::With)
-    }
+    const ZERO: Self = Dense::zeros(Bias::With);
 
     fn zeroed_like(&self) -> Self {
         Dense::zeros(self.bias_kind())
     }
 
     fn forward<const B: usize>(&self, x: &Rows<D<IN>, B>, cache: &mut Self::Cache<B>) {
-        typed::matmul(x, &self.w, &mut cache.y);
-        if self.has_bias {
-            typed::add_bias(&self.b, &mut cache.y);
-        }
+        self.affine(x, &mut cache.y);
     }
 
     fn backward<const B: usize>(
@@ -303,5 +307,36 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
                 *v = scheme.bias(rng, IN);
             }
         }
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Infer for Dense<IN, OUT> {
+    type Buf<const B: usize> = [[f32; OUT]; B];
+
+    fn infer_in_place<'a, const B: usize>(
+        &self,
+        x: &'a mut [[f32; IN]; B],
+        buf: &'a mut [[f32; OUT]; B],
+        _fused: bool,
+        fuse_next: bool,
+    ) -> (&'a mut [[f32; OUT]; B], bool) {
+        self.infer(x, buf, fuse_next)
+    }
+}
+
+impl<const IN: usize, const OUT: usize> InferFrom for Dense<IN, OUT> {
+    /// `x·W + b`, or `σ(x·W + b)` in one kernel when a `Sigmoid` follows (as in training).
+    fn infer<'a, const B: usize>(
+        &self,
+        x: &[[f32; IN]; B],
+        buf: &'a mut [[f32; OUT]; B],
+        fuse_next: bool,
+    ) -> (&'a mut [[f32; OUT]; B], bool) {
+        if fuse_next {
+            self.forward_sigmoid(x, buf);
+        } else {
+            self.affine(x, buf);
+        }
+        (buf, fuse_next)
     }
 }

@@ -44,18 +44,22 @@
 mod activation;
 mod cache;
 mod dense;
+mod infer;
 mod shape;
 mod stack;
+mod zeroable;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
 #[doc(hidden)]
 pub use dense::Affine;
 pub use dense::{Bias, Dense};
+pub use infer::{Infer, InferFrom};
 pub use shape::{Dim, Matrix, Rows, D};
 pub use stack::Feeds;
 #[doc(hidden)]
 pub use stack::{BackwardChain, End, ForwardChain, Link};
+pub use zeroable::Zeroable;
 
 use crate::init::Init;
 use rand_core::RngCore;
@@ -89,8 +93,9 @@ pub trait Layer: Copy {
     /// A brick of this type with every parameter zero: a buffer (gradients, velocity) or a
     /// placeholder to fill, not a network to train (use [`Layer::random`]). Its optional
     /// parts (a `Dense` bias) take their default; [`Layer::backward`] gives a gradient
-    /// buffer the structure of the model it differentiates.
-    fn zeroed() -> Self;
+    /// buffer the structure of the model it differentiates. A constant, so that a
+    /// workspace holding one can be built in a `const` context (a `static`).
+    const ZERO: Self;
 
     /// All parameters zero, with the same structure as `self` (e.g. bias or no bias):
     /// the shape of a gradient or velocity buffer for this model.
@@ -197,7 +202,7 @@ pub trait Layer: Copy {
 
     /// A new brick or whole network with parameters drawn from `rng` with `scheme`: the
     /// way to build a network to train. Every `Dense` has a bias (for bricks without one,
-    /// build them with [`Dense::new`]). The same draws as [`Layer::zeroed`] then
+    /// build them with [`Dense::new`]). The same draws as [`Layer::ZERO`] then
     /// [`Layer::init`].
     ///
     /// ```
@@ -209,7 +214,7 @@ pub trait Layer: Copy {
     /// assert!(net.0.weights().as_flattened().iter().any(|&w| w != 0.0));
     /// ```
     fn random<R: RngCore + ?Sized>(rng: &mut R, scheme: Init) -> Self {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::ZERO;
         layer.init(rng, scheme);
         layer
     }

@@ -2,13 +2,13 @@
 //! bricks, so that stacking two bricks whose widths differ is a type error.
 
 /// A batch of `B` rows, each a fixed-width `f32` array, stored contiguously (row-major).
-pub trait Matrix: Copy {
+pub trait Matrix: Copy + 'static {
     /// Rows (the batch size).
     const ROWS: usize;
     /// Columns (the width).
     const COLS: usize;
     /// All zeros.
-    fn zeroed() -> Self;
+    const ZERO: Self;
     /// The elements, row after row.
     fn flat(&self) -> &[f32];
     /// The elements, row after row.
@@ -18,10 +18,7 @@ pub trait Matrix: Copy {
 impl<const N: usize, const B: usize> Matrix for [[f32; N]; B] {
     const ROWS: usize = B;
     const COLS: usize = N;
-    #[inline]
-    fn zeroed() -> Self {
-        [[0.0; N]; B]
-    }
+    const ZERO: Self = [[0.0; N]; B];
     #[inline]
     fn flat(&self) -> &[f32] {
         self.as_flattened()

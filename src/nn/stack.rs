@@ -11,6 +11,7 @@
 
 use super::cache::{Cache, CacheNew};
 use super::dense::Affine;
+use super::infer::{Infer, InferFrom};
 use super::shape::{Dim, Rows};
 use super::{Layer, ParamKind};
 use crate::init::Init;
@@ -214,10 +215,7 @@ macro_rules! tuple_cache {
 macro_rules! tuple_layer {
     (first: $F:ident, last: $L:ident $li:tt; chain: $( ($Prev:ident -> $Next:ident) )+; all: $($A:ident $i:tt),+) => {
         impl<$($A: CacheNew),+> CacheNew for ($($A,)+) {
-            #[inline]
-            fn new() -> Self {
-                ($($A::new(),)+)
-            }
+            const ZERO: Self = ($($A::ZERO,)+);
         }
 
         tuple_cache!($li; $($A),+);
@@ -232,10 +230,7 @@ macro_rules! tuple_layer {
 
             const PARAMS: usize = 0 $(+ $A::PARAMS)+;
 
-            #[inline]
-            fn zeroed() -> Self {
-                ($($A::zeroed(),)+)
-            }
+            const ZERO: Self = ($($A::ZERO,)+);
 
             #[inline]
             fn zeroed_like(&self) -> Self {
@@ -297,4 +292,67 @@ tuple_layer!(
     first: L0, last: L5 5;
     chain: (L0 -> L1) (L1 -> L2) (L2 -> L3) (L3 -> L4) (L4 -> L5);
     all: L0 0, L1 1, L2 2, L3 3, L4 4, L5 5
+);
+
+/// The inference steps of bricks `$A $i…` of `$s` (buffers in `$b`), the first on `$y`
+/// (whose brick before reported `$f`), each told whether the next one fuses after it; the
+/// last brick's output. Nothing fuses across the end of a tuple, as in training.
+macro_rules! infer_steps {
+    ($s:ident, $b:ident, $y:ident, $f:ident; $A:ident $i:tt, $N:ident $j:tt $(, $R:ident $k:tt)*) => {{
+        let ($y, $f) = $s.$i.infer_in_place($y, &mut $b.$i, $f, <$N as Infer>::FUSES_AFTER_AFFINE);
+        infer_steps!($s, $b, $y, $f; $N $j $(, $R $k)*)
+    }};
+    ($s:ident, $b:ident, $y:ident, $f:ident; $A:ident $i:tt) => {
+        $s.$i.infer_in_place($y, &mut $b.$i, $f, false).0
+    };
+}
+
+/// `Infer` for a tuple of bricks (every one in place after the first), and `InferFrom` when
+/// its first brick can read the caller's rows.
+macro_rules! tuple_infer {
+    (chain: $( ($Prev:ident -> $Next:ident) )+; first: $F:ident $fi:tt; rest: $S:ident $si:tt $(, $R:ident $ri:tt)*) => {
+        impl<$F: Infer, $S: Infer $(, $R: Infer)*> Infer for ($F, $S, $($R,)*)
+        where
+            $( $Next: Layer<In = <$Prev as Layer>::Out>, )+
+        {
+            type Buf<const B: usize> = ($F::Buf<B>, $S::Buf<B>, $($R::Buf<B>,)*);
+
+            #[inline]
+            fn infer_in_place<'a, const B: usize>(
+                &self,
+                x: &'a mut Rows<Self::In, B>,
+                buf: &'a mut Self::Buf<B>,
+                _fused: bool,
+                _fuse_next: bool,
+            ) -> (&'a mut Rows<Self::Out, B>, bool) {
+                let (y, f) = (x, false);
+                (infer_steps!(self, buf, y, f; $F $fi, $S $si $(, $R $ri)*), false)
+            }
+        }
+
+        impl<$F: InferFrom, $S: Infer $(, $R: Infer)*> InferFrom for ($F, $S, $($R,)*)
+        where
+            $( $Next: Layer<In = <$Prev as Layer>::Out>, )+
+        {
+            #[inline]
+            fn infer<'a, const B: usize>(
+                &self,
+                x: &Rows<Self::In, B>,
+                buf: &'a mut Self::Buf<B>,
+                _fuse_next: bool,
+            ) -> (&'a mut Rows<Self::Out, B>, bool) {
+                let (y, f) = self.$fi.infer(x, &mut buf.$fi, <$S as Infer>::FUSES_AFTER_AFFINE);
+                (infer_steps!(self, buf, y, f; $S $si $(, $R $ri)*), false)
+            }
+        }
+    };
+}
+
+tuple_infer!(chain: (L0 -> L1); first: L0 0; rest: L1 1);
+tuple_infer!(chain: (L0 -> L1) (L1 -> L2); first: L0 0; rest: L1 1, L2 2);
+tuple_infer!(chain: (L0 -> L1) (L1 -> L2) (L2 -> L3); first: L0 0; rest: L1 1, L2 2, L3 3);
+tuple_infer!(chain: (L0 -> L1) (L1 -> L2) (L2 -> L3) (L3 -> L4); first: L0 0; rest: L1 1, L2 2, L3 3, L4 4);
+tuple_infer!(
+    chain: (L0 -> L1) (L1 -> L2) (L2 -> L3) (L3 -> L4) (L4 -> L5);
+    first: L0 0; rest: L1 1, L2 2, L3 3, L4 4, L5 5
 );

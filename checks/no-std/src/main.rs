@@ -1,6 +1,7 @@
 //! Build proof: stacknet links into a bare-metal binary with no `std`, no allocator, no
 //! runtime crate and `panic = "abort"`, and one training step is really reached from the
-//! entry point (so the linker cannot drop it). Built by `.ci/steps/10-no-std.sh` for
+//! entry point (so the linker cannot drop it), and so is a prediction through an inference
+//! workspace. Built by `.ci/steps/10-no-std.sh` for
 //! thumbv6m-none-eabi (Cortex-M0, soft float) and thumbv7em-none-eabihf (Cortex-M4F).
 #![no_std]
 #![no_main]
@@ -29,6 +30,10 @@ pub extern "C" fn _start() -> ! {
         let r = train_step(&mut net, black_box(&x), black_box(&y), &mut ws, &mut opt, &objective);
         black_box(r.map(|r| r.loss).unwrap_or(0.0));
     }
+    // Inference and prediction over any row count link too.
+    let mut infer = Inference::<Net, 4>::new();
+    let mut classes = [0usize; 3];
+    black_box(predict_into(&net, black_box(&x[..3]), &mut infer, &mut classes));
     black_box(&net);
     loop {}
 }

@@ -87,7 +87,8 @@ fn train_steps<const H: usize>(
 /// Corners classified right and the weight hash of a trained net.
 fn outcome<const H: usize>(net: &XorNet<H>, ws: &mut Workspace<XorNet<H>, BATCH>, loss: f32) -> Outcome {
     let (x, y) = stacknet::data::XOR_CORNERS;
-    let pred = predict(net, &x, ws);
+    let mut pred = [0usize; BATCH];
+    predict_into(net, &x, ws, &mut pred);
     let correct = pred.iter().zip(&y).filter(|(&p, t)| t[p] == 1.0).count();
     Outcome { loss, correct, hash: weight_hash(net) }
 }
@@ -193,7 +194,7 @@ static MARK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(
 /// what `train_step` alone pulls into flash (setup, copies and zeroing cancel out).
 #[inline(never)]
 pub fn flash_probe<const H: usize, const STEP: bool>() -> bool {
-    let mut net = core::hint::black_box(<XorNet<H> as Layer>::zeroed());
+    let mut net = core::hint::black_box(<XorNet<H> as Layer>::ZERO);
     let mut ws = core::hint::black_box(Workspace::<XorNet<H>, BATCH>::new());
     let (mut opt, objective) = setup();
     let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);

@@ -21,7 +21,9 @@ use stacknet::kernels::{self, Tier};
 use stacknet::loss::{Loss, Objective};
 use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
 use stacknet::optim::{Clip, Schedule, Sgd};
-use stacknet::train::{argmax, train_step, StepError, Workspace};
+use stacknet::eval::argmax;
+use stacknet::train::{train_step, StepError};
+use stacknet::workspace::Workspace;
 
 /// Training points (the example's 300).
 pub const POINTS: usize = 300;
@@ -186,8 +188,8 @@ impl<const H: usize, const B: usize> Run<H, B> {
             if B < POINTS && k == 0 {
                 self.data.shuffle(&mut self.rng);
             }
-            let Some((x, y)) = self.data.batch::<B>(k * B) else { break };
-            match train_step(&mut self.net, &x, &y, &mut self.ws, &mut self.opt, &self.objective) {
+            let Some((x, y)) = self.data.batches::<B>().nth(k) else { break };
+            match train_step(&mut self.net, x, y, &mut self.ws, &mut self.opt, &self.objective) {
                 Ok(r) => {
                     self.steps = step;
                     self.clipped += u32::from(r.clipped);
