@@ -52,7 +52,9 @@ impl From<bool> for Bias {
 pub struct Dense<const IN: usize, const OUT: usize> {
     w: [[f32; OUT]; IN],
     b: [f32; OUT],
-    has_bias: bool,
+    /// The bias choice, stored negated so that a brick with a bias (the default) is all zero
+    /// bits: a zero network is then built by a memset, and as a `static` it lands in `.bss`.
+    no_bias: bool,
 }
 
 /// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
@@ -93,25 +95,25 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub const fn zeros(bias: Bias) -> Self {
-        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], has_bias: matches!(bias, Bias::With) }
+        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], no_bias: matches!(bias, Bias::Without) }
     }
 
     /// From given weights and an optional bias.
     pub const fn from_parts(w: [[f32; OUT]; IN], b: Option<[f32; OUT]>) -> Self {
         match b {
-            Some(b) => Dense { w, b, has_bias: true },
-            None => Dense { w, b: [0.0; OUT], has_bias: false },
+            Some(b) => Dense { w, b, no_bias: false },
+            None => Dense { w, b: [0.0; OUT], no_bias: true },
         }
     }
 
     /// Whether the brick adds a bias.
     pub const fn has_bias(&self) -> bool {
-        self.has_bias
+        !self.no_bias
     }
 
     /// The brick's [`Bias`] choice.
     pub const fn bias_kind(&self) -> Bias {
-        if self.has_bias {
+        if self.has_bias() {
             Bias::With
         } else {
             Bias::Without
@@ -130,12 +132,12 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
 
     /// The bias, if the brick has one.
     pub fn bias(&self) -> Option<&[f32; OUT]> {
-        self.has_bias.then_some(&self.b)
+        self.has_bias().then_some(&self.b)
     }
 
     /// The bias, if the brick has one.
     pub fn bias_mut(&mut self) -> Option<&mut [f32; OUT]> {
-        self.has_bias.then_some(&mut self.b)
+        self.has_bias().then_some(&mut self.b)
     }
 }
 
@@ -147,7 +149,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
         dx: Option<&mut [[f32; IN]; B]>,
         grads: &mut Self,
     ) {
-        if self.has_bias {
+        if self.has_bias() {
             typed::sum_rows(dy, &mut grads.b);
         }
         self.input_grad(dy, dx);
@@ -156,7 +158,7 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// `y = x·W + b`: the forward pass of both workspaces.
     fn affine<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
         typed::matmul(x, &self.w, y);
-        if self.has_bias {
+        if self.has_bias() {
             typed::add_bias(&self.b, y);
         }
     }
@@ -193,7 +195,7 @@ pub trait Affine: Layer {
 
 impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
     fn forward_sigmoid<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
-        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias.then_some(&self.b), y);
+        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias().then_some(&self.b), y);
     }
 
     /// The bias gradient is summed inside the same kernel where that pays (see
@@ -207,8 +209,8 @@ impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
         dx: Option<&mut [[f32; IN]; B]>,
         grads: &mut Self,
     ) {
-        grads.has_bias = self.has_bias;
-        if FUSE_BIAS_GRAD && self.has_bias {
+        grads.no_bias = self.no_bias;
+        if FUSE_BIAS_GRAD && self.has_bias() {
             typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
             self.input_grad(&cache.dy, dx);
         } else {
@@ -242,7 +244,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         dx: Option<&mut Rows<D<IN>, B>>,
         grads: &mut Self,
     ) {
-        grads.has_bias = self.has_bias;
+        grads.no_bias = self.no_bias;
         // dW = xᵀ·dy
         typed::matmul_tn(x, &cache.dy, &mut grads.w);
         self.bias_and_input_grads(&cache.dy, dx, grads);
@@ -272,28 +274,28 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
 
     fn visit<F: FnMut(ParamKind, &[f32])>(&self, f: &mut F) {
         f(ParamKind::Weight, self.w.as_flattened());
-        if self.has_bias {
+        if self.has_bias() {
             f(ParamKind::Bias, &self.b);
         }
     }
 
     fn visit_mut<F: FnMut(ParamKind, &mut [f32])>(&mut self, f: &mut F) {
         f(ParamKind::Weight, self.w.as_flattened_mut());
-        if self.has_bias {
+        if self.has_bias() {
             f(ParamKind::Bias, &mut self.b);
         }
     }
 
     fn zip<F: FnMut(ParamKind, &[f32], &[f32])>(&self, other: &Self, f: &mut F) {
         f(ParamKind::Weight, self.w.as_flattened(), other.w.as_flattened());
-        if self.has_bias {
+        if self.has_bias() {
             f(ParamKind::Bias, &self.b, &other.b);
         }
     }
 
     fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F) {
         f(ParamKind::Weight, self.w.as_flattened_mut(), other.w.as_flattened());
-        if self.has_bias {
+        if self.has_bias() {
             f(ParamKind::Bias, &mut self.b, &other.b);
         }
     }
@@ -302,7 +304,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         for v in self.w.as_flattened_mut() {
             *v = scheme.weight(rng, IN, OUT);
         }
-        if self.has_bias {
+        if self.has_bias() {
             for v in &mut self.b {
                 *v = scheme.bias(rng, IN);
             }

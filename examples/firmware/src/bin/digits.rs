@@ -20,13 +20,11 @@ const DESKTOP_CORRECT: usize = 409;
 fn main() -> ! {
     say!("target {}", env!("FIRMWARE_TARGET"));
     let _ = force(Tier::Scalar);
-    let net = match digits::load() {
-        Ok(net) => net,
-        Err(e) => {
-            say!("digits: the embedded model does not load: {e} FAIL");
-            firmware::platform::exit(false)
-        }
-    };
+    let mut net = digits::blank();
+    if let Err(e) = digits::load(&mut net) {
+        say!("digits: the embedded model does not load: {e} FAIL");
+        firmware::platform::exit(false)
+    }
     let mut ws = Inference::<digits::Net, 1>::new();
     let s = digits::score(&net, &mut ws);
     let ok = s.correct == DESKTOP_CORRECT;
