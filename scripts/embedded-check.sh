@@ -6,7 +6,11 @@
 #     checks that every target printed the same weight hash (scalar tier, same seed);
 #  3. runs `bench` on each bare-metal target (instructions per train_step from the QEMU
 #     plugin, stack high-water from painting, RAM of model + workspace + optimizer) and
-#     checks the M4F budgets and that the M4F code calls no soft-float helper.
+#     checks the M4F budgets and that the M4F code calls no soft-float helper;
+#  4. inference only: runs `digits` (the desktop-trained 64-32-10 digits classifier, loaded
+#     from flash, over the 450 test images) on every target, checks the desktop's count
+#     (409/450) and the same prediction hash everywhere, measures load and prediction
+#     (instructions, stack, RAM, flash) and checks that load + predict link no panic code.
 # Prints PASS/FAIL lines; exits 1 if any check failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +31,7 @@ declare -A qemu=(
   [thumbv8m.main-none-eabihf]="qemu-system-arm -cpu cortex-m33 -machine mps2-an505"
   [riscv32imac-unknown-none-elf]="qemu-system-riscv32 -machine virt -bios none"
 )
-declare -A hash232 hash2102
+declare -A hash232 hash2102 digits_hash
 
 # Checks one run's output: exit status, PASS, hashes. $1 = name, $2 = status, $3 = output.
 record() {
@@ -52,6 +56,21 @@ run() { # run NAME CMD... : runs with a time limit, records the result
   record "$name" "$rc" "$out"
 }
 
+# Runs the inference-only `digits` firmware: $1 = name, then the command.
+run_digits() {
+  local name=$1 out rc=0 h
+  shift
+  out=$(timeout 300 "$@" 2>&1) || rc=$?
+  h=$(sed -n 's/^digits 64-32-10: 409\/450 correct .* predictions hash \([0-9a-f]\{8\}\), .* PASS$/\1/p' <<<"$out")
+  if [ "$rc" -eq 0 ] && [ -n "$h" ]; then
+    pass "$name: digits classified from flash, 409/450 as on the desktop (prediction hash $h)"
+    digits_hash[$name]=$h
+  else
+    fail "$name: digits (exit status $rc)"
+    sed 's/^/      /' <<<"$out"
+  fi
+}
+
 # --- bare metal: build firmware + bench, run the firmware in QEMU ----------------------
 declare -A built
 for t in "${targets[@]}"; do
@@ -59,19 +78,23 @@ for t in "${targets[@]}"; do
     built[$t]=1
     # shellcheck disable=SC2086
     run "$t" ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/firmware"
+    # shellcheck disable=SC2086
+    run_digits "$t" ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/digits"
   else
     fail "$t: build"
   fi
 done
 
 # --- hosted: x86_64 (rustup stable) and aarch64 Linux under qemu-aarch64 ---------------
-if cargo build --release --locked -q --bin firmware; then
+if cargo build --release --locked -q --bin firmware --bin digits; then
   run x86_64-unknown-linux-gnu target/release/firmware
+  run_digits x86_64-unknown-linux-gnu target/release/digits
 else
   fail "x86_64: build"
 fi
-if "$xcargo" build --release --locked -q -Zbuild-std=std,panic_abort --target aarch64-unknown-linux-gnu --bin firmware; then
+if "$xcargo" build --release --locked -q -Zbuild-std=std,panic_abort --target aarch64-unknown-linux-gnu --bin firmware --bin digits; then
   run aarch64-unknown-linux-gnu qemu-aarch64 -L /usr/aarch64-linux-gnu target/aarch64-unknown-linux-gnu/release/firmware
+  run_digits aarch64-unknown-linux-gnu qemu-aarch64 -L /usr/aarch64-linux-gnu target/aarch64-unknown-linux-gnu/release/digits
 else
   fail "aarch64: build"
 fi
@@ -87,9 +110,17 @@ for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
   fi
 done
 
+for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
+  if [ -n "${digits_hash[$name]:-}" ] && [ "${digits_hash[$name]}" = "${digits_hash[$ref]:-}" ]; then
+    pass "digits hash: $name = $ref (${digits_hash[$ref]})"
+  else
+    fail "digits hash: $name (${digits_hash[$name]:-none}) != $ref (${digits_hash[$ref]:-none})"
+  fi
+done
+
 # --- footprint: instructions, stack, RAM per train_step --------------------------------
 sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
-declare -A insns232 stack232 ram232
+declare -A insns232 stack232 ram232 infer232 infer_digits
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
   [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
@@ -111,12 +142,23 @@ for t in "${targets[@]}"; do
   ram232[$t]=$(sed -n 's/^bench 2-3-2: .* = \([0-9]*\) B$/\1/p' <<<"$out")
   pass "$t: bench 2-3-2 $((w1 - w0)) insns/step, 2-10-2 $((w2 - w0)) insns/step"
   grep '^bench 2-' <<<"$out" | sed 's/^/      /'
+  w3=$(sed -n 's/^insncount: window 3 = //p' <<<"$out")
+  w4=$(sed -n 's/^insncount: window 4 = //p' <<<"$out")
+  w5=$(sed -n 's/^insncount: window 5 = //p' <<<"$out")
+  if [ -z "$w5" ]; then
+    fail "$t: bench inference windows missing"
+    continue
+  fi
+  infer232[$t]=$((w3 - w0))
+  infer_digits[$t]=$((w5 - w0))
+  pass "$t: inference 2-3-2 $((w3 - w0)) insns/prediction; digits load $((w4 - w0)) insns, $((w5 - w0)) insns/prediction"
+  grep '^bench infer' <<<"$out" | sed 's/^/      /'
 done
 
 # --- flash: what one train_step pulls in, by owner (scripts/embedded/flash.py) ---------
 # flash_232 / flash_2102 = flash_base (the same setup of both nets) + one train_step; the
 # growth of each owner's .text + .rodata is the step's flash. The budget counts stacknet's.
-declare -A flash232
+declare -A flash232 flash_infer232
 for t in "${targets[@]}"; do
   d="target/$t/release"
   if [ -n "${built[$t]:-}" ]; then
@@ -125,6 +167,15 @@ for t in "${targets[@]}"; do
     flash232[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$s232")
     echo "INFO  $t: flash of one train_step (bytes of .text+.rodata over flash_base): 2-3-2 $s232; 2-10-2 $s2102"
     if [[ "$s232" != *" panic=0 "* || "$s2102" != *" panic=0 "* ]]; then fail "$t: a train_step pulls in the panic machinery"; fi
+    i232=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_232")
+    idig=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_digits")
+    flash_infer232[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$i232")
+    echo "INFO  $t: flash of persist::load + one prediction (over flash_infer_base): 2-3-2 $i232; digits $idig"
+    if [[ "$i232" == *" panic=0 "* && "$idig" == *" panic=0 "* ]]; then
+      pass "$t: load + predict link no panic machinery"
+    else
+      fail "$t: load + predict pull in the panic machinery"
+    fi
   else
     fail "$t: flash probes not built"
   fi
@@ -142,6 +193,11 @@ budget "$m4 2-3-2 model + workspace + optimizer (B)" "${ram232[$m4]:-}" 512
 budget "thumbv6m-none-eabi 2-3-2 insns/step" "${insns232[thumbv6m-none-eabi]:-}" 88000
 budget "$m4 2-3-2 insns/step" "${insns232[$m4]:-}" 2300
 budget "$m4 2-3-2 stacknet flash of train_step (B)" "${flash232[$m4]:-}" 4096
+budget "$m4 2-3-2 insns/prediction" "${infer232[$m4]:-}" 450
+budget "$m4 digits insns/prediction" "${infer_digits[$m4]:-}" 15500
+budget "thumbv6m-none-eabi 2-3-2 insns/prediction" "${infer232[thumbv6m-none-eabi]:-}" 13500
+budget "thumbv6m-none-eabi digits insns/prediction" "${infer_digits[thumbv6m-none-eabi]:-}" 620000
+budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-}" 3072
 
 # --- feature mcu-sigmoid: same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).

@@ -6,8 +6,11 @@ Every function and constant of each ELF is given an owner by its demangled name:
 - stacknet: `stacknet::…` items, and `firmware::flash_probe` (the function that calls
   `train_step`, into which LTO inlines most of stacknet);
 - libm (`expf`, …), builtins (compiler_builtins and `__aeabi_*`/`__*` helpers: memcpy,
-  soft float), panic (the panic handler, `core::panicking`, `core::fmt`, panic locations:
-  present only if some bounds check could not be proved away);
+  soft float), panic (the panic handler, `core::panicking`, `core::fmt`, the bounds-check
+  failure paths: present only if some bounds check could not be proved away);
+- anonymous constants (`.Lanon.*`: tables such as CRC-32's 1 KiB, panic locations) belong
+  to stacknet: LTO names them after no function, and they come with the code the probe adds
+  (a panic location never comes alone, so the panic owner still shows any panic path);
 - other: startup, printing, the probe's `main` (the same program in both ELFs).
 Prints the growth of each owner from BASE_ELF to PROBE_ELF, one line
 `stacknet=N libm=N builtins=N panic=N other=N`, in bytes of .text + .rodata. Growth is
@@ -27,11 +30,11 @@ def symbols(elf):
 
 
 def owner(name):
-    if "stacknet::" in name or name.startswith("firmware::flash_probe"):
+    if "stacknet::" in name or name.startswith("firmware::flash_probe") or name.startswith(".Lanon"):
         return "stacknet"
     if name.startswith("libm::"):
         return "libm"
-    if any(k in name for k in ("panic", "core::fmt", "Display>::fmt", "Debug>::fmt", ".Lanon", "slice_index_fail", "rust_begin_unwind", "slice_end_index", "slice_start_index")):
+    if any(k in name for k in ("panic", "core::fmt", "Display>::fmt", "Debug>::fmt", "slice_index_fail", "rust_begin_unwind", "slice_end_index", "slice_start_index")):
         return "panic"
     if name.startswith("compiler_builtins::") or name.startswith("__"):
         return "builtins"

@@ -29,6 +29,7 @@ pub const fn blank() -> Net {
 
 /// Loads the exported model into `net`, checked first (magic, version, length, CRC-32,
 /// shape, every value finite). In place: the model is 9.6 KB, most of a Cortex-M0's stack.
+#[inline(never)]
 pub fn load(net: &mut Net) -> Result<(), LoadError> {
     persist::load(net, &MODEL).map(|_| ())
 }

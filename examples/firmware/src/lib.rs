@@ -202,3 +202,25 @@ pub fn flash_probe<const H: usize, const STEP: bool>() -> bool {
     core::hint::black_box((&mut net, &mut ws));
     ok
 }
+
+/// The inference flash probes' body: a zeroed network of type `M` and a blob behind
+/// `black_box`es, then, if `INFER`, what an inference-only firmware runs: `persist::load`
+/// of the blob and one prediction through an [`Inference`] workspace. `flash_infer_*` call it
+/// with and without, so the difference is what load + predict pull into flash (the blob,
+/// a model's bytes, is counted apart).
+#[inline(never)]
+pub fn flash_probe_infer<M, const IN: usize, const OUT: usize, const INFER: bool>(blob: &[u8]) -> usize
+where
+    M: stacknet::nn::InferFrom<In = stacknet::nn::D<IN>, Out = stacknet::nn::D<OUT>>,
+{
+    let mut net = core::hint::black_box(M::ZERO);
+    let mut ws = core::hint::black_box(Inference::<M, 1>::new());
+    let x = core::hint::black_box([[0.5f32; IN]; 1]);
+    let blob = core::hint::black_box(blob);
+    let mut class = usize::MAX;
+    if INFER && stacknet::persist::load(&mut net, blob).is_ok() {
+        class = argmax(&ws.forward(&net, &x)[0]);
+    }
+    core::hint::black_box((&mut net, &mut ws));
+    class
+}

@@ -1,7 +1,10 @@
 //! Footprint of one `train_step` on the chip: instructions (QEMU plugin windows between
 //! `bench_start`/`bench_end`), stack high-water (painting), RAM of model + workspace +
 //! optimizer (`size_of`). Window 0 is empty (marker overhead), window 1 is one 2-3-2 step,
-//! window 2 one 2-10-2 step. Bare metal only; `scripts/embedded-check.sh` runs it.
+//! window 2 one 2-10-2 step; then inference only: window 3 one 2-3-2 prediction (one row,
+//! `Inference` workspace), window 4 `persist::load` of the 64-32-10 digits model, window 5
+//! one digits prediction (scaling the pixels included). Bare metal only;
+//! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
 // On a hosted target only the stub `main` below is built.
@@ -72,6 +75,40 @@ fn bench<const H: usize>() -> bool {
     ok
 }
 
+/// One prediction of the 2-3-2 XOR network, not inlined (its frame is measured).
+#[inline(never)]
+fn predict_xor(net: &XorNet<3>, ws: &mut Inference<XorNet<3>, 1>, x: &[[f32; 2]; 1]) -> usize {
+    argmax(&ws.forward(net, x)[0])
+}
+
+/// The inference windows: 2-3-2 prediction, digits load, digits prediction.
+#[cfg(target_os = "none")]
+fn bench_inference() -> bool {
+    use firmware::digits;
+    let xor = new_net::<3>(SEED);
+    let mut ws = Inference::<XorNet<3>, 1>::new();
+    let x = black_box([[0.7f32, -0.4]]);
+    let mut class = usize::MAX;
+    let stack = measure(|| class = predict_xor(&xor, &mut ws, &x));
+    let (m, w) = (size_of::<XorNet<3>>(), Inference::<XorNet<3>, 1>::BYTES);
+    say!("bench infer 2-3-2: stack {stack} B, model {m} B + inference workspace {w} B = {} B", m + w);
+
+    let mut net = digits::blank();
+    let mut loaded = false;
+    let load_stack = measure(|| loaded = digits::load(&mut net).is_ok());
+    let mut dws = Inference::<digits::Net, 1>::new();
+    let row = black_box(&digits::TEST[0]);
+    let mut digit = usize::MAX;
+    let stack = measure(|| digit = digits::classify(&net, &mut dws, row));
+    let (m, w) = (size_of::<digits::Net>(), Inference::<digits::Net, 1>::BYTES);
+    say!(
+        "bench infer digits: load stack {load_stack} B, predict stack {stack} B, model {m} B + inference workspace {w} B = {} B, blob {} B in flash",
+        m + w,
+        digits::MODEL.len()
+    );
+    class < 2 && loaded && digit == usize::from(row[64])
+}
+
 #[cfg(target_os = "none")]
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
@@ -79,5 +116,6 @@ fn main() -> ! {
     let empty = measure(|| {});
     say!("bench empty window: stack {empty} B");
     let ok = bench::<3>() & bench::<10>();
+    let ok = ok & bench_inference();
     firmware::platform::exit(ok)
 }
