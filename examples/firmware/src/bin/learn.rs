@@ -1,0 +1,123 @@
+//! Learning on the device, safely: fine-tunes the deployed digits classifier's last layer
+//! on the first 300 test images (mini-batches of 4, SGD with momentum, softmax
+//! cross-entropy, scalar tier), checkpoints head + optimizer every 10 steps into an A/B
+//! `checkpoint::Store` over a flash kept in the host file `learn-flash.bin` (semihosting on
+//! bare metal, `std::fs` on a hosted target), and at boot resumes from the newest valid
+//! checkpoint. Prints the held-out accuracy (the last 150 test images) before and after, a
+//! hash of the head + step counter at every checkpoint and at the end, and exits 0 on PASS.
+//! `scripts/power-cut.sh` cuts the power of QEMU at random instructions and checks that
+//! every resumed run ends with the uninterrupted run's bits.
+#![cfg_attr(target_os = "none", no_std)]
+#![cfg_attr(target_os = "none", no_main)]
+
+use core::mem::size_of;
+use firmware::host_flash::HostFlash;
+use firmware::learn::{self, Base, Head, Opt, BATCH, EVERY, STEPS, TRAIN_ROWS};
+use firmware::say;
+use stacknet::checkpoint::{Slot, Store};
+use stacknet::kernels::{force, Tier};
+use stacknet::prelude::*;
+
+/// The host file holding the flash (relative to QEMU's working directory).
+const FLASH_FILE: &str = "learn-flash.bin\0";
+const SLOT: usize = learn::slot_len::<HostFlash>();
+const SCRATCH: usize = learn::scratch_len::<HostFlash>();
+
+type Flash = Store<HostFlash>;
+
+fn fail(what: core::fmt::Arguments<'_>) -> ! {
+    say!("learn: {} FAIL", what);
+    firmware::platform::exit(false)
+}
+
+/// Loads the newest checkpoint; the scratch buffer lives in this frame only.
+#[inline(never)]
+fn load(store: &mut Flash, head: &mut Head, opt: &mut Opt) -> Option<u32> {
+    let mut scratch = [0u8; SCRATCH];
+    match store.load(head, opt, &mut scratch) {
+        Ok(seq) => seq,
+        Err(e) => fail(format_args!("checkpoint load failed: {e}")),
+    }
+}
+
+/// Saves a checkpoint; the scratch buffer lives in this frame only. The save runs between
+/// the `bench_start`/`bench_end` markers, so that the QEMU plugin (`marks=1`) can tell
+/// `scripts/power-cut.sh` where the saves are in a run.
+#[inline(never)]
+fn save(store: &mut Flash, head: &Head, opt: &Opt) -> u32 {
+    let mut scratch = [0u8; SCRATCH];
+    firmware::bench_start();
+    let saved = store.save(head, opt, &mut scratch);
+    firmware::bench_end();
+    match saved {
+        Ok(seq) => seq,
+        Err(e) => fail(format_args!("checkpoint save failed: {e}")),
+    }
+}
+
+#[cfg_attr(all(target_arch = "arm", target_os = "none"), cortex_m_rt::entry)]
+#[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
+fn main() -> ! {
+    say!("target {}", env!("FIRMWARE_TARGET"));
+    let _ = force(Tier::Scalar);
+    let mut model = learn::blank();
+    if let Err(e) = learn::load_deployed(&mut model) {
+        fail(format_args!("the embedded model does not load: {e}"));
+    }
+    let (base, head) = (&model.0, &mut model.1);
+    let held_out = firmware::digits::TEST.len() - TRAIN_ROWS;
+    let before = learn::held_out_correct(base, head);
+    say!("held-out accuracy before: {before}/{held_out}");
+    say!(
+        "RAM: model {} B (head {} B), optimizer {} B, head workspace {} B, base inference {} B, scratch {} B; flash slots 2 x {} B",
+        size_of::<learn::Split>(),
+        size_of::<Head>(),
+        size_of::<Opt>(),
+        Workspace::<Head, BATCH>::BYTES,
+        Inference::<Base, BATCH>::BYTES,
+        SCRATCH,
+        SLOT
+    );
+
+    let flash = match HostFlash::open(FLASH_FILE, 2 * SLOT) {
+        Ok(f) => f,
+        Err(e) => fail(format_args!("cannot open the flash file: {e:?}")),
+    };
+    let mut store = match Store::new(flash, Slot::new(0, SLOT as u32), Slot::new(SLOT as u32, SLOT as u32)) {
+        Ok(s) => s,
+        Err(e) => fail(format_args!("bad flash layout: {e}")),
+    };
+    let mut opt = learn::new_opt(head);
+    match load(&mut store, head, &mut opt) {
+        Some(seq) => say!(
+            "resumed from checkpoint seq {seq} at step {}, hash {:08x}",
+            opt.steps(),
+            learn::state_hash(head, &opt)
+        ),
+        None => say!("fresh start"),
+    }
+
+    let objective = Objective::softmax_cross_entropy();
+    let mut loss = f32::NAN;
+    while opt.steps() < STEPS {
+        match learn::step(base, head, &mut opt, &objective) {
+            Ok(r) => loss = r.loss,
+            Err(e) => fail(format_args!("step {} failed: {e}", opt.steps())),
+        }
+        if opt.steps() % EVERY == 0 {
+            let seq = save(&mut store, head, &opt);
+            say!("checkpoint seq {seq} step {} hash {:08x} saved", opt.steps(), learn::state_hash(head, &opt));
+        }
+    }
+    let after = learn::held_out_correct(base, head);
+    let hash = learn::state_hash(head, &opt);
+    let ok = opt.steps() == STEPS && after >= before;
+    if loss.is_nan() {
+        say!("final step {} hash {hash:08x} (no step run here)", opt.steps());
+    } else {
+        say!("final step {} hash {hash:08x} loss {loss:.6} (of the last step run here)", opt.steps());
+    }
+    say!("held-out accuracy before {before}/{held_out} after {after}/{held_out}");
+    say!("{}", if ok { "PASS" } else { "FAIL" });
+    firmware::platform::exit(ok)
+}
