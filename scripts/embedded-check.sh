@@ -6,7 +6,11 @@
 #     checks that every target printed the same weight hash (scalar tier, same seed);
 #  3. runs `bench` on each bare-metal target (instructions per train_step from the QEMU
 #     plugin, stack high-water from painting, RAM of model + workspace + optimizer) and
-#     checks the M4F budgets and that the M4F code calls no soft-float helper.
+#     checks the M4F budgets and that the M4F code calls no soft-float helper;
+#  4. power cuts during on-device learning (scripts/power-cut.sh): the `learn` firmware
+#     fine-tunes the digits head with A/B checkpoints on a host-file flash; QEMU is killed
+#     at seeded instruction counts and every reboot must resume from the newest complete
+#     checkpoint and end with the uninterrupted run's bits (M4F 200 cuts, M0 20 cuts).
 # Prints PASS/FAIL lines; exits 1 if any check failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -142,6 +146,22 @@ budget "$m4 2-3-2 model + workspace + optimizer (B)" "${ram232[$m4]:-}" 512
 budget "thumbv6m-none-eabi 2-3-2 insns/step" "${insns232[thumbv6m-none-eabi]:-}" 88000
 budget "$m4 2-3-2 insns/step" "${insns232[$m4]:-}" 2300
 budget "$m4 2-3-2 stacknet flash of train_step (B)" "${flash232[$m4]:-}" 4096
+
+# --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
+for spec in "$m4 200" "thumbv6m-none-eabi 20"; do
+  read -r t n <<<"$spec"
+  if [ -z "${built[$t]:-}" ]; then fail "$t: power-cut (not built)"; continue; fi
+  rc=0
+  out=$(timeout 600 bash "$root/scripts/power-cut.sh" "$n" "$t" 2>&1) || rc=$?
+  grep '^power-cut ' <<<"$out" | sed 's/^/      /' || true
+  line=$(grep '^PASS  power-cut' <<<"$out" || true)
+  if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
+    echo "$line"
+  else
+    fail "$t: power-cut $n cuts (status $rc)"
+    grep -v '^power-cut ' <<<"$out" | sed 's/^/      /' || true
+  fi
+done
 
 # --- feature mcu-sigmoid: same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).

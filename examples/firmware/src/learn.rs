@@ -78,8 +78,8 @@ pub fn step(base: &Base, head: &mut Head, opt: &mut Opt, objective: &Objective) 
         *x = digits::scaled(row)[0];
         y[usize::from(row[64]) % 10] = 1.0;
     }
-    let h = *inf.forward(base, &x);
-    train_step(head, &h, &y, &mut ws, opt, objective)
+    let h = inf.forward(base, &x);
+    train_step(head, h, &y, &mut ws, opt, objective)
 }
 
 /// Held-out images (rows `TRAIN_ROWS..`) classified right by `base` + `head`.
@@ -89,8 +89,8 @@ pub fn held_out_correct(base: &Base, head: &Head) -> usize {
     let mut out = Inference::<Head, 1>::new();
     let mut correct = 0;
     for row in &TEST[TRAIN_ROWS..] {
-        let h = *inf.forward(base, &digits::scaled(row));
-        let p = argmax(&out.forward(head, &h)[0]);
+        let h = inf.forward(base, &digits::scaled(row));
+        let p = argmax(&out.forward(head, h)[0]);
         correct += usize::from(p == usize::from(row[64]));
     }
     correct

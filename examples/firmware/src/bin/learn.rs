@@ -55,9 +55,53 @@ fn save(store: &mut Flash, head: &Head, opt: &Opt) -> u32 {
     }
 }
 
+/// Stack painting (Arm bare metal): fills the free RAM between the end of `.bss` and
+/// just below the current stack pointer with a pattern at boot, and later finds the lowest
+/// word overwritten, for the RAM report (16 KiB on the Cortex-M0).
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+mod stack {
+    const PAINT: u32 = 0xC5C5_C5C5;
+    extern "C" {
+        static __sheap: u32;
+        static _stack_start: u32;
+    }
+
+    fn bounds() -> (usize, usize) {
+        // Only the addresses of the linker symbols are taken, never their contents.
+        (core::ptr::addr_of!(__sheap) as usize, core::ptr::addr_of!(_stack_start) as usize)
+    }
+
+    /// Paints from the end of `.bss` to 256 bytes below the stack pointer.
+    #[inline(always)]
+    pub fn paint() {
+        let (bottom, _) = bounds();
+        let top = firmware::platform::stack_pointer() - 256;
+        let mut p = bottom;
+        while p < top {
+            // SAFETY: between the end of .bss and below the stack pointer (with a margin)
+            // nothing is live: no heap, no interrupts.
+            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+            p += 4;
+        }
+    }
+
+    /// (bytes of stack used at most, bytes of RAM for .data + .bss + stack).
+    pub fn high_water() -> (usize, usize) {
+        let (bottom, top) = bounds();
+        let mut q = bottom;
+        // SAFETY: reads the painted words back (the region painted by `paint`).
+        while q < top && unsafe { core::ptr::read_volatile(q as *const u32) } == PAINT {
+            q += 4;
+        }
+        (top - q, top - 0x2000_0000)
+    }
+}
+
 #[cfg_attr(all(target_arch = "arm", target_os = "none"), cortex_m_rt::entry)]
 #[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
 fn main() -> ! {
+    #[cfg(all(target_arch = "arm", target_os = "none"))]
+    stack::paint();
     say!("target {}", env!("FIRMWARE_TARGET"));
     let _ = force(Tier::Scalar);
     let mut model = learn::blank();
@@ -112,6 +156,11 @@ fn main() -> ! {
     let after = learn::held_out_correct(base, head);
     let hash = learn::state_hash(head, &opt);
     let ok = opt.steps() == STEPS && after >= before;
+    #[cfg(all(target_arch = "arm", target_os = "none"))]
+    {
+        let (used, ram) = stack::high_water();
+        say!("stack high-water {used} B of {ram} B RAM (model, optimizer, workspaces and scratch all live on the stack)");
+    }
     if loss.is_nan() {
         say!("final step {} hash {hash:08x} (no step run here)", opt.steps());
     } else {
