@@ -148,7 +148,7 @@ fn main() -> ! {
             Ok(r) => loss = r.loss,
             Err(e) => fail(format_args!("step {} failed: {e}", opt.steps())),
         }
-        if opt.steps() % EVERY == 0 {
+        if opt.steps().is_multiple_of(EVERY) {
             let seq = save(&mut store, head, &opt);
             say!("checkpoint seq {seq} step {} hash {:08x} saved", opt.steps(), learn::state_hash(head, &opt));
         }
