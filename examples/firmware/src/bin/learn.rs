@@ -159,7 +159,9 @@ fn main() -> ! {
     #[cfg(all(target_arch = "arm", target_os = "none"))]
     {
         let (used, ram) = stack::high_water();
-        say!("stack high-water {used} B of {ram} B RAM (model, optimizer, workspaces and scratch all live on the stack)");
+        say!(
+            "stack high-water {used} B of {ram} B RAM (model, optimizer, workspaces and scratch all live on the stack)"
+        );
     }
     if loss.is_nan() {
         say!("final step {} hash {hash:08x} (no step run here)", opt.steps());
