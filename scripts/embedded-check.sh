@@ -148,6 +148,7 @@ budget "$m4 2-3-2 insns/step" "${insns232[$m4]:-}" 2300
 budget "$m4 2-3-2 stacknet flash of train_step (B)" "${flash232[$m4]:-}" 4096
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
+declare -A learnhash
 for spec in "$m4 200" "thumbv6m-none-eabi 20"; do
   read -r t n <<<"$spec"
   if [ -z "${built[$t]:-}" ]; then fail "$t: power-cut (not built)"; continue; fi
@@ -157,11 +158,17 @@ for spec in "$m4 200" "thumbv6m-none-eabi 20"; do
   line=$(grep '^PASS  power-cut' <<<"$out" || true)
   if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
     echo "$line"
+    learnhash[$t]=$(sed -n 's/.* ended with hash \([0-9a-f]\{8\}\)$/\1/p' <<<"$line")
   else
     fail "$t: power-cut $n cuts (status $rc)"
     grep -v '^power-cut ' <<<"$out" | sed 's/^/      /' || true
   fi
 done
+if [ -n "${learnhash[$m4]:-}" ] && [ "${learnhash[$m4]}" = "${learnhash[thumbv6m-none-eabi]:-}" ]; then
+  pass "learn: the same fine-tuned head on $m4 and thumbv6m-none-eabi (hash ${learnhash[$m4]})"
+else
+  fail "learn: final hash $m4 ${learnhash[$m4]:-none} vs thumbv6m-none-eabi ${learnhash[thumbv6m-none-eabi]:-none}"
+fi
 
 # --- feature mcu-sigmoid: same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).
