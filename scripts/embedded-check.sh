@@ -10,7 +10,11 @@
 #  4. inference only: runs `digits` (the desktop-trained 64-32-10 digits classifier, loaded
 #     from flash, over the 450 test images) on every target, checks the desktop's count
 #     (409/450) and the same prediction hash everywhere, measures load and prediction
-#     (instructions, stack, RAM, flash) and checks that load + predict link no panic code.
+#     (instructions, stack, RAM, flash) and checks that load + predict link no panic code;
+#  5. power cuts during on-device learning (scripts/power-cut.sh): the `learn` firmware
+#     fine-tunes the digits head with A/B checkpoints on a host-file flash; QEMU is killed
+#     at seeded instruction counts and every reboot must resume from the newest complete
+#     checkpoint and end with the uninterrupted run's bits (M4F 200 cuts, M0 20 cuts).
 # Prints PASS/FAIL lines; exits 1 if any check failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -198,6 +202,29 @@ budget "$m4 digits insns/prediction" "${infer_digits[$m4]:-}" 15500
 budget "thumbv6m-none-eabi 2-3-2 insns/prediction" "${infer232[thumbv6m-none-eabi]:-}" 13500
 budget "thumbv6m-none-eabi digits insns/prediction" "${infer_digits[thumbv6m-none-eabi]:-}" 620000
 budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-}" 3072
+
+# --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
+declare -A learnhash
+for spec in "$m4 200" "thumbv6m-none-eabi 20"; do
+  read -r t n <<<"$spec"
+  if [ -z "${built[$t]:-}" ]; then fail "$t: power-cut (not built)"; continue; fi
+  rc=0
+  out=$(timeout 600 bash "$root/scripts/power-cut.sh" "$n" "$t" 2>&1) || rc=$?
+  grep '^power-cut ' <<<"$out" | sed 's/^/      /' || true
+  line=$(grep '^PASS  power-cut' <<<"$out" || true)
+  if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
+    echo "$line"
+    learnhash[$t]=$(sed -n 's/.* ended with hash \([0-9a-f]\{8\}\)$/\1/p' <<<"$line")
+  else
+    fail "$t: power-cut $n cuts (status $rc)"
+    grep -v '^power-cut ' <<<"$out" | sed 's/^/      /' || true
+  fi
+done
+if [ -n "${learnhash[$m4]:-}" ] && [ "${learnhash[$m4]}" = "${learnhash[thumbv6m-none-eabi]:-}" ]; then
+  pass "learn: the same fine-tuned head on $m4 and thumbv6m-none-eabi (hash ${learnhash[$m4]})"
+else
+  fail "learn: final hash $m4 ${learnhash[$m4]:-none} vs thumbv6m-none-eabi ${learnhash[thumbv6m-none-eabi]:-none}"
+fi
 
 # --- feature mcu-sigmoid: same bits across targets, M4F cost ---
 # Built last: it overwrites the default ELFs above (only stacknet and firmware recompile).

@@ -9,6 +9,10 @@
  *   ...,cut=N                                       power cut: the process ends at once
  *        (status 99, no cleanup, no output flushed by the guest) at the first translation
  *        block that starts after N guest instructions, like a supply that drops mid-run
+ *   ...,start=0xA,end=0xB,marks=1                  also prints "insncount: start at T" /
+ *        "insncount: end at T" each time a window opens / closes, T = instructions so far
+ *        (to the end of the current translation block): where the windows are in a run, for
+ *        placing cut=N (scripts/power-cut.sh)
  * Single-vCPU machines only (Cortex-M, riscv32 virt). Built by scripts/setup-cross.sh. */
 #include "qemu-plugin-min.h"
 #include <inttypes.h>
@@ -28,6 +32,13 @@ static const char *prof_path;
 static int64_t prof_win = -1;
 static struct counter *counters;
 static uint64_t cut_at = UINT64_MAX;
+static bool marks;
+
+static void mark(const char *what) {
+    char buf[80];
+    snprintf(buf, sizeof buf, "insncount: %s at %" PRIu64 "\n", what, total);
+    qemu_plugin_outs(buf);
+}
 
 /* Before each block runs (when cut=N): the instructions of the blocks before it are counted. */
 static void on_tb(unsigned int v, void *u) {
@@ -39,10 +50,11 @@ static void on_tb(unsigned int v, void *u) {
     }
 }
 
-static void on_start(unsigned int v, void *u) { active = true; cur = 0; }
+static void on_start(unsigned int v, void *u) { active = true; cur = 0; if (marks) mark("start"); }
 static void on_end(unsigned int v, void *u) {
     if (active && windows < MAX_WINDOWS) win[windows] = cur;
     if (active) windows++;
+    if (active && marks) mark("end");
     active = false;
 }
 static void on_insn(unsigned int v, void *u) {
@@ -99,6 +111,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         else if (!strncmp(argv[i], "prof=", 5)) prof_path = strdup(argv[i] + 5);
         else if (!strncmp(argv[i], "profwin=", 8)) prof_win = strtoll(argv[i] + 8, NULL, 0);
         else if (!strncmp(argv[i], "cut=", 4)) cut_at = strtoull(argv[i] + 4, NULL, 0);
+        else if (!strncmp(argv[i], "marks=", 6)) marks = strtoull(argv[i] + 6, NULL, 0) != 0;
         else { fprintf(stderr, "insncount: unknown arg %s\n", argv[i]); return -1; }
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);

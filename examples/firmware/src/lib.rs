@@ -8,6 +8,8 @@
 #![cfg_attr(target_os = "none", no_std)]
 
 pub mod digits;
+pub mod host_flash;
+pub mod learn;
 pub mod platform;
 
 use stacknet::kernels::{force, Tier};
