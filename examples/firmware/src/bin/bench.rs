@@ -3,7 +3,9 @@
 //! optimizer (`size_of`). Window 0 is empty (marker overhead), window 1 is one 2-3-2 step,
 //! window 2 one 2-10-2 step; then inference only: window 3 one 2-3-2 prediction (one row,
 //! `Inference` workspace), window 4 `persist::load` of the 64-32-10 digits model, window 5
-//! one digits prediction (scaling the pixels included). Bare metal only;
+//! one digits prediction (scaling the pixels included); window 6 is one 2-3-2 step with
+//! `Objective::mse_ridge(RIDGE)` (the same work as the C baseline with `-DRIDGE=1`,
+//! `scripts/embedded/c-baseline.sh`). Bare metal only;
 //! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
@@ -75,6 +77,22 @@ fn bench<const H: usize>() -> bool {
     ok
 }
 
+/// The ridge coefficient of window 6 (the C baseline's `LAMBDA`).
+const RIDGE: f32 = 1e-4;
+
+/// Window 6: one 2-3-2 step of MSE + ridge (same net, same data, same optimizer).
+#[cfg(target_os = "none")]
+fn bench_ridge() -> bool {
+    let mut net = new_net::<3>(SEED);
+    let mut ws = Workspace::<XorNet<3>, BATCH>::new();
+    let (mut opt, _) = setup();
+    let objective = Objective::mse_ridge(black_box(RIDGE)).unwrap_or_else(|_| unreachable!());
+    let mut ok = false;
+    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
+    say!("bench 2-3-2 ridge: stack {stack} B");
+    ok
+}
+
 /// One prediction of the 2-3-2 XOR network, not inlined (its frame is measured).
 #[inline(never)]
 fn predict_xor(net: &XorNet<3>, ws: &mut Inference<XorNet<3>, 1>, x: &[[f32; 2]; 1]) -> usize {
@@ -117,5 +135,6 @@ fn main() -> ! {
     say!("bench empty window: stack {empty} B");
     let ok = bench::<3>() & bench::<10>();
     let ok = ok & bench_inference();
+    let ok = ok & bench_ridge();
     firmware::platform::exit(ok)
 }
