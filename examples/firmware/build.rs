@@ -13,7 +13,9 @@ fn digits_test_set(out: &std::path::Path) {
     println!("cargo:rerun-if-changed={csv}");
     let text = fs::read_to_string(csv).expect("data/digits/digits.csv");
     let rows: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let mut src = format!("/// The digits test set: 64 pixels (0..16) and the label.\npub static TEST: [[u8; 65]; {TEST_ROWS}] = [\n");
+    let mut src = format!(
+        "/// The digits test set: 64 pixels (0..16) and the label.\npub static TEST: [[u8; 65]; {TEST_ROWS}] = [\n"
+    );
     for line in &rows[rows.len() - TEST_ROWS..] {
         let v: Vec<u8> = line.split(',').map(|f| f.trim().parse().expect("a small integer")).collect();
         assert_eq!(v.len(), 65, "64 pixels and a label");

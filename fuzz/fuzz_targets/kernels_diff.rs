@@ -340,7 +340,8 @@ fn run(inp: &Input, tier: Tier) {
             let b = take(d, &mut at, k * n, raw);
             let bias = if inp.accumulate { take(d, &mut at, n, raw) } else { Vec::new() };
             let c0 = take(d, &mut at, m * n, raw);
-            let (got, want, r) = both(tier, &c0, |c| kernels::Kernels::active().matmul_bias_sigmoid(m, k, n, &a, &b, &bias, c));
+            let (got, want, r) =
+                both(tier, &c0, |c| kernels::Kernels::active().matmul_bias_sigmoid(m, k, n, &a, &b, &bias, c));
             if r.is_err() {
                 assert!(same_bits(&got, &c0) && same_bits(&want, &c0), "{name}: output written on a shape error");
                 return;

@@ -190,7 +190,14 @@ fuzz_target!(|inp: Input| {
     assert!(pen_ok, "penalty {l2} {l1} accepted");
     let objective = Objective { loss: if inp.softmax { Loss::SoftmaxCrossEntropy } else { Loss::Mse }, penalty };
 
-    let mut model: Net = (Dense::zeros(Bias::from(inp.bias)), Tanh, Dense::zeros(Bias::from(inp.bias)), Relu, Dense::zeros(Bias::from(inp.bias)), Sigmoid);
+    let mut model: Net = (
+        Dense::zeros(Bias::from(inp.bias)),
+        Tanh,
+        Dense::zeros(Bias::from(inp.bias)),
+        Relu,
+        Dense::zeros(Bias::from(inp.bias)),
+        Sigmoid,
+    );
     let mut at = 0;
     model.visit_mut(&mut |_, s| fill(s, &inp.weights, inp.raw_weights, &mut at));
 

@@ -17,11 +17,11 @@ use core::cell::RefCell;
 
 use rand_xoshiro::Xoshiro128PlusPlus;
 use stacknet::data::Dataset;
+use stacknet::eval::argmax;
 use stacknet::kernels::{self, Tier};
 use stacknet::loss::{Loss, Objective};
 use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
 use stacknet::optim::{Clip, Schedule, Sgd};
-use stacknet::eval::argmax;
 use stacknet::train::{train_step, StepError};
 use stacknet::workspace::Workspace;
 
