@@ -45,6 +45,9 @@ fn memory_figures() {
     const _: () = assert!(Workspace::<Classifier, 1>::BYTES == 1392);
     assert_eq!(Inference::<Classifier, 32>::BYTES, 32 * (16 + 8 + 3) * 4);
     assert_eq!(Inference::<Xor, 4>::BYTES, 4 * (3 + 2) * 4);
+    // The README's batch-1 figures: 2-3-2 XOR and the 64-32-10 digits classifier.
+    assert_eq!(Inference::<Xor, 1>::BYTES, 20);
+    assert_eq!(Inference::<(Dense<64, 32>, Tanh<32>, Dense<32, 10>), 1>::BYTES, 168);
 }
 
 /// Random parameters for `M` (a bias flag as `M` was built).
