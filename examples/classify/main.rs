@@ -14,6 +14,8 @@
 
 mod data;
 mod export;
+#[path = "../common/out.rs"]
+mod out;
 mod plot;
 mod train;
 
@@ -168,9 +170,9 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
     if split.train.0.len() < BATCH {
         return Err(format!("{} training rows: need at least one batch of {BATCH}", split.train.0.len()));
     }
-    prepare_out(&args.out)?;
+    out::prepare("--out", &args.out)?;
     let export_dir = args.export.as_ref().unwrap_or(&args.out);
-    prepare_out(export_dir)?;
+    out::prepare(if args.export.is_some() { "--export" } else { "--out" }, export_dir)?;
     plot::register()?;
     let batches = (split.train.0.len() / BATCH) as u32;
     let decay = if args.halve_every == 0 {
@@ -233,14 +235,6 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
         last.train.accuracy
     );
     Ok(*last)
-}
-
-/// Creates `dir` and proves a file can be written into it, before training.
-fn prepare_out(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("--out: cannot create folder {}: {e}", dir.display()))?;
-    let probe = dir.join(".classify-write-check");
-    std::fs::write(&probe, b"").map_err(|e| format!("--out: cannot write into {}: {e}", dir.display()))?;
-    std::fs::remove_file(&probe).map_err(|e| format!("--out: cannot remove {}: {e}", probe.display()))
 }
 
 #[cfg(test)]
@@ -309,6 +303,21 @@ mod tests {
             let want = std::fs::read(Path::new(committed).join(name)).unwrap();
             assert!(got == want, "{name} differs from the committed one: rerun `{command}`");
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// An unwritable `--export` is refused before training, and the error names that flag.
+    #[test]
+    fn a_bad_export_folder_is_refused_by_name() {
+        let dir = scratch("export");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let out = dir.join("out");
+        let export = file.join("model");
+        let args = Args::parse_from(["classify", "--out", out.to_str().unwrap(), "--export", export.to_str().unwrap()]);
+        let err = main_with(&args, "classify test").unwrap_err();
+        assert!(err.starts_with("--export: cannot create folder"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -15,6 +15,8 @@
 //! training loop per supported `--hidden` × `--batch` pair and picks one at run time.
 
 mod cli;
+#[path = "../common/out.rs"]
+mod out;
 mod plot;
 mod progress;
 mod train;
@@ -132,14 +134,9 @@ fn main_with(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Creates the output folder `dir` (and its parents) and proves a file can be written into
-/// it, so that a bad `--out` fails before training instead of after it. The probe file is
-/// removed again.
+/// [`out::prepare`] for `--out`.
 fn prepare_out(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("--out: cannot create folder {}: {e}", dir.display()))?;
-    let probe = dir.join(".xor-write-check");
-    std::fs::write(&probe, b"").map_err(|e| format!("--out: cannot write into {}: {e}", dir.display()))?;
-    std::fs::remove_file(&probe).map_err(|e| format!("--out: cannot remove {}: {e}", probe.display()))
+    out::prepare("--out", dir)
 }
 
 #[cfg(test)]
