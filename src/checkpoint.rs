@@ -143,8 +143,7 @@
 //! [`slot_len::<M, F>()`](slot_len) bytes (the record rounded up to whole erase sectors).
 
 use crate::nn::Layer;
-use crate::optim::Sgd;
-use crate::persist::{self, LoadError, SaveError, VelocityState};
+use crate::persist::{self, LoadError, OptimizerState, SaveError};
 use crc::{Crc, CRC_32_ISO_HDLC};
 use embedded_storage::nor_flash::{NorFlash, NorFlashError};
 
@@ -182,13 +181,20 @@ pub const fn header_area<F: NorFlash>() -> usize {
 }
 
 /// Scratch bytes that [`Store::save`] and [`Store::load`] need for a model of type `M`
-/// (with any `Sgd`, momentum velocity included) on flash `F`: the largest record.
+/// (with any `Sgd`, momentum velocity included) on flash `F`: the largest SGD record.
 pub const fn scratch_len<M: Layer, F: NorFlash>() -> usize {
     header_area::<F>() + round_up(persist::max_len_with_optimizer::<M>(), align::<F>())
 }
 
-/// The smallest slot that holds any record of a model of type `M` on flash `F`:
-/// [`scratch_len`] rounded up to whole erase sectors.
+/// [`scratch_len`] for a model of type `M` trained with [`Adam`](crate::optim::Adam): the
+/// record holds both moments.
+pub const fn scratch_len_with_adam<M: Layer, F: NorFlash>() -> usize {
+    header_area::<F>() + round_up(persist::max_len_with_adam::<M>(), align::<F>())
+}
+
+/// The smallest slot that holds any SGD record of a model of type `M` on flash `F`:
+/// [`scratch_len`] rounded up to whole erase sectors (with Adam, round up
+/// [`scratch_len_with_adam`] the same way).
 pub const fn slot_len<M: Layer, F: NorFlash>() -> usize {
     let e = if F::ERASE_SIZE == 0 { 1 } else { F::ERASE_SIZE };
     round_up(scratch_len::<M, F>(), e)
@@ -439,11 +445,12 @@ impl<F: NorFlash> Store<F> {
     /// number; `Ok(None)` when neither slot holds a valid record (blank flash, or only
     /// damaged records). On any `Err` and on `Ok(None)`, `model` and `opt` are untouched.
     ///
-    /// `scratch`: at least [`scratch_len::<M, F>()`](scratch_len) bytes.
-    pub fn load<M: Layer, V: VelocityState<M>>(
+    /// `scratch`: at least [`scratch_len::<M, F>()`](scratch_len) bytes
+    /// ([`scratch_len_with_adam`] with Adam).
+    pub fn load<M: Layer, O: OptimizerState<M>>(
         &mut self,
         model: &mut M,
-        opt: &mut Sgd<V>,
+        opt: &mut O,
         scratch: &mut [u8],
     ) -> Result<Option<u32>, Error<F::Error>> {
         // Refuse a short buffer up front: reading on would report this model's records as
@@ -481,11 +488,12 @@ impl<F: NorFlash> Store<F> {
     /// (the read-back). The first save of a store that has not read the flash yet scans both
     /// slots first (up to two reads each).
     ///
-    /// `scratch`: at least [`scratch_len::<M, F>()`](scratch_len) bytes.
-    pub fn save<M: Layer, V: VelocityState<M>>(
+    /// `scratch`: at least [`scratch_len::<M, F>()`](scratch_len) bytes
+    /// ([`scratch_len_with_adam`] with Adam).
+    pub fn save<M: Layer, O: OptimizerState<M>>(
         &mut self,
         model: &M,
-        opt: &Sgd<V>,
+        opt: &O,
         scratch: &mut [u8],
     ) -> Result<u32, Error<F::Error>> {
         let head = header_area::<F>();

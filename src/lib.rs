@@ -136,7 +136,7 @@ pub mod prelude {
     pub use crate::init::Init;
     pub use crate::loss::{Loss, Objective, Penalty};
     pub use crate::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
-    pub use crate::optim::{Clip, Schedule, Sgd};
+    pub use crate::optim::{Adam, Clip, Schedule, Sgd};
     pub use crate::train::{train_step, StepError, StepReport};
     pub use crate::workspace::{Forward, Inference, Workspace};
 }

@@ -22,14 +22,14 @@
 //! assert_eq!(restored, net);
 //! ```
 //!
-//! # Format (version 1)
+//! # Format (versions 1 and 2)
 //! All integers are little-endian. Offsets in bytes:
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic [`MAGIC`] = `"STKN"` |
-//! | 4 | 2 | format version [`VERSION`] = 1 |
-//! | 6 | 2 | flags: bit 0 = an optimizer section follows the weights; bit 1 = it holds a momentum velocity; other bits 0 |
+//! | 4 | 2 | format version: 2 ([`VERSION`]) when the blob holds Adam's moments, else 1 |
+//! | 6 | 2 | flags: bit 0 = an optimizer section follows the weights; bit 1 = it holds a momentum velocity; bit 2 (version 2 only) = it holds Adam's moments; other bits 0 |
 //! | 8 | 4 | total length of the blob in bytes, checksum included |
 //! | 12 | 4 | model input width |
 //! | 16 | 4 | model output width |
@@ -37,30 +37,37 @@
 //! | 24 | 4 | number of `f32` parameters `P` |
 //! | 28 | 4 | shape hash: CRC-32 of, for each slice in [`Layer::visit`] order, its kind byte (0 weight, 1 bias) and its length (`u32`) |
 //! | 32 | 4·P | the parameters as `f32` bit patterns, in [`Layer::visit`] order |
-//! | 32+4P | 4 | optimizer section only: steps taken ([`Sgd::steps`]) |
+//! | 32+4P | 4 | optimizer section only: steps taken ([`Sgd::steps`], [`Adam::steps`]) |
 //! | 36+4P | 4·P | optimizer section with velocity only: the momentum velocity, same order |
+//! | 36+4P | 8·P | optimizer section with Adam's moments only: `m`, then `v`, each in the same order |
 //! | end−4 | 4 | CRC-32 (ISO-HDLC, the zlib/PNG one) of every byte before it |
 //!
 //! The input/output widths, slice lengths and slice kinds pin down the widths of a stack of
 //! `Dense` bricks. Parameter-free bricks (activations) are not recorded: a blob saved from
 //! a `Sigmoid` net loads into the same widths with `Tanh`. Hyperparameters (learning rate,
-//! schedule, clipping, momentum coefficient) are code, not state, and are not saved.
+//! schedule, clipping, momentum coefficient, Adam's β₁, β₂, ε and weight decay) are code,
+//! not state, and are not saved.
+//!
+//! Version 2 differs from version 1 only by the Adam section. A blob without one is written
+//! as version 1, so builds that read only version 1 still read every SGD blob; they refuse
+//! an Adam blob with [`LoadError::UnknownVersion`]. This build reads both.
 //!
 //! # What loading checks, in order
 //! magic → version → length (truncation) → CRC-32 → flags and shape → optimizer kind →
-//! every value finite. Each failure has its own [`LoadError`]; only after every check has
+//! every value finite → Adam's second moments not negative. Each failure has its own [`LoadError`]; only after every check has
 //! passed is the target written, so a failed load leaves the model and optimizer exactly
 //! as they were. Bytes after the blob's recorded length are ignored (a flash sector is
 //! usually larger than the blob); [`load`] returns the length it used.
 
 use crate::nn::{Dim, Layer, ParamKind};
-use crate::optim::{Momentum, NoMomentum, Sgd};
+use crate::optim::{Adam, Momentum, NoMomentum, Sgd};
 use crc::{Crc, CRC_32_ISO_HDLC};
 
 /// The first four bytes of every blob.
 pub const MAGIC: [u8; 4] = *b"STKN";
-/// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The newest format version, which this build writes for blobs with Adam's moments (and
+/// version 1 for the others); it reads both.
+pub const VERSION: u16 = 2;
 /// Bytes before the parameters.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of the trailing CRC-32.
@@ -68,6 +75,7 @@ pub const CRC_LEN: usize = 4;
 
 const FLAG_OPTIMIZER: u16 = 1;
 const FLAG_VELOCITY: u16 = 2;
+const FLAG_MOMENTS: u16 = 4;
 
 const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
 
@@ -77,10 +85,16 @@ pub const fn max_len<M: Layer>() -> usize {
     HEADER_LEN + 4 * M::PARAMS + CRC_LEN
 }
 
-/// A buffer size that holds any model of type `M` saved with [`save_with_optimizer`],
-/// momentum velocity included.
+/// A buffer size that holds any model of type `M` saved with [`save_with_optimizer`] and an
+/// [`Sgd`], momentum velocity included.
 pub const fn max_len_with_optimizer<M: Layer>() -> usize {
     max_len::<M>() + 4 + 4 * M::PARAMS
+}
+
+/// A buffer size that holds any model of type `M` saved with [`save_with_optimizer`] and an
+/// [`Adam`] (both moments).
+pub const fn max_len_with_adam<M: Layer>() -> usize {
+    max_len::<M>() + 4 + 8 * M::PARAMS
 }
 
 /// What the shape descriptor of a blob records (see the module docs).
@@ -271,16 +285,17 @@ pub enum SaveError {
         /// Bytes given.
         got: usize,
     },
-    /// A parameter (or velocity value) is NaN or ±∞; such a model is not worth keeping.
-    /// `index` counts parameters in visiting order, velocity values after them.
+    /// A parameter (or optimizer state value) is NaN or ±∞; such a model is not worth
+    /// keeping. `index` counts parameters in visiting order, the optimizer's values after
+    /// them (velocity, or Adam's `m` then `v`).
     NonFinite {
         /// Value index.
         index: usize,
     },
     /// The model has more than `u32::MAX` parameters or bytes.
     TooLarge,
-    /// The optimizer's velocity is not shaped like the model (momentum built for another
-    /// model: use `Sgd::with_momentum(mu, &model)`).
+    /// The optimizer's state is not shaped like the model (momentum or Adam built for
+    /// another model: use `Sgd::with_momentum(mu, &model)`, `Adam::new(lr, &model)`).
     OptimizerMismatch,
 }
 
@@ -290,7 +305,7 @@ impl core::fmt::Display for SaveError {
             SaveError::BufferTooSmall { needed, got } => write!(f, "buffer holds {got} bytes, the blob needs {needed}"),
             SaveError::NonFinite { index } => write!(f, "value {index} is not finite; refusing to save"),
             SaveError::TooLarge => write!(f, "model too large for the format (over 2^32 values or bytes)"),
-            SaveError::OptimizerMismatch => write!(f, "optimizer velocity is not shaped like the model"),
+            SaveError::OptimizerMismatch => write!(f, "optimizer state is not shaped like the model"),
         }
     }
 }
@@ -325,9 +340,8 @@ pub enum LoadError {
         /// The blob's shape.
         found: Shape,
     },
-    /// The blob has no optimizer section, its velocity does not match the target
-    /// optimizer's (momentum vs. none), or the target's velocity is not shaped like the
-    /// model.
+    /// The blob has no optimizer section, its state does not match the target optimizer's
+    /// (plain SGD, momentum or Adam), or the target's state is not shaped like the model.
     OptimizerMismatch,
     /// The header is self-inconsistent (a length that disagrees with the counts, unknown
     /// flags): written by something other than this format's writer.
@@ -337,13 +351,19 @@ pub enum LoadError {
         /// Value index.
         index: usize,
     },
+    /// A stored Adam second moment is negative (it is a running mean of squares); `index`
+    /// as in [`SaveError::NonFinite`].
+    NegativeMoment {
+        /// Value index.
+        index: usize,
+    },
 }
 
 impl core::fmt::Display for LoadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             LoadError::BadMagic => write!(f, "not a stacknet blob (bad magic)"),
-            LoadError::UnknownVersion(v) => write!(f, "unknown format version {v} (this build reads {VERSION})"),
+            LoadError::UnknownVersion(v) => write!(f, "unknown format version {v} (this build reads 1 to {VERSION})"),
             LoadError::Truncated { needed, got } => write!(f, "truncated: {got} bytes, the blob needs {needed}"),
             LoadError::Checksum { stored, computed } => {
                 write!(f, "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")
@@ -354,6 +374,7 @@ impl core::fmt::Display for LoadError {
             LoadError::OptimizerMismatch => write!(f, "blob's optimizer state does not match the optimizer"),
             LoadError::Malformed => write!(f, "malformed header"),
             LoadError::NonFinite { index } => write!(f, "stored value {index} is not finite"),
+            LoadError::NegativeMoment { index } => write!(f, "stored value {index}, an Adam second moment, is negative"),
         }
     }
 }
@@ -387,6 +408,84 @@ impl<M: Layer> VelocityState<M> for Momentum<M> {
     }
 }
 
+/// What an optimizer's saved state holds after its step counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateKind {
+    /// Nothing more (plain SGD).
+    StepsOnly,
+    /// One value per parameter: the momentum velocity.
+    Velocity,
+    /// Two values per parameter: Adam's moments `m`, then `v`.
+    Moments,
+}
+
+impl StateKind {
+    /// Model-shaped vectors of state.
+    const fn vectors(self) -> usize {
+        match self {
+            StateKind::StepsOnly => 0,
+            StateKind::Velocity => 1,
+            StateKind::Moments => 2,
+        }
+    }
+
+    fn flags(self) -> u16 {
+        match self {
+            StateKind::StepsOnly => FLAG_OPTIMIZER,
+            StateKind::Velocity => FLAG_OPTIMIZER | FLAG_VELOCITY,
+            StateKind::Moments => FLAG_OPTIMIZER | FLAG_MOMENTS,
+        }
+    }
+}
+
+/// An optimizer whose state [`save_with_optimizer`] and [`load_with_optimizer`] keep:
+/// [`Sgd`] (the step counter, and the velocity with momentum) and [`Adam`] (the step
+/// counter and both moments).
+pub trait OptimizerState<M: Layer> {
+    /// What follows the step counter.
+    const KIND: StateKind;
+    /// Steps taken so far.
+    fn saved_steps(&self) -> u32;
+    /// Calls `f` on each slice of state, vector after vector, each in the model's visiting
+    /// order.
+    fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F);
+    /// Sets the step counter and calls `f` on each slice of state, mutably, in the same
+    /// order (restoring a saved optimizer).
+    fn restore<F: FnMut(&mut [f32])>(&mut self, steps: u32, f: &mut F);
+}
+
+impl<M: Layer, V: VelocityState<M>> OptimizerState<M> for Sgd<V> {
+    const KIND: StateKind = if V::PRESENT { StateKind::Velocity } else { StateKind::StepsOnly };
+    fn saved_steps(&self) -> u32 {
+        self.steps()
+    }
+    fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F) {
+        self.velocity().visit_state(f);
+    }
+    fn restore<F: FnMut(&mut [f32])>(&mut self, steps: u32, f: &mut F) {
+        self.restore_steps(steps);
+        self.velocity_mut().visit_state_mut(f);
+    }
+}
+
+impl<M: Layer> OptimizerState<M> for Adam<M> {
+    const KIND: StateKind = StateKind::Moments;
+    fn saved_steps(&self) -> u32 {
+        self.steps()
+    }
+    fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F) {
+        let (m, v) = self.moments();
+        m.visit(&mut |_, s| f(s));
+        v.visit(&mut |_, s| f(s));
+    }
+    fn restore<F: FnMut(&mut [f32])>(&mut self, steps: u32, f: &mut F) {
+        self.restore_steps(steps);
+        let (m, v) = self.moments_mut();
+        m.visit_mut(&mut |_, s| f(s));
+        v.visit_mut(&mut |_, s| f(s));
+    }
+}
+
 /// Slice count, value count and a CRC of the slice lengths, for comparing layouts.
 fn layout(each: impl FnOnce(&mut dyn FnMut(usize))) -> (usize, usize, u32) {
     let mut digest = CRC32.digest();
@@ -399,9 +498,14 @@ fn layout(each: impl FnOnce(&mut dyn FnMut(usize))) -> (usize, usize, u32) {
     (count, total, digest.finalize())
 }
 
-/// Whether the optimizer's velocity (if any) has the model's slice lengths.
-fn velocity_fits<M: Layer, V: VelocityState<M>>(model: &M, v: &V) -> bool {
-    !V::PRESENT || layout(|f| model.visit(&mut |_, s| f(s.len()))) == layout(|f| v.visit_state(&mut |s| f(s.len())))
+/// Whether the optimizer's state is `KIND.vectors()` copies of the model's slice lengths.
+fn state_fits<M: Layer, O: OptimizerState<M>>(model: &M, opt: &O) -> bool {
+    let model_layout = |f: &mut dyn FnMut(usize)| {
+        for _ in 0..O::KIND.vectors() {
+            model.visit(&mut |_, s| f(s.len()));
+        }
+    };
+    layout(model_layout) == layout(|f| opt.visit_state(&mut |s| f(s.len())))
 }
 
 /// The exact length [`save`] writes for `model`.
@@ -409,10 +513,9 @@ pub fn saved_len<M: Layer>(model: &M) -> usize {
     HEADER_LEN + 4 * param_count(model) + CRC_LEN
 }
 
-/// The exact length [`save_with_optimizer`] writes for `model` with an optimizer whose
-/// velocity is `V`.
-pub fn saved_len_with_optimizer<M: Layer, V: VelocityState<M>>(model: &M, _opt: &Sgd<V>) -> usize {
-    saved_len(model) + opt_section_len::<M, V>(param_count(model))
+/// The exact length [`save_with_optimizer`] writes for `model` with an optimizer of type `O`.
+pub fn saved_len_with_optimizer<M: Layer, O: OptimizerState<M>>(model: &M, _opt: &O) -> usize {
+    saved_len(model) + opt_section_len(O::KIND, param_count(model))
 }
 
 fn param_count<M: Layer>(model: &M) -> usize {
@@ -421,8 +524,8 @@ fn param_count<M: Layer>(model: &M) -> usize {
     n
 }
 
-fn opt_section_len<M: Layer, V: VelocityState<M>>(params: usize) -> usize {
-    4 + if V::PRESENT { 4 * params } else { 0 }
+fn opt_section_len(kind: StateKind, params: usize) -> usize {
+    4 + 4 * kind.vectors() * params
 }
 
 /// Writes `model` into `out` and returns the number of bytes written (`saved_len(model)`).
@@ -441,32 +544,52 @@ fn opt_section_len<M: Layer, V: VelocityState<M>>(params: usize) -> usize {
 /// assert_eq!(persist::save(&net, &mut short), Err(SaveError::BufferTooSmall { needed: 244, got: 100 }));
 /// ```
 pub fn save<M: Layer>(model: &M, out: &mut [u8]) -> Result<usize, SaveError> {
-    write_blob::<M, NoMomentum>(model, None, out)
+    write_blob::<M, Sgd>(model, None, out)
 }
 
-/// Writes `model` and the state of `opt` (step counter and, with momentum, the velocity)
-/// into `out`; returns the number of bytes written.
-pub fn save_with_optimizer<M: Layer, V: VelocityState<M>>(
+/// Writes `model` and the state of `opt` (the step counter and, with momentum, the velocity,
+/// or Adam's moments) into `out`; returns the number of bytes written.
+///
+/// ```
+/// use stacknet::persist;
+/// use stacknet::prelude::*;
+///
+/// type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+/// let mut net: Net = Layer::random(&mut stacknet::init::rng(1), Init::UniformFanIn);
+/// let mut opt = Adam::new(0.01, &net)?;
+/// let mut ws = Workspace::<Net, 1>::new();
+/// train_step(&mut net, &[[0.0, 1.0]], &[[1.0, 0.0]], &mut ws, &mut opt, &Objective::mse())?;
+///
+/// let mut buf = [0u8; persist::max_len_with_adam::<Net>()];
+/// let n = persist::save_with_optimizer(&net, &opt, &mut buf)?;
+///
+/// let mut net2: Net = Layer::ZERO;
+/// let mut opt2 = Adam::new(0.01, &net2)?;
+/// persist::load_with_optimizer(&mut net2, &mut opt2, &buf[..n])?;
+/// assert_eq!((net2, opt2), (net, opt)); // weights, both moments and the step counter
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn save_with_optimizer<M: Layer, O: OptimizerState<M>>(
     model: &M,
-    opt: &Sgd<V>,
+    opt: &O,
     out: &mut [u8],
 ) -> Result<usize, SaveError> {
     write_blob(model, Some(opt), out)
 }
 
-fn write_blob<M: Layer, V: VelocityState<M>>(
+fn write_blob<M: Layer, O: OptimizerState<M>>(
     model: &M,
-    opt: Option<&Sgd<V>>,
+    opt: Option<&O>,
     out: &mut [u8],
 ) -> Result<usize, SaveError> {
     let shape = Shape::of(model).ok_or(SaveError::TooLarge)?;
     if let Some(opt) = opt {
-        if !velocity_fits(model, opt.velocity()) {
+        if !state_fits(model, opt) {
             return Err(SaveError::OptimizerMismatch);
         }
     }
     let params = shape.params as usize;
-    let total = HEADER_LEN + 4 * params + opt.map_or(0, |_| opt_section_len::<M, V>(params)) + CRC_LEN;
+    let total = HEADER_LEN + 4 * params + opt.map_or(0, |_| opt_section_len(O::KIND, params)) + CRC_LEN;
     let total32 = u32::try_from(total).map_err(|_| SaveError::TooLarge)?;
     let Some(out) = out.get_mut(..total) else {
         return Err(SaveError::BufferTooSmall { needed: total, got: out.len() });
@@ -482,22 +605,17 @@ fn write_blob<M: Layer, V: VelocityState<M>>(
     };
     model.visit(&mut |_, s| check(s));
     if let Some(opt) = opt {
-        opt.velocity().visit_state(&mut check);
+        opt.visit_state(&mut check);
     }
     if let Some(index) = bad {
         return Err(SaveError::NonFinite { index });
     }
 
-    let mut flags = 0u16;
-    if opt.is_some() {
-        flags |= FLAG_OPTIMIZER;
-        if V::PRESENT {
-            flags |= FLAG_VELOCITY;
-        }
-    }
+    let flags = opt.map_or(0, |_| O::KIND.flags());
+    let version: u16 = if O::KIND == StateKind::Moments && opt.is_some() { 2 } else { 1 };
     let (header, rest) = out.split_at_mut(HEADER_LEN);
     header[0..4].copy_from_slice(&MAGIC);
-    header[4..6].copy_from_slice(&VERSION.to_le_bytes());
+    header[4..6].copy_from_slice(&version.to_le_bytes());
     header[6..8].copy_from_slice(&flags.to_le_bytes());
     for (i, v) in [total32, shape.inputs, shape.outputs, shape.slices, shape.params, shape.hash].into_iter().enumerate()
     {
@@ -507,10 +625,10 @@ fn write_blob<M: Layer, V: VelocityState<M>>(
     let mut cells = Cells(weights.chunks_exact_mut(4));
     model.visit(&mut |_, s| cells.put(s));
     if let Some(opt) = opt {
-        let (steps, velocity) = rest.split_at_mut(4);
-        steps.copy_from_slice(&opt.steps().to_le_bytes());
-        let mut cells = Cells(velocity.chunks_exact_mut(4));
-        opt.velocity().visit_state(&mut |s| cells.put(s));
+        let (steps, state) = rest.split_at_mut(4);
+        steps.copy_from_slice(&opt.saved_steps().to_le_bytes());
+        let mut cells = Cells(state.chunks_exact_mut(4));
+        opt.visit_state(&mut |s| cells.put(s));
     }
     let (body, crc) = out.split_at_mut(total - CRC_LEN);
     crc.copy_from_slice(&CRC32.checksum(body).to_le_bytes());
@@ -558,32 +676,30 @@ impl Cells<'_> {
 /// ```
 pub fn load<M: Layer>(model: &mut M, bytes: &[u8]) -> Result<usize, LoadError> {
     let blob = check_blob(model, bytes)?;
-    if blob.optimizer {
-        // Validate the optimizer section's layout so a loadable blob is always a well-formed one.
-        check_finite(blob.opt_values(), blob.params)?;
-    }
+    // Validate the optimizer section's values so a loadable blob is always a well-formed one.
+    check_state(&blob)?;
     write_params(model, blob.weights());
     Ok(blob.len)
 }
 
 /// Loads the model and the optimizer state saved by [`save_with_optimizer`] and returns the
-/// blob's length. The blob must have an optimizer section whose velocity kind matches
-/// `opt` ([`LoadError::OptimizerMismatch`] otherwise). On `Err` neither is touched.
-pub fn load_with_optimizer<M: Layer, V: VelocityState<M>>(
+/// blob's length. The blob must have an optimizer section of `opt`'s kind (plain SGD,
+/// momentum or Adam: [`LoadError::OptimizerMismatch`] otherwise). On `Err` neither is
+/// touched.
+pub fn load_with_optimizer<M: Layer, O: OptimizerState<M>>(
     model: &mut M,
-    opt: &mut Sgd<V>,
+    opt: &mut O,
     bytes: &[u8],
 ) -> Result<usize, LoadError> {
     let blob = check_blob(model, bytes)?;
-    if !blob.optimizer || blob.velocity != V::PRESENT || !velocity_fits(model, opt.velocity()) {
+    if blob.state != Some(O::KIND) || !state_fits(model, opt) {
         return Err(LoadError::OptimizerMismatch);
     }
-    check_finite(blob.opt_values(), blob.params)?;
+    check_state(&blob)?;
     write_params(model, blob.weights());
-    let (steps, velocity) = blob.opt_section();
-    opt.restore_steps(steps);
-    let mut cells = velocity.chunks_exact(4);
-    opt.velocity_mut().visit_state_mut(&mut |s| fill(s, &mut cells));
+    let (steps, state) = blob.opt_section();
+    let mut cells = state.chunks_exact(4);
+    opt.restore(steps, &mut |s| fill(s, &mut cells));
     Ok(blob.len)
 }
 
@@ -592,8 +708,8 @@ struct Blob<'a> {
     bytes: &'a [u8],
     len: usize,
     params: usize,
-    optimizer: bool,
-    velocity: bool,
+    /// What the optimizer section holds; `None` without one.
+    state: Option<StateKind>,
 }
 
 impl<'a> Blob<'a> {
@@ -604,16 +720,26 @@ impl<'a> Blob<'a> {
         self.bytes.get(HEADER_LEN..HEADER_LEN + 4 * self.params).unwrap_or_default()
     }
 
-    /// The optimizer section: the step counter and the velocity bytes.
+    /// The optimizer section: the step counter and the state's bytes.
     fn opt_section(&self) -> (u32, &'a [u8]) {
         let start = HEADER_LEN + 4 * self.params;
         let steps = read_u32(self.bytes, start);
         (steps, self.bytes.get(start + 4..self.len - CRC_LEN).unwrap_or_default())
     }
+}
 
-    fn opt_values(&self) -> &'a [u8] {
-        self.opt_section().1
+/// The optimizer section's values: finite, and Adam's second moments not negative.
+fn check_state(blob: &Blob<'_>) -> Result<(), LoadError> {
+    let Some(kind) = blob.state else { return Ok(()) };
+    let values = blob.opt_section().1;
+    check_finite(values, blob.params)?;
+    if kind == StateKind::Moments {
+        let v = values.get(4 * blob.params..).unwrap_or_default();
+        if let Some(i) = v.chunks_exact(4).position(|c| f32::from_bits(read_u32(c, 0)) < 0.0) {
+            return Err(LoadError::NegativeMoment { index: 2 * blob.params + i });
+        }
     }
+    Ok(())
 }
 
 fn read_u16(b: &[u8], at: usize) -> u16 {
@@ -658,7 +784,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
         return Err(LoadError::BadMagic);
     }
     let version = read_u16(bytes.get(4..6).ok_or(truncated(HEADER_LEN))?, 0);
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(LoadError::UnknownVersion(version));
     }
     if bytes.len() < HEADER_LEN {
@@ -679,10 +805,13 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
     }
 
     // The blob is as written; now does it fit this model?
-    let flags = read_u16(bytes, 6);
-    if flags & !(FLAG_OPTIMIZER | FLAG_VELOCITY) != 0 || flags == FLAG_VELOCITY {
-        return Err(LoadError::Malformed);
-    }
+    let state = match read_u16(bytes, 6) {
+        0 => None,
+        FLAG_OPTIMIZER => Some(StateKind::StepsOnly),
+        f if f == FLAG_OPTIMIZER | FLAG_VELOCITY => Some(StateKind::Velocity),
+        f if f == FLAG_OPTIMIZER | FLAG_MOMENTS && version >= 2 => Some(StateKind::Moments),
+        _ => return Err(LoadError::Malformed),
+    };
     let found = Shape {
         inputs: read_u32(bytes, 12),
         outputs: read_u32(bytes, 16),
@@ -690,14 +819,11 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
         params: read_u32(bytes, 24),
         hash: read_u32(bytes, 28),
     };
-    let optimizer = flags & FLAG_OPTIMIZER != 0;
-    let velocity = flags & FLAG_VELOCITY != 0;
     let params = found.params as usize;
     // Lengths in u64 so that no header value can overflow the sum.
     let want = HEADER_LEN as u64
         + 4 * params as u64
-        + if optimizer { 4 } else { 0 }
-        + if velocity { 4 * params as u64 } else { 0 }
+        + state.map_or(0, |k| 4 + 4 * k.vectors() as u64 * params as u64)
         + CRC_LEN as u64;
     if want != len as u64 {
         return Err(LoadError::Malformed);
@@ -707,7 +833,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
         Some(expected) => return Err(LoadError::ShapeMismatch { expected, found }),
         None => return Err(LoadError::Malformed),
     }
-    let blob = Blob { bytes, len, params, optimizer, velocity };
+    let blob = Blob { bytes, len, params, state };
     check_finite(blob.weights(), 0)?;
     Ok(blob)
 }

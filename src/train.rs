@@ -8,6 +8,7 @@ use crate::arch::sqrt::sqrtf;
 use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
 use crate::nn::{Cache, Layer, Matrix, ParamKind, Rows};
+use crate::optim::guard::rolled;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
 
@@ -90,16 +91,6 @@ fn first_non_finite(m: &[f32]) -> Option<usize> {
     position_non_finite(m)
 }
 
-/// The values of `m` for a cold loop that should stay small: the optimizer sees neither the
-/// slice's length nor its values (`black_box`, identity in meaning), so it neither unrolls
-/// the loop for the shapes the caller happens to have nor runtime-unrolls it (an opaque use
-/// per element stops that on M-class Arm). At O3 a 6-long search otherwise becomes ≈ 300 B
-/// of straight code per function on a Cortex-M4F (docs/embedded.md, "Flash"); the price is
-/// a store and a load per element on paths that run only when something is wrong.
-fn rolled(m: &[f32]) -> impl Iterator<Item = f32> + '_ {
-    core::hint::black_box(m).iter().map(|&v| core::hint::black_box(v))
-}
-
 /// The search behind [`first_non_finite`] and the gradient norm's slow path: out of line
 /// and not generic, so a model's step carries one copy of it, not one per layer and shape
 /// (flash matters on microcontrollers; the search runs only when something is wrong).
@@ -152,7 +143,7 @@ fn norm_from<M: Layer>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
 
 /// Adds the penalty's gradient to `grads` ([`Penalty::add_grad`]) and returns `(Σg², Σw²)`
 /// over all parameters, in visiting order: the sums of [`grad_norm`] (of the new gradients)
-/// and [`update_bounded`], bit for bit. Without a penalty, or with ridge only, that is one
+/// and `optim::guard::update_bounded`, bit for bit. Without a penalty, or with ridge only, that is one
 /// kernel call per parameter slice (`axpy_sum_sq` for a weight under ridge, else
 /// `sum_sq_pair`) instead of three passes; with L1 the general loop runs first.
 fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut M, rows: usize) -> (f32, f32) {
@@ -210,73 +201,6 @@ impl SlowNorm {
     }
 }
 
-/// `|w| + |lr·d|`, a bound of `|w − lr·d|` under any rounding (FMA or not).
-fn update_bound(lr: f32, w: f32, d: f32) -> f32 {
-    libm::fabsf(w) + libm::fabsf(lr * d)
-}
-
-/// Whether `w − lr·d` is finite under any rounding: its [`update_bound`] is finite. This also
-/// refuses a non-finite `d` (`lr` is finite, so `lr·d` is then NaN or ±∞).
-fn update_is_finite(lr: f32, w: f32, d: f32) -> bool {
-    update_bound(lr, w, d).is_finite()
-}
-
-/// The search behind [`first_unsafe_update`]: out of line and not generic (one copy per
-/// program, see [`position_non_finite`]); it runs only when a step is refused.
-#[cold]
-#[inline(never)]
-fn position_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
-    rolled(w).zip(rolled(d)).position(|(w, d)| !update_is_finite(lr, w, d))
-}
-
-/// Whether every update `wᵢ − η·dᵢ` is surely finite, from two numbers: `√Σw²` bounds every
-/// `|wᵢ|`, `bound` every `|dᵢ|` ([`Direction::bound`](crate::optim::Direction::bound)), so
-/// if `√Σw² + |η|·bound·1.01` is at most `f32::MAX / 4` then every `|wᵢ| + |η·dᵢ|` is too,
-/// with a margin far larger than any rounding (FMA or not). One pass over the weights
-/// instead of the per-parameter dry run; `false` (then [`first_unsafe_update`] decides)
-/// whenever the proof does not go through, e.g. a non-finite or huge weight, so what is
-/// refused and the index reported are unchanged.
-/// `train_step` gets `Σw²` from [`penalty_grad_and_squares`] and calls [`bounded_by`].
-#[cfg(test)]
-fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
-    let mut w2 = 0.0f32;
-    model.visit(&mut |_, w| w2 += typed::sum_sq(w));
-    bounded_by(w2, lr, bound)
-}
-
-/// [`update_bounded`] from its `Σw²`.
-fn bounded_by(w2: f32, lr: f32, bound: f32) -> bool {
-    sqrtf(w2) + libm::fabsf(lr) * (bound * 1.01) <= f32::MAX / 4.0
-}
-
-/// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
-/// refuses, if any: the per-parameter dry run, for when [`update_bounded`] cannot prove the
-/// step safe (momentum, or a weight or gradient near the top of the range).
-fn first_unsafe_update<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
-    let (mut bad, mut base) = (None, 0usize);
-    model.zip(d, &mut |_, w, d| {
-        if bad.is_none() {
-            bad = slice_unsafe_update(w, d, lr).map(|i| base + i);
-        }
-        base += w.len();
-    });
-    bad
-}
-
-/// [`first_unsafe_update`] for one slice. The common case costs one sum: every bound is
-/// ≥ 0, so a finite `Σ(|w| + |lr·d|)` proves each bound finite; only when the sum is not
-/// finite (a bad bound, or merely an overflowing sum) are the components searched one by
-/// one. Out of line and not generic: one copy per program (flash on microcontrollers).
-#[inline(never)]
-fn slice_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
-    let sum: f32 = rolled(w).zip(rolled(d)).map(|(w, d)| update_bound(lr, w, d)).sum();
-    if sum.is_finite() {
-        None
-    } else {
-        position_unsafe_update(w, d, lr)
-    }
-}
-
 /// One step of gradient descent on the batch `(x, y)`: forward, loss, backward, penalty,
 /// the optimizer's direction `d` (clipping, momentum) and the update `w ← w − η·d`, with no
 /// allocation.
@@ -318,20 +242,13 @@ pub fn train_step<M: Layer, O: Optimizer<M>, const B: usize>(
     // The optimizer turns the gradient into the direction `d`, in place (it cannot change
     // itself here: `direction` takes `&self`).
     let dir = opt.direction(&mut ws.grads, norm);
-    let lr = dir.lr;
 
-    // Dry run: refuse an update that could overflow, before anything is written. The common
-    // case is proved finite from the weights' size and the direction's bound alone.
-    let proved = dir.bound.is_some_and(|bound| bounded_by(w2, lr, bound));
-    if !proved {
-        if let Some(index) = first_unsafe_update(model, &ws.grads, lr) {
-            return Err(StepError::NonFiniteUpdate { index });
-        }
+    // Dry run: refuse an update that could overflow, before anything is written.
+    if let Some(index) = opt.first_unsafe(model, &ws.grads, &dir, w2) {
+        return Err(StepError::NonFiniteUpdate { index });
     }
-
-    model.zip_mut(&ws.grads, &mut |_, w, d| typed::axpy(-lr, d, w));
-    opt.commit(&ws.grads);
-    Ok(StepReport { loss, data_loss, grad_norm: norm, clipped: dir.clipped, lr, step: opt.steps() })
+    opt.update(model, &ws.grads, &dir);
+    Ok(StepReport { loss, data_loss, grad_norm: norm, clipped: dir.clipped, lr: dir.lr, step: opt.steps() })
 }
 
 #[cfg(test)]
@@ -339,6 +256,7 @@ mod tests {
     //! The one-pass checks against the straightforward passes they replaced.
     use super::*;
     use crate::nn::{Bias, Dense};
+    use crate::optim::guard::{first_unsafe_descent as first_unsafe_update, update_bounded};
     use crate::optim::{direction_bound, Clip};
 
     type Net = (Dense<3, 2>, Dense<2, 2>);

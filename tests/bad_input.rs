@@ -193,8 +193,14 @@ fn every_error_type_is_an_error_with_a_message() {
         (&PenaltyError::L1(-0.5), "L1 penalty coefficient must be finite and >= 0, got -0.5"),
         (&TierUnavailableError(Tier::Avx512), "kernel tier `avx512` is not available on this CPU"),
         (&shape, "axpy: `y` has 1 elements, the dimensions need 2"),
-        (&SaveError::OptimizerMismatch, "optimizer velocity is not shaped like the model"),
+        (&ConfigError::Beta1(1.0), "Adam's beta1 must be in [0, 1), got 1"),
+        (&ConfigError::Beta2(-0.1), "Adam's beta2 must be in [0, 1), got -0.1"),
+        (&ConfigError::Epsilon(0.0), "Adam's epsilon must be finite and > 0, got 0"),
+        (&ConfigError::WeightDecay(f32::NAN), "AdamW's weight decay must be finite and >= 0, got NaN"),
+        (&SaveError::OptimizerMismatch, "optimizer state is not shaped like the model"),
         (&LoadError::BadMagic, "not a stacknet blob (bad magic)"),
+        (&LoadError::UnknownVersion(3), "unknown format version 3 (this build reads 1 to 2)"),
+        (&LoadError::NegativeMoment { index: 7 }, "stored value 7, an Adam second moment, is negative"),
     ];
     for (e, want) in cases {
         assert_eq!(e.to_string(), want);

@@ -137,7 +137,7 @@ fn direction_then_commit() {
     assert_eq!((dir.clipped, dir.bound, flat(&d)), (false, Some(norm), gv.clone()));
 
     // Momentum 0.5 with a velocity of 1 everywhere, step decay after every step: d = g + 0.5,
-    // no bound; the optimizer is untouched until `commit`.
+    // no bound; the optimizer is untouched until `update`.
     let mut opt = Sgd::new(2.0)
         .unwrap()
         .with_schedule(Schedule::StepDecay { every: 1, factor: 0.5 })
@@ -148,13 +148,19 @@ fn direction_then_commit() {
     ones.visit_mut(&mut |_, p| p.fill(1.0));
     let mut d = g;
     let mut with_velocity = opt;
-    with_velocity.commit(&ones); // velocity ← 1, step 1 (η = 1 now)
+    let mut scratch = m;
+    let first = Direction { lr: 0.0, clipped: false, bound: None };
+    with_velocity.update(&mut scratch, &ones, &first); // velocity ← 1, step 1 (η = 1 now)
     opt = with_velocity;
     let dir = opt.direction(&mut d, norm);
     assert_eq!(dir, Direction { lr: 1.0, clipped: false, bound: None });
     assert_eq!(flat(&d), gv.iter().map(|v| v + 0.5).collect::<Vec<_>>());
     assert_eq!(opt, with_velocity, "direction changed the optimizer");
-    opt.commit(&d);
+    let mut w = m;
+    assert_eq!(opt.first_unsafe(&w, &d, &dir, 0.0), None);
+    opt.update(&mut w, &d, &dir);
     assert_eq!((Optimizer::<Net>::steps(&opt), opt.current_lr()), (2, 0.5));
     assert_eq!(flat(&opt.velocity().0), flat(&d));
+    // w ← w − η·d with η = 1.
+    assert_eq!(flat(&w), flat(&m).iter().zip(flat(&d)).map(|(w, d)| w - d).collect::<Vec<_>>());
 }

@@ -16,6 +16,38 @@ pub(crate) struct FusedGrad<'a> {
     pub g: &'a mut [f32],
 }
 
+/// The constants of one Adam update ([`TierKernels::adam`]), formed once per step and
+/// slice. Per parameter, in this order and with these roundings on every tier (no fused
+/// multiply-add, so every tier gives the scalar tier's bits):
+///
+/// ```text
+/// m ← b1·m + (1−b1)·g
+/// v ← b2·v + (1−b2)·(g·g)
+/// d  = (m·c1) / (√(v·c2) + eps)
+/// w ← w − lr·(d + decay·w)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamUpdate {
+    /// β₁, the first moment's decay.
+    pub b1: f32,
+    /// `1 − β₁`.
+    pub one_minus_b1: f32,
+    /// β₂, the second moment's decay.
+    pub b2: f32,
+    /// `1 − β₂`.
+    pub one_minus_b2: f32,
+    /// `1 / (1 − β₁ᵗ)`: the first moment's bias correction at step `t`.
+    pub c1: f32,
+    /// `1 / (1 − β₂ᵗ)`: the second moment's bias correction.
+    pub c2: f32,
+    /// ε, added outside the square root.
+    pub eps: f32,
+    /// The learning rate of this step.
+    pub lr: f32,
+    /// The decoupled weight decay λ (AdamW) for this slice; 0 for Adam and for biases.
+    pub decay: f32,
+}
+
 /// The kernels of one tier. A value of an implementing type is a token: SIMD tiers can
 /// only be built where the CPU has their features, so holding one proves the methods may
 /// run. Every method is `unsafe` for one reason only, the shapes: each slice must have the
@@ -108,6 +140,13 @@ pub(crate) trait TierKernels: Copy {
     /// # Safety
     /// `y` is as long as `x`.
     unsafe fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]);
+
+    /// One Adam update of the parameters `w` and moments `m`, `v` from the gradient `g`
+    /// ([`AdamUpdate`] gives the formula).
+    ///
+    /// # Safety
+    /// `w`, `m` and `v` are as long as `g`.
+    unsafe fn adam(self, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]);
 
     /// `Σ xᵢ²`.
     ///

@@ -23,4 +23,5 @@ pub(crate) mod aarch64;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod wasm32;
 
+pub use kernel::AdamUpdate;
 pub(crate) use kernel::{FusedGrad, TierKernels};

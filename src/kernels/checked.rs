@@ -5,7 +5,7 @@
 
 use super::dispatch::on_tier;
 use super::{active, Tier, TierUnavailableError};
-use crate::arch::{FusedGrad, TierKernels};
+use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 
 /// Whether a product overwrites its output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +323,20 @@ impl Kernels {
         // SAFETY: the tier is available (checked when `self` was built); the lengths were
         // checked above.
         on_tier!(self.tier, t => unsafe { t.axpy(alpha, x, y) });
+        Ok(())
+    }
+
+    /// One Adam update of the parameters `w` and the moments `m`, `v` from the gradient `g`
+    /// ([`AdamUpdate`] gives the formula). Tolerance: bit-identical on every tier (each
+    /// operation rounded once, no FMA; `√` and `/` are correctly rounded everywhere).
+    #[inline]
+    pub fn adam(self, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) -> Result<(), ShapeError> {
+        check("adam", "w", w.len(), g.len(), 1)?;
+        check("adam", "m", m.len(), g.len(), 1)?;
+        check("adam", "v", v.len(), g.len(), 1)?;
+        // SAFETY: the tier is available (checked when `self` was built); the lengths were
+        // checked above.
+        on_tier!(self.tier, t => unsafe { t.adam(k, g, w, m, v) });
         Ok(())
     }
 

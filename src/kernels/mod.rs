@@ -17,4 +17,5 @@ pub mod typed;
 
 pub use checked::{Kernels, Mode, ShapeError};
 pub use detect::{active, best_available, force, reset, Tier, TierUnavailableError};
+pub use crate::arch::AdamUpdate;
 pub use dispatch::last_tier_used;

@@ -15,7 +15,7 @@
 use super::dispatch::on_tier;
 use super::{active, small};
 use crate::arch::scalar;
-use crate::arch::{FusedGrad, TierKernels};
+use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 
 /// The first `n` values of `x` (`n ≤ x.len()` at every call: no panic path, which flash on
 /// microcontrollers would pay for).
@@ -204,6 +204,19 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
     // SAFETY: the active tier is available; `x` and `y` have one length.
     on_tier!(active(), t => unsafe { t.axpy(alpha, x, y) })
+}
+
+/// One Adam update of a parameter slice `w` and its moments `m`, `v` from the gradient `g`
+/// ([`AdamUpdate`] gives the formula), over the common prefix. Bit-identical on every tier.
+#[inline]
+pub fn adam(k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
+    let n = g.len().min(w.len()).min(m.len()).min(v.len());
+    let (g, w, m, v) = (prefix(g, n), prefix_mut(w, n), prefix_mut(m, n), prefix_mut(v, n));
+    if small::elementwise(n) {
+        return scalar::adam(k, g, w, m, v);
+    }
+    // SAFETY: the active tier is available; the four slices have one length.
+    on_tier!(active(), t => unsafe { t.adam(k, g, w, m, v) })
 }
 
 /// `Σ xᵢ²`.

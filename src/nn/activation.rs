@@ -62,6 +62,17 @@ macro_rules! activation {
 
             fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, _other: &Self, _f: &mut F) {}
 
+            fn zip4<F: FnMut(ParamKind, [&[f32]; 4])>(&self, _a: &Self, _b: &Self, _c: &Self, _f: &mut F) {}
+
+            fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
+                &mut self,
+                _a: &mut Self,
+                _b: &mut Self,
+                _c: &Self,
+                _f: &mut F,
+            ) {
+            }
+
             fn init<R: RngCore + ?Sized>(&mut self, _rng: &mut R, _scheme: Init) {}
 
             $($($fused)*)?

@@ -300,6 +300,21 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         }
     }
 
+    fn zip4<F: FnMut(ParamKind, [&[f32]; 4])>(&self, a: &Self, b: &Self, c: &Self, f: &mut F) {
+        f(ParamKind::Weight, [self.w.as_flattened(), a.w.as_flattened(), b.w.as_flattened(), c.w.as_flattened()]);
+        if self.has_bias() {
+            f(ParamKind::Bias, [&self.b, &a.b, &b.b, &c.b]);
+        }
+    }
+
+    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(&mut self, a: &mut Self, b: &mut Self, c: &Self, f: &mut F) {
+        let bias = self.has_bias();
+        f(ParamKind::Weight, [self.w.as_flattened_mut(), a.w.as_flattened_mut(), b.w.as_flattened_mut()], c.w.as_flattened());
+        if bias {
+            f(ParamKind::Bias, [&mut self.b, &mut a.b, &mut b.b], &c.b);
+        }
+    }
+
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R, scheme: Init) {
         for v in self.w.as_flattened_mut() {
             *v = scheme.weight(rng, IN, OUT);

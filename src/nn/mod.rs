@@ -196,6 +196,14 @@ pub trait Layer: Copy {
     /// Calls `f` on each parameter slice of `self` (mutable) beside the same slice of `other`.
     fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F);
 
+    /// Calls `f` on each parameter slice of `self` beside the same slice of `a`, `b` and
+    /// `c`: an optimizer's per-parameter state (Adam's two moments) next to the weights and
+    /// the gradient.
+    fn zip4<F: FnMut(ParamKind, [&[f32]; 4])>(&self, a: &Self, b: &Self, c: &Self, f: &mut F);
+
+    /// [`Layer::zip4`] with `self`, `a` and `b` mutable.
+    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(&mut self, a: &mut Self, b: &mut Self, c: &Self, f: &mut F);
+
     /// Draws fresh parameters from `rng` with `scheme`, keeping the structure (a `Dense`
     /// keeps its [`Bias`] choice).
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R, scheme: Init);

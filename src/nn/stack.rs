@@ -273,6 +273,22 @@ macro_rules! tuple_layer {
                 $( self.$i.zip_mut(&other.$i, f); )+
             }
 
+            #[inline]
+            fn zip4<Fz: FnMut(ParamKind, [&[f32]; 4])>(&self, a: &Self, b: &Self, c: &Self, f: &mut Fz) {
+                $( self.$i.zip4(&a.$i, &b.$i, &c.$i, f); )+
+            }
+
+            #[inline]
+            fn zip4_mut<Fz: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
+                &mut self,
+                a: &mut Self,
+                b: &mut Self,
+                c: &Self,
+                f: &mut Fz,
+            ) {
+                $( self.$i.zip4_mut(&mut a.$i, &mut b.$i, &c.$i, f); )+
+            }
+
             fn init<Rg: RngCore + ?Sized>(&mut self, rng: &mut Rg, scheme: Init) {
                 $( self.$i.init(rng, scheme); )+
             }

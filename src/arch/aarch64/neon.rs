@@ -51,6 +51,11 @@ impl Simd for Neon {
         unsafe { vmulq_f32(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: see the impl comment.
+        unsafe { vsqrtq_f32(a) }
+    }
+    #[inline(always)]
     fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
         // SAFETY: see the impl comment.
         unsafe { vdivq_f32(a, b) }

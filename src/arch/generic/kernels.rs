@@ -10,7 +10,7 @@
 
 use super::path::{self, Forward, Lanes, Transposed};
 use super::{gemm, narrow, nt, vecops, SimdTier};
-use crate::arch::{FusedGrad, TierKernels};
+use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 
 /// Rows of `C` per register tile (every tier).
 const ROWS: usize = 4;
@@ -282,6 +282,13 @@ pub(crate) fn axpy<S: SimdTier>(s: S, alpha: f32, x: &[f32], y: &mut [f32]) {
         return unsafe { s.narrow().axpy(alpha, x, y) };
     }
     vecops::axpy(s, alpha, x, y)
+}
+
+/// One Adam update (`crate::arch::AdamUpdate`); every tier runs the full width, since
+/// every path gives the same bits.
+#[inline(always)]
+pub(crate) fn adam<S: SimdTier>(s: S, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
+    vecops::adam(s, k, g, w, m, v)
 }
 
 /// `Σ xᵢ²`; short slices go where [`sum_sq_pair`] and [`axpy_sum_sq`] send them, so the

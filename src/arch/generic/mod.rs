@@ -57,6 +57,7 @@ macro_rules! simd_tier_kernels {
                 fn sigmoid(x: &mut [f32]);
                 fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]);
                 fn axpy(alpha: f32, x: &[f32], y: &mut [f32]);
+                fn adam(k: &crate::arch::AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]);
                 fn sum_sq(x: &[f32]) -> f32;
                 fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]);
                 fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool);

@@ -28,6 +28,8 @@ pub(crate) trait Simd: Copy {
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a / b`, correctly rounded.
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `√a`, correctly rounded (NaN for `a < 0`).
+    fn sqrt(self, a: Self::V) -> Self::V;
     /// `a·b + c`: one rounding on tiers with FMA, two (product, then sum) without.
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Lane-wise maximum. A NaN in `b` gives NaN (x86's `maxps` returns its second operand

@@ -3,6 +3,7 @@
 //! and two-lane loads and stores), never touching memory past a slice's end.
 
 use super::simd::{Simd, MAGIC};
+use crate::arch::AdamUpdate;
 
 /// `log₂ e`.
 const LOG2E: f32 = core::f32::consts::LOG2_E;
@@ -110,6 +111,56 @@ fn update<S: Simd>(s: S, y: &mut [f32], x: &[f32], f: impl Fn(S::V, S::V) -> S::
 pub(crate) fn axpy<S: Simd>(s: S, alpha: f32, x: &[f32], y: &mut [f32]) {
     let av = s.splat(alpha);
     update(s, y, x, |y, x| s.add(y, s.mul(av, x)));
+}
+
+/// One Adam update for a vector of lanes: `(w, m, v)` from `(g, w, m, v)`, each operation
+/// rounded as in the scalar tier's [`adam_one`](crate::arch::scalar::adam_one) (no FMA).
+#[inline(always)]
+fn adam_v<S: Simd>(s: S, k: &AdamUpdate, g: S::V, w: S::V, m: S::V, v: S::V) -> (S::V, S::V, S::V) {
+    let m = s.add(s.mul(s.splat(k.b1), m), s.mul(s.splat(k.one_minus_b1), g));
+    let v = s.add(s.mul(s.splat(k.b2), v), s.mul(s.splat(k.one_minus_b2), s.mul(g, g)));
+    let denom = s.add(s.sqrt(s.mul(v, s.splat(k.c2))), s.splat(k.eps));
+    let d = s.div(s.mul(m, s.splat(k.c1)), denom);
+    let w = s.sub(w, s.mul(s.splat(k.lr), s.add(d, s.mul(s.splat(k.decay), w))));
+    (w, m, v)
+}
+
+/// Adam's update over the common length of four slices, bit-identical to the scalar tier.
+#[inline(always)]
+pub(crate) fn adam<S: Simd>(s: S, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
+    let len = g.len().min(w.len()).min(m.len()).min(v.len());
+    let l = S::LANES;
+    let (gp, wp, mp, vp) = (g.as_ptr(), w.as_mut_ptr(), m.as_mut_ptr(), v.as_mut_ptr());
+    let mut i = 0;
+    while i + l <= len {
+        // SAFETY: `i + LANES ≤ len` and all four slices hold `len` values.
+        unsafe {
+            let (w1, m1, v1) =
+                adam_v(s, k, s.load(gp.add(i)), s.load(wp.add(i)), s.load(mp.add(i)), s.load(vp.add(i)));
+            s.store(wp.add(i), w1);
+            s.store(mp.add(i), m1);
+            s.store(vp.add(i), v1);
+        }
+        i += l;
+    }
+    if i < len {
+        let r = len - i;
+        // SAFETY: `r < LANES` values remain in each slice from `i`; the partial loads and
+        // stores touch only those.
+        unsafe {
+            let (w1, m1, v1) = adam_v(
+                s,
+                k,
+                s.load_part(gp.add(i), r),
+                s.load_part(wp.add(i), r),
+                s.load_part(mp.add(i), r),
+                s.load_part(vp.add(i), r),
+            );
+            s.store_part(wp.add(i), r, w1);
+            s.store_part(mp.add(i), r, m1);
+            s.store_part(vp.add(i), r, v1);
+        }
+    }
 }
 
 /// `Σ xᵢ²` with four vector accumulators (lane-parallel order, so it differs from the

@@ -9,7 +9,8 @@
 //! (the fused kernels are composed of the unfused ones, in their order, so the scalar tier
 //! gives the same bits with and without fusion, on every target).
 
-use crate::arch::{FusedGrad, TierKernels};
+use crate::arch::sqrt::sqrtf;
+use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 use crate::kernels::Tier;
 
 /// The portable tier, available everywhere.
@@ -280,6 +281,24 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
+/// One Adam update of one parameter: `(w, m, v)` from `(g, w, m, v)`, with the operations
+/// and roundings [`AdamUpdate`] states. The oracle of every tier's `adam`, and what the
+/// optimizer's dry run computes to decide whether a step may be written.
+#[inline(always)]
+pub(crate) fn adam_one(k: &AdamUpdate, g: f32, w: f32, m: f32, v: f32) -> (f32, f32, f32) {
+    let m = k.b1 * m + k.one_minus_b1 * g;
+    let v = k.b2 * v + k.one_minus_b2 * (g * g);
+    let d = (m * k.c1) / (sqrtf(v * k.c2) + k.eps);
+    (w - k.lr * (d + k.decay * w), m, v)
+}
+
+/// Adam's update over the common length of the four slices ([`adam_one`] per parameter).
+pub fn adam(k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
+    for (((&g, w), m), v) in g.iter().zip(w).zip(m).zip(v) {
+        (*w, *m, *v) = adam_one(k, g, *w, *m, *v);
+    }
+}
+
 /// `Σ xᵢ²`, summed left to right from the first square (0 for an empty slice; a square is
 /// never −0, so this is the same value as a sum from 0, one addition fewer).
 pub fn sum_sq(x: &[f32]) -> f32 {
@@ -470,6 +489,10 @@ impl TierKernels for Scalar {
     #[inline(always)]
     unsafe fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
         axpy(alpha, x, y)
+    }
+    #[inline(always)]
+    unsafe fn adam(self, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
+        adam(k, g, w, m, v)
     }
     #[inline(always)]
     unsafe fn sum_sq(self, x: &[f32]) -> f32 {

@@ -47,6 +47,10 @@ impl Simd for Simd128 {
         f32x4_mul(a, b)
     }
     #[inline(always)]
+    fn sqrt(self, a: v128) -> v128 {
+        f32x4_sqrt(a)
+    }
+    #[inline(always)]
     fn div(self, a: v128, b: v128) -> v128 {
         f32x4_div(a, b)
     }

@@ -54,6 +54,11 @@ impl Simd for Avx2Fma {
         unsafe { _mm256_mul_ps(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sqrt_ps(a) }
+    }
+    #[inline(always)]
     fn div(self, a: __m256, b: __m256) -> __m256 {
         // SAFETY: see the impl comment.
         unsafe { _mm256_div_ps(a, b) }

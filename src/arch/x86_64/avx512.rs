@@ -55,6 +55,11 @@ impl Simd for Avx512 {
         unsafe { _mm512_mul_ps(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: __m512) -> __m512 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sqrt_ps(a) }
+    }
+    #[inline(always)]
     fn div(self, a: __m512, b: __m512) -> __m512 {
         // SAFETY: see the impl comment.
         unsafe { _mm512_div_ps(a, b) }

@@ -48,6 +48,11 @@ impl Simd for Sse2 {
         unsafe { _mm_mul_ps(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: __m128) -> __m128 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm_sqrt_ps(a) }
+    }
+    #[inline(always)]
     fn div(self, a: __m128, b: __m128) -> __m128 {
         // SAFETY: see the impl comment.
         unsafe { _mm_div_ps(a, b) }
