@@ -374,7 +374,9 @@ impl core::fmt::Display for LoadError {
             LoadError::OptimizerMismatch => write!(f, "blob's optimizer state does not match the optimizer"),
             LoadError::Malformed => write!(f, "malformed header"),
             LoadError::NonFinite { index } => write!(f, "stored value {index} is not finite"),
-            LoadError::NegativeMoment { index } => write!(f, "stored value {index}, an Adam second moment, is negative"),
+            LoadError::NegativeMoment { index } => {
+                write!(f, "stored value {index}, an Adam second moment, is negative")
+            }
         }
     }
 }
@@ -577,11 +579,7 @@ pub fn save_with_optimizer<M: Layer, O: OptimizerState<M>>(
     write_blob(model, Some(opt), out)
 }
 
-fn write_blob<M: Layer, O: OptimizerState<M>>(
-    model: &M,
-    opt: Option<&O>,
-    out: &mut [u8],
-) -> Result<usize, SaveError> {
+fn write_blob<M: Layer, O: OptimizerState<M>>(model: &M, opt: Option<&O>, out: &mut [u8]) -> Result<usize, SaveError> {
     let shape = Shape::of(model).ok_or(SaveError::TooLarge)?;
     if let Some(opt) = opt {
         if !state_fits(model, opt) {

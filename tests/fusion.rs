@@ -50,7 +50,13 @@ impl<L: Layer> Layer for Plain<L> {
     fn zip4<F: FnMut(ParamKind, [&[f32]; 4])>(&self, a: &Self, b: &Self, c: &Self, f: &mut F) {
         self.0.zip4(&a.0, &b.0, &c.0, f)
     }
-    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(&mut self, a: &mut Self, b: &mut Self, c: &Self, f: &mut F) {
+    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
+        &mut self,
+        a: &mut Self,
+        b: &mut Self,
+        c: &Self,
+        f: &mut F,
+    ) {
         self.0.zip4_mut(&mut a.0, &mut b.0, &c.0, f)
     }
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R, scheme: Init) {

@@ -188,11 +188,13 @@ fn erased_flash_and_other_formats_are_bad_magic() {
 
 #[test]
 fn another_version_is_refused() {
-    let mut blob = saved(&net(1));
-    blob[4..6].copy_from_slice(&2u16.to_le_bytes());
     let mut target = net(2);
     let before = bits(&target);
-    assert_eq!(persist::load(&mut target, &blob), Err(LoadError::UnknownVersion(2)));
+    for version in [0u16, 3, 0xFFFF] {
+        let mut blob = saved(&net(1));
+        blob[4..6].copy_from_slice(&version.to_le_bytes());
+        assert_eq!(persist::load(&mut target, &blob), Err(LoadError::UnknownVersion(version)));
+    }
     assert_eq!(bits(&target), before);
 }
 

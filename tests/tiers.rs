@@ -12,7 +12,7 @@
 
 mod support;
 
-use stacknet::kernels::{Kernels, Mode, Tier};
+use stacknet::kernels::{AdamUpdate, Kernels, Mode, Tier};
 use support::*;
 
 const GUARD: f32 = 12345.678;
@@ -356,6 +356,31 @@ fn elementwise_every_length_unaligned() {
                 kern.axpy(-0.37, &x, got.get_mut()).unwrap();
                 got.guards_intact(&what);
                 assert!(same_bits(got.get(), &want), "{what}: axpy");
+
+                // adam: w, m and v bit-identical to scalar (v from |y|: a second moment).
+                let g: Vec<f32> = y.iter().rev().copied().collect();
+                let v0: Vec<f32> = y.iter().map(|v| v.abs()).collect();
+                let k = AdamUpdate {
+                    b1: 0.9,
+                    one_minus_b1: 0.1,
+                    b2: 0.999,
+                    one_minus_b2: 1.0 - 0.999,
+                    c1: 3.7,
+                    c2: 41.0,
+                    eps: 1e-8,
+                    lr: 0.01,
+                    decay: if len % 2 == 0 { 0.0 } else { 0.05 },
+                };
+                let (mut ww, mut wm, mut wv) = (x.clone(), y.clone(), v0.clone());
+                scalar().adam(&k, &g, &mut ww, &mut wm, &mut wv).unwrap();
+                let (mut gw, mut gm, mut gv) = (Padded::new(&x, off), Padded::new(&y, off), Padded::new(&v0, off));
+                kern.adam(&k, &g, gw.get_mut(), gm.get_mut(), gv.get_mut()).unwrap();
+                for p in [&gw, &gm, &gv] {
+                    p.guards_intact(&what);
+                }
+                assert!(same_bits(gw.get(), &ww), "{what}: adam w");
+                assert!(same_bits(gm.get(), &wm), "{what}: adam m");
+                assert!(same_bits(gv.get(), &wv), "{what}: adam v");
 
                 // mse_grad: the gradient bit-identical, the sum within the sum_sq bound (its
                 // terms are the squared differences; NaN or +∞ where scalar has them).

@@ -330,7 +330,14 @@ impl Kernels {
     /// ([`AdamUpdate`] gives the formula). Tolerance: bit-identical on every tier (each
     /// operation rounded once, no FMA; `√` and `/` are correctly rounded everywhere).
     #[inline]
-    pub fn adam(self, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) -> Result<(), ShapeError> {
+    pub fn adam(
+        self,
+        k: &AdamUpdate,
+        g: &[f32],
+        w: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+    ) -> Result<(), ShapeError> {
         check("adam", "w", w.len(), g.len(), 1)?;
         check("adam", "m", m.len(), g.len(), 1)?;
         check("adam", "v", v.len(), g.len(), 1)?;

@@ -15,7 +15,7 @@ pub(crate) mod dispatch;
 mod small;
 pub mod typed;
 
+pub use crate::arch::AdamUpdate;
 pub use checked::{Kernels, Mode, ShapeError};
 pub use detect::{active, best_available, force, reset, Tier, TierUnavailableError};
-pub use crate::arch::AdamUpdate;
 pub use dispatch::last_tier_used;

@@ -307,9 +307,19 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         }
     }
 
-    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(&mut self, a: &mut Self, b: &mut Self, c: &Self, f: &mut F) {
+    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
+        &mut self,
+        a: &mut Self,
+        b: &mut Self,
+        c: &Self,
+        f: &mut F,
+    ) {
         let bias = self.has_bias();
-        f(ParamKind::Weight, [self.w.as_flattened_mut(), a.w.as_flattened_mut(), b.w.as_flattened_mut()], c.w.as_flattened());
+        f(
+            ParamKind::Weight,
+            [self.w.as_flattened_mut(), a.w.as_flattened_mut(), b.w.as_flattened_mut()],
+            c.w.as_flattened(),
+        );
         if bias {
             f(ParamKind::Bias, [&mut self.b, &mut a.b, &mut b.b], &c.b);
         }

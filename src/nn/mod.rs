@@ -202,7 +202,13 @@ pub trait Layer: Copy {
     fn zip4<F: FnMut(ParamKind, [&[f32]; 4])>(&self, a: &Self, b: &Self, c: &Self, f: &mut F);
 
     /// [`Layer::zip4`] with `self`, `a` and `b` mutable.
-    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(&mut self, a: &mut Self, b: &mut Self, c: &Self, f: &mut F);
+    fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
+        &mut self,
+        a: &mut Self,
+        b: &mut Self,
+        c: &Self,
+        f: &mut F,
+    );
 
     /// Draws fresh parameters from `rng` with `scheme`, keeping the structure (a `Dense`
     /// keeps its [`Bias`] choice).

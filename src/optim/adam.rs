@@ -19,11 +19,12 @@ use crate::nn::{Layer, ParamKind};
 /// ```text
 /// m ← β₁·m + (1−β₁)·g
 /// v ← β₂·v + (1−β₂)·g²
-/// d  = (m·c₁) / (√(v·c₂) + ε)        c₁ = 1/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ)  (bias correction)
+/// d  = (m·c₁) / (√(v·c₂) + ε)        c₁ = 1/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ)  (bias corrections)
 /// w ← w − η_t·(d + λ·w)              λ applies to weights, never to biases
 /// ```
 ///
-/// ε sits outside the square root, as in the paper and in PyTorch. The weight decay is
+/// `1 − βᵗ` is computed as `−expm1(t·ln β)` (no cancellation for β near 1). ε sits outside
+/// the square root, as in the paper and in PyTorch. The weight decay is
 /// decoupled: it is not part of the gradient, so it is neither clipped nor averaged into the
 /// moments, and it scales with the schedule's `η_t` (PyTorch's `AdamW`). A ridge or L1
 /// [`Penalty`](crate::loss::Penalty), by contrast, is part of `g`.
@@ -197,13 +198,21 @@ impl<M: Layer> Adam<M> {
             one_minus_b1: 1.0 - self.beta1,
             b2: self.beta2,
             one_minus_b2: 1.0 - self.beta2,
-            c1: 1.0 / (1.0 - libm::powf(self.beta1, t)),
-            c2: 1.0 / (1.0 - libm::powf(self.beta2, t)),
+            c1: bias_correction(self.beta1, t),
+            c2: bias_correction(self.beta2, t),
             eps: self.eps,
             lr,
             decay: self.weight_decay,
         }
     }
+}
+
+/// `1 / (1 − βᵗ)`, with `1 − βᵗ` formed as `−expm1(t·ln β)`: `1 − powf(β, t)` would
+/// cancel (for β = 0.999, `0.999²` rounded to `f32` leaves `1 − 0.999²` with a relative
+/// error of 3·10⁻⁵), this stays within a few rounding errors. `libm` gives the same bits on
+/// every target; β = 0 gives `ln 0 = −∞`, `expm1(−∞) = −1` and a correction of 1.
+fn bias_correction(beta: f32, t: f32) -> f32 {
+    1.0 / -libm::expm1f(t * libm::logf(beta))
 }
 
 /// The constants for a slice of this kind: the weight decay is for weights only.

@@ -2,10 +2,10 @@
 //! before anything is written (a refused step changes nothing). Cheap proofs first, from
 //! norms the step has already computed; a per-parameter search only when they fail.
 
-use crate::nn::Layer;
+use crate::arch::sqrt::sqrtf;
 #[cfg(test)]
 use crate::kernels::typed;
-use crate::arch::sqrt::sqrtf;
+use crate::nn::Layer;
 
 /// The values of `m` for a cold loop that should stay small: the optimizer sees neither the
 /// slice's length nor its values (`black_box`, identity in meaning), so it neither unrolls
@@ -83,4 +83,3 @@ fn slice_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
         position_unsafe_update(w, d, lr)
     }
 }
-

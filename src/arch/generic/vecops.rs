@@ -135,8 +135,7 @@ pub(crate) fn adam<S: Simd>(s: S, k: &AdamUpdate, g: &[f32], w: &mut [f32], m: &
     while i + l <= len {
         // SAFETY: `i + LANES ≤ len` and all four slices hold `len` values.
         unsafe {
-            let (w1, m1, v1) =
-                adam_v(s, k, s.load(gp.add(i)), s.load(wp.add(i)), s.load(mp.add(i)), s.load(vp.add(i)));
+            let (w1, m1, v1) = adam_v(s, k, s.load(gp.add(i)), s.load(wp.add(i)), s.load(mp.add(i)), s.load(vp.add(i)));
             s.store(wp.add(i), w1);
             s.store(mp.add(i), m1);
             s.store(vp.add(i), v1);
