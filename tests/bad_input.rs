@@ -175,7 +175,7 @@ fn every_error_type_is_an_error_with_a_message() {
     use stacknet::optim::ConfigError;
     use stacknet::persist::{LoadError, SaveError};
     let shape = ShapeError { kernel: "axpy", operand: "y", expected: 2, actual: 1 };
-    let cases: [(&dyn std::error::Error, &str); 13] = [
+    let cases: [(&dyn std::error::Error, &str); 19] = [
         (&StepError::NonFiniteLoss, "loss is not finite"),
         (&ConfigError::LearningRate(-1.0), "learning rate must be finite and > 0, got -1"),
         (&ConfigError::Momentum(1.0), "momentum must be in [0, 1), got 1"),
