@@ -106,6 +106,10 @@ fn format_is_pinned() {
     let c = crc(&want);
     want.extend_from_slice(&c.to_le_bytes());
     assert_eq!(&buf[..], &want[..]);
+    // This build reads the version-1 bytes as written by hand.
+    let mut back: (Dense<1, 2>, Sigmoid<2>) = (Dense::zeros(Bias::With), Sigmoid);
+    assert_eq!(persist::load(&mut back, &want), Ok(52));
+    assert_eq!(back, n);
 }
 
 #[test]
@@ -439,4 +443,120 @@ fn velocity_of_another_shape_is_refused() {
     assert_eq!(persist::load_with_optimizer(&mut tn, &mut wrong, &buf[..len]), Err(LoadError::OptimizerMismatch));
     assert_eq!(bits(&tn), before);
     assert_eq!(opt_bits(&wrong), wbefore);
+}
+
+/// Adam after a few real steps (AdamW, so the decay path runs too).
+fn trained_adam() -> (Net, Adam<Net>) {
+    let mut n = net(3);
+    let mut opt = Adam::new(0.05, &n).unwrap().with_weight_decay(0.01).unwrap();
+    let (x, y) = stacknet::data::XOR_CORNERS;
+    let mut ws = Workspace::<Net, 4>::new();
+    for _ in 0..5 {
+        train_step(&mut n, &x, &y, &mut ws, &mut opt, &Objective::mse()).unwrap();
+    }
+    (n, opt)
+}
+
+fn adam_bits(o: &Adam<Net>) -> (u32, Vec<u32>, Vec<u32>) {
+    (o.steps(), bits(o.moments().0), bits(o.moments().1))
+}
+
+#[test]
+fn adam_save_load_continue_equals_an_uninterrupted_run() {
+    let (mut n, mut opt) = trained_adam();
+    let mut buf = [0u8; persist::max_len_with_adam::<Net>()];
+    let len = persist::save_with_optimizer(&n, &opt, &mut buf).unwrap();
+    assert_eq!(len, 104 + 4 + 8 * 17);
+    assert_eq!(u16::from_le_bytes([buf[4], buf[5]]), 2, "an Adam blob is version 2");
+    assert_eq!(u16::from_le_bytes([buf[6], buf[7]]), 0b101, "optimizer section with moments");
+
+    // Restore into a fresh model and a fresh Adam with the same hyperparameters.
+    let mut n2: Net = Layer::ZERO;
+    let mut opt2 = Adam::new(0.05, &n2).unwrap().with_weight_decay(0.01).unwrap();
+    assert_eq!(persist::load_with_optimizer(&mut n2, &mut opt2, &buf[..len]), Ok(len));
+    assert_eq!((bits(&n2), adam_bits(&opt2)), (bits(&n), adam_bits(&opt)));
+
+    let (x, y) = stacknet::data::XOR_CORNERS;
+    let mut ws = Workspace::<Net, 4>::new();
+    for _ in 0..7 {
+        train_step(&mut n, &x, &y, &mut ws, &mut opt, &Objective::mse()).unwrap();
+        train_step(&mut n2, &x, &y, &mut ws, &mut opt2, &Objective::mse()).unwrap();
+    }
+    assert_eq!((bits(&n2), adam_bits(&opt2)), (bits(&n), adam_bits(&opt)));
+    assert_eq!(opt2.steps(), 12);
+}
+
+#[test]
+fn every_single_bit_flip_of_an_adam_blob_is_detected() {
+    let (n, opt) = trained_adam();
+    let mut buf = [0u8; persist::max_len_with_adam::<Net>()];
+    let len = persist::save_with_optimizer(&n, &opt, &mut buf).unwrap();
+    let blob = &buf[..len];
+    let (mut tn, mut topt) = (net(2), Adam::new(0.1, &net(2)).unwrap());
+    let (before, obefore) = (bits(&tn), adam_bits(&topt));
+    for i in 0..len * 8 {
+        let mut bad = blob.to_vec();
+        bad[i / 8] ^= 1 << (i % 8);
+        assert!(persist::load_with_optimizer(&mut tn, &mut topt, &bad).is_err(), "bit {i}");
+        assert!(persist::load(&mut tn, &bad).is_err(), "bit {i}");
+        assert_eq!(bits(&tn), before);
+        assert_eq!(adam_bits(&topt), obefore);
+    }
+}
+
+#[test]
+fn optimizer_kinds_do_not_mix() {
+    let (n, adam) = trained_adam();
+    let mut buf = [0u8; persist::max_len_with_adam::<Net>()];
+    let adam_len = persist::save_with_optimizer(&n, &adam, &mut buf).unwrap();
+    let adam_blob = buf[..adam_len].to_vec();
+    let (_, momentum) = trained();
+    let sgd_len = persist::save_with_optimizer(&n, &momentum, &mut buf).unwrap();
+    let sgd_blob = buf[..sgd_len].to_vec();
+    assert_eq!(u16::from_le_bytes([sgd_blob[4], sgd_blob[5]]), 1, "an SGD blob stays version 1");
+
+    let mut tn = net(2);
+    let mut tadam = Adam::new(0.1, &tn).unwrap();
+    let mut tmom = Sgd::new(0.1).unwrap().with_momentum(0.9, &tn).unwrap();
+    let mut tplain = Sgd::new(0.1).unwrap();
+    let before = bits(&tn);
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut tadam, &sgd_blob), Err(LoadError::OptimizerMismatch));
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut tmom, &adam_blob), Err(LoadError::OptimizerMismatch));
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut tplain, &adam_blob), Err(LoadError::OptimizerMismatch));
+    assert_eq!(bits(&tn), before);
+    // The weights alone load from either.
+    assert_eq!(persist::load(&mut tn, &adam_blob), Ok(adam_len));
+    assert_eq!(bits(&tn), bits(&n));
+}
+
+/// Re-signs a blob whose bytes were edited: the CRC-32 over everything before it.
+fn resign(blob: &mut [u8]) {
+    let n = blob.len();
+    let c = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&blob[..n - 4]);
+    blob[n - 4..].copy_from_slice(&c.to_le_bytes());
+}
+
+#[test]
+fn a_negative_second_moment_or_a_moment_flag_in_version_1_is_refused() {
+    let (n, opt) = trained_adam();
+    let mut buf = [0u8; persist::max_len_with_adam::<Net>()];
+    let len = persist::save_with_optimizer(&n, &opt, &mut buf).unwrap();
+    let mut tn = net(2);
+    let mut topt = Adam::new(0.1, &tn).unwrap();
+    let (before, obefore) = (bits(&tn), adam_bits(&topt));
+
+    // v of parameter 3: after the 17 weights, the step counter and the 17 values of m.
+    let mut bad = buf[..len].to_vec();
+    let at = 32 + 4 * 17 + 4 + 4 * 17 + 4 * 3;
+    bad[at..at + 4].copy_from_slice(&(-1.0f32).to_le_bytes());
+    resign(&mut bad);
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut topt, &bad), Err(LoadError::NegativeMoment { index: 37 }));
+    assert_eq!(persist::load(&mut tn, &bad), Err(LoadError::NegativeMoment { index: 37 }));
+
+    // The moments flag is version 2's: in a version-1 blob it is malformed.
+    let mut v1 = buf[..len].to_vec();
+    v1[4..6].copy_from_slice(&1u16.to_le_bytes());
+    resign(&mut v1);
+    assert_eq!(persist::load_with_optimizer(&mut tn, &mut topt, &v1), Err(LoadError::Malformed));
+    assert_eq!((bits(&tn), adam_bits(&topt)), (before, obefore));
 }
