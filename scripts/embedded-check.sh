@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # All embedded checks in one command (after `bash scripts/setup-cross.sh`):
 #  1. builds examples/firmware for Cortex-M4F, M0, M33 and RV32IMAC, runs the XOR training
-#     in QEMU (exit status through semihosting) and checks all four corners;
+#     (SGD, then AdamW, each also across a save → reset → load) in QEMU (exit status through
+#     semihosting) and checks all four corners;
 #  2. runs the same training on the x86_64 host and on aarch64 Linux (qemu-aarch64) and
-#     checks that every target printed the same weight hash (scalar tier, same seed);
+#     checks that every target printed the same weight hashes (scalar tier, same seed);
 #  3. runs `bench` on each bare-metal target (instructions per train_step from the QEMU
 #     plugin, stack high-water from painting, RAM of model + workspace + optimizer) and
-#     checks the M4F budgets and that the M4F code calls no soft-float helper;
+#     checks the M4F budgets and that the M4F code calls no soft-float helper; the same for
+#     one AdamW step (M4F and M0 budgets);
 #  4. inference only: runs `digits` (the desktop-trained 64-32-10 digits classifier, loaded
 #     from flash, over the 450 test images) on every target, checks the desktop's count
 #     (409/450) and the same prediction hash everywhere, measures load and prediction
@@ -35,14 +37,15 @@ declare -A qemu=(
   [thumbv8m.main-none-eabihf]="qemu-system-arm -cpu cortex-m33 -machine mps2-an505"
   [riscv32imac-unknown-none-elf]="qemu-system-riscv32 -machine virt -bios none"
 )
-declare -A hash232 hash2102 digits_hash
+declare -A hash232 hash2102 digits_hash adamhash
 
 # Checks one run's output: exit status, PASS, hashes. $1 = name, $2 = status, $3 = output.
 record() {
   local name=$1 rc=$2 out=$3
   local h3 h10
-  h3=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
-  h10=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+  h3=$(sed -n 's/.*xor 2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+  h10=$(sed -n 's/.*xor 2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+  adamhash[$name]="$(sed -n 's/.*adamw 2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out") $(sed -n 's/.*adamw 2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")"
   if [ "$rc" -eq 0 ] && [ -n "$h3" ] && [ -n "$h10" ] && [ "$(tail -n1 <<<"$out")" = PASS ]; then
     pass "$name: XOR learned (2-3-2 hash $h3, 2-10-2 hash $h10)"
     hash232[$name]=$h3
@@ -115,6 +118,15 @@ for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
 done
 
 for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
+  a="${adamhash[$name]:-}" r="${adamhash[$ref]:-}"
+  if [[ "$a" =~ ^[0-9a-f]{8}\ [0-9a-f]{8}$ ]] && [ "$a" = "$r" ]; then
+    pass "adamw hash: $name = $ref ($r)"
+  else
+    fail "adamw hash: $name (${a:-none}) != $ref (${r:-none})"
+  fi
+done
+
+for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
   if [ -n "${digits_hash[$name]:-}" ] && [ "${digits_hash[$name]}" = "${digits_hash[$ref]:-}" ]; then
     pass "digits hash: $name = $ref (${digits_hash[$ref]})"
   else
@@ -124,7 +136,7 @@ done
 
 # --- footprint: instructions, stack, RAM per train_step --------------------------------
 sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
-declare -A insns232 stack232 ram232 infer232 infer_digits
+declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
   [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
@@ -155,6 +167,15 @@ for t in "${targets[@]}"; do
   fi
   infer232[$t]=$((w3 - w0))
   infer_digits[$t]=$((w5 - w0))
+  w7=$(sed -n 's/^insncount: window 7 = //p' <<<"$out")
+  if [ -z "$w7" ]; then
+    fail "$t: bench AdamW window missing"
+    continue
+  fi
+  insns_adam[$t]=$((w7 - w0))
+  ram_adam[$t]=$(sed -n 's/^bench 2-3-2 adamw: .* = \([0-9]*\) B$/\1/p' <<<"$out")
+  pass "$t: AdamW 2-3-2 $((w7 - w0)) insns/step"
+  grep '^bench 2-3-2 adamw' <<<"$out" | sed 's/^/      /'
   pass "$t: inference 2-3-2 $((w3 - w0)) insns/prediction; digits load $((w4 - w0)) insns, $((w5 - w0)) insns/prediction"
   grep '^bench infer' <<<"$out" | sed 's/^/      /'
 done
@@ -202,6 +223,9 @@ budget "$m4 digits insns/prediction" "${infer_digits[$m4]:-}" 15500
 budget "thumbv6m-none-eabi 2-3-2 insns/prediction" "${infer232[thumbv6m-none-eabi]:-}" 13500
 budget "thumbv6m-none-eabi digits insns/prediction" "${infer_digits[thumbv6m-none-eabi]:-}" 620000
 budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-}" 3072
+budget "$m4 2-3-2 AdamW insns/step" "${insns_adam[$m4]:-}" 4200
+budget "thumbv6m-none-eabi 2-3-2 AdamW insns/step" "${insns_adam[thumbv6m-none-eabi]:-}" 172000
+budget "$m4 2-3-2 AdamW model + workspace + optimizer (B)" "${ram_adam[$m4]:-}" 700
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
 declare -A learnhash
@@ -235,14 +259,14 @@ for t in "$m4" thumbv6m-none-eabi; do
     fast_built[$t]=1
     # shellcheck disable=SC2086
     out=$(timeout 300 ${qemu[$t]} "${semi[@]}" -kernel "target/$t/release/firmware" 2>&1) || true
-    fast232[$t]=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
-    fast2102[$t]=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+    fast232[$t]=$(sed -n 's/.*xor 2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+    fast2102[$t]=$(sed -n 's/.*xor 2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
   fi
 done
 if cargo build --release --locked -q --bin firmware --features mcu-sigmoid; then
   out=$(target/release/firmware 2>&1) || true
-  fast232[x86_64]=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
-  fast2102[x86_64]=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+  fast232[x86_64]=$(sed -n 's/.*xor 2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
+  fast2102[x86_64]=$(sed -n 's/.*xor 2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' <<<"$out")
 fi
 for t in "$m4" thumbv6m-none-eabi; do
   if [ -n "${fast232[$t]:-}" ] && [ "${fast232[$t]}" = "${fast232[x86_64]:-}" ] && [ "${fast2102[$t]}" = "${fast2102[x86_64]:-}" ]; then

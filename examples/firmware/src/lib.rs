@@ -1,7 +1,7 @@
-//! The XOR training run that every target executes unchanged: the Cortex-M firmware in
+//! The XOR training runs that every target executes unchanged: the Cortex-M firmware in
 //! QEMU, RISC-V, aarch64 Linux under qemu-aarch64 and the x86_64 host. Same seed, same
 //! steps, scalar tier ⇒ the same weight bits, checked by comparing [`weight_hash`]es
-//! (`scripts/embedded-check.sh`).
+//! (`scripts/embedded-check.sh`), with SGD ([`sgd`]) and with AdamW ([`adamw`]).
 //!
 //! The crate is `no_std` on bare metal and uses `std` only for printing and exiting on a
 //! hosted target; the training code is the same either way.
@@ -14,6 +14,8 @@ pub mod platform;
 
 use stacknet::kernels::{force, Tier};
 use stacknet::nn::{Layer, ParamKind};
+use stacknet::optim::Optimizer;
+use stacknet::persist::OptimizerState;
 use stacknet::prelude::*;
 
 /// The XOR network with biases: 2 → `H` → 2, a sigmoid after each layer.
@@ -25,8 +27,14 @@ pub const BATCH: usize = 4;
 pub const SEED: u64 = 2024;
 /// Plain SGD learning rate.
 pub const LR: f32 = 2.0;
-/// Training steps per network.
+/// Training steps per network with SGD.
 pub const STEPS: u32 = 2000;
+/// AdamW's learning rate.
+pub const ADAM_LR: f32 = 0.05;
+/// AdamW's decoupled weight decay.
+pub const ADAM_DECAY: f32 = 1e-4;
+/// Training steps per network with AdamW (it needs fewer).
+pub const ADAM_STEPS: u32 = 500;
 /// Print the loss every this many steps.
 pub const LOG_EVERY: u32 = 400;
 
@@ -47,30 +55,49 @@ pub fn new_net<const H: usize>(seed: u64) -> XorNet<H> {
     Layer::random(&mut rng, Init::UniformFanIn)
 }
 
-/// The optimizer and objective of every run.
+/// The optimizer and objective of every SGD run.
 pub fn setup() -> (Sgd, Objective) {
-    // Both constructors only refuse non-finite or negative settings; the constants are fine.
-    let opt = Sgd::new(LR).unwrap_or_else(|_| unreachable!());
-    (opt, Objective::default())
+    (sgd(&()), Objective::default())
 }
 
-/// Trains `XorNet<H>` on the four XOR corners for [`STEPS`] steps from [`SEED`] with the
-/// scalar tier, calling `log(step, loss)` every [`LOG_EVERY`] steps and after the last.
+/// Plain SGD at [`LR`] (the model is unused: SGD keeps no per-parameter state).
+pub fn sgd<M>(_: &M) -> Sgd {
+    // The constructor only refuses non-finite or non-positive rates; the constant is fine.
+    Sgd::new(LR).unwrap_or_else(|_| unreachable!())
+}
+
+/// AdamW at [`ADAM_LR`] with weight decay [`ADAM_DECAY`], moments shaped like `net`.
+pub fn adamw<M: Layer>(net: &M) -> Adam<M> {
+    // Both settings are in range; the builders only refuse out-of-range ones.
+    Adam::new(ADAM_LR, net).and_then(|a| a.with_weight_decay(ADAM_DECAY)).unwrap_or_else(|_| unreachable!())
+}
+
+/// Trains `XorNet<H>` on the four XOR corners for [`STEPS`] steps of SGD from [`SEED`] with
+/// the scalar tier, calling `log(step, loss)` every [`LOG_EVERY`] steps and after the last.
 pub fn train_xor<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> Result<Outcome, StepError> {
+    train_xor_with::<H, _>(sgd, STEPS, log)
+}
+
+/// [`train_xor`] with the optimizer `make` builds, for `steps` steps.
+pub fn train_xor_with<const H: usize, O: Optimizer<XorNet<H>>>(
+    make: fn(&XorNet<H>) -> O,
+    steps: u32,
+    log: &mut dyn FnMut(u32, f32),
+) -> Result<Outcome, StepError> {
     // Bit-reproducible across targets only on the portable tier.
     let _ = force(Tier::Scalar);
     let mut net = new_net::<H>(SEED);
     let mut ws = Workspace::<XorNet<H>, BATCH>::new();
-    let (mut opt, objective) = setup();
-    let loss = train_steps(&mut net, &mut ws, &mut opt, &objective, 1..=STEPS, log)?;
+    let mut opt = make(&net);
+    let loss = train_steps(&mut net, &mut ws, &mut opt, &Objective::default(), 1..=steps, log)?;
     Ok(outcome(&net, &mut ws, loss))
 }
 
 /// Steps `steps` (numbered from 1) of the XOR run; returns the last step's objective.
-fn train_steps<const H: usize>(
+fn train_steps<const H: usize, O: Optimizer<XorNet<H>>>(
     net: &mut XorNet<H>,
     ws: &mut Workspace<XorNet<H>, BATCH>,
-    opt: &mut Sgd,
+    opt: &mut O,
     objective: &Objective,
     steps: core::ops::RangeInclusive<u32>,
     log: &mut dyn FnMut(u32, f32),
@@ -129,14 +156,25 @@ pub enum ResumeError {
 /// corrupted copy of the buffer is refused, loads the buffer and trains the second half.
 /// The result must be bit-identical to [`train_xor`]'s uninterrupted run.
 pub fn train_xor_across_reset<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> Result<Resumed, ResumeError> {
+    train_xor_across_reset_with::<H, _>(sgd, STEPS, log)
+}
+
+/// [`train_xor_across_reset`] with the optimizer `make` builds, for `steps` steps in all:
+/// its whole state (AdamW: both moments and the step counter) goes through the buffer.
+pub fn train_xor_across_reset_with<const H: usize, O: Optimizer<XorNet<H>> + OptimizerState<XorNet<H>>>(
+    make: fn(&XorNet<H>) -> O,
+    steps: u32,
+    log: &mut dyn FnMut(u32, f32),
+) -> Result<Resumed, ResumeError> {
     use stacknet::persist;
     let _ = force(Tier::Scalar);
+    let objective = Objective::default();
     let mut flash = [0u8; SAVE_BYTES];
     let saved = {
         let mut net = new_net::<H>(SEED);
         let mut ws = Workspace::<XorNet<H>, BATCH>::new();
-        let (mut opt, objective) = setup();
-        train_steps(&mut net, &mut ws, &mut opt, &objective, 1..=STEPS / 2, log).map_err(ResumeError::Step)?;
+        let mut opt = make(&net);
+        train_steps(&mut net, &mut ws, &mut opt, &objective, 1..=steps / 2, log).map_err(ResumeError::Step)?;
         let n = persist::save_with_optimizer(&net, &opt, &mut flash).map_err(ResumeError::Save)?;
         (n, weight_hash(&net))
     }; // model, workspace and optimizer are gone here: the "reset"
@@ -144,16 +182,16 @@ pub fn train_xor_across_reset<const H: usize>(log: &mut dyn FnMut(u32, f32)) -> 
 
     let mut net = new_net::<H>(SEED + 1);
     let mut ws = Workspace::<XorNet<H>, BATCH>::new();
-    let (mut opt, objective) = setup();
+    let mut opt = make(&net);
     let mut corrupted = flash;
     corrupted[len / 2] ^= 0x10;
     let before = weight_hash(&net);
     let corruption_detected =
         persist::load_with_optimizer(&mut net, &mut opt, &corrupted[..len]).is_err() && weight_hash(&net) == before;
     persist::load_with_optimizer(&mut net, &mut opt, &flash[..len]).map_err(ResumeError::Load)?;
-    let reloaded_exactly = weight_hash(&net) == saved_hash && opt.steps() == STEPS / 2;
+    let reloaded_exactly = weight_hash(&net) == saved_hash && opt.steps() == steps / 2;
     let loss =
-        train_steps(&mut net, &mut ws, &mut opt, &objective, STEPS / 2 + 1..=STEPS, log).map_err(ResumeError::Step)?;
+        train_steps(&mut net, &mut ws, &mut opt, &objective, steps / 2 + 1..=steps, log).map_err(ResumeError::Step)?;
     Ok(Resumed { saved: len, corruption_detected, reloaded_exactly, outcome: outcome(&net, &mut ws, loss) })
 }
 

@@ -5,7 +5,9 @@
 //! `Inference` workspace), window 4 `persist::load` of the 64-32-10 digits model, window 5
 //! one digits prediction (scaling the pixels included); window 6 is one 2-3-2 step with
 //! `Objective::mse_ridge(RIDGE)` (the same work as the C baseline with `-DRIDGE=1`,
-//! `scripts/embedded/c-baseline.sh`). Bare metal only;
+//! `scripts/embedded/c-baseline.sh`); window 7 is one 2-3-2 step with AdamW (the
+//! firmware's `adamw` optimizer, same net and data, after one warm-up step so the moments
+//! are not zero). Bare metal only;
 //! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
@@ -14,7 +16,8 @@
 
 use core::hint::black_box;
 use core::mem::size_of;
-use firmware::{bench_end, bench_start, new_net, say, setup, XorNet, BATCH, SEED};
+use firmware::{adamw, bench_end, bench_start, new_net, say, setup, XorNet, BATCH, SEED};
+use stacknet::optim::Optimizer;
 use stacknet::prelude::*;
 
 const PAINT: u32 = 0xC5C5_C5C5;
@@ -22,10 +25,10 @@ const PAINT_BYTES: usize = 4096;
 
 /// One training step, not inlined, so that its frame is measured and it has one address.
 #[inline(never)]
-fn step<const H: usize>(
+fn step<const H: usize, O: Optimizer<XorNet<H>>>(
     net: &mut XorNet<H>,
     ws: &mut Workspace<XorNet<H>, BATCH>,
-    opt: &mut Sgd,
+    opt: &mut O,
     objective: &Objective,
 ) -> Result<StepReport, StepError> {
     let (x, y) = black_box(stacknet::data::XOR_CORNERS);
@@ -93,6 +96,21 @@ fn bench_ridge() -> bool {
     ok
 }
 
+/// Window 7: one 2-3-2 AdamW step, after a warm-up step outside the window.
+#[cfg(target_os = "none")]
+fn bench_adamw() -> bool {
+    let mut net = new_net::<3>(SEED);
+    let mut ws = Workspace::<XorNet<3>, BATCH>::new();
+    let mut opt = adamw(&net);
+    let objective = Objective::default();
+    let warm = step(&mut net, &mut ws, &mut opt, &objective).is_ok();
+    let mut ok = false;
+    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
+    let (m, w, o) = (size_of::<XorNet<3>>(), Workspace::<XorNet<3>, BATCH>::BYTES, size_of::<Adam<XorNet<3>>>());
+    say!("bench 2-3-2 adamw: stack {stack} B, model {m} B + workspace {w} B + optimizer {o} B = {} B", m + w + o);
+    warm && ok
+}
+
 /// One prediction of the 2-3-2 XOR network, not inlined (its frame is measured).
 #[inline(never)]
 fn predict_xor(net: &XorNet<3>, ws: &mut Inference<XorNet<3>, 1>, x: &[[f32; 2]; 1]) -> usize {
@@ -136,5 +154,6 @@ fn main() -> ! {
     let ok = bench::<3>() & bench::<10>();
     let ok = ok & bench_inference();
     let ok = ok & bench_ridge();
+    let ok = ok & bench_adamw();
     firmware::platform::exit(ok)
 }
