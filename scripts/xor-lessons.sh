@@ -41,6 +41,10 @@ run no-bias-seed3 --no-bias --seed 3
 text no-bias-h50-seed3 --no-bias --hidden 50 --seed 3
 text no-bias-mirror --no-bias --mirror
 text bias-mirror --mirror
+echo "== optimizers: cargo run --release --example xor -- --compare"
+$bin --compare --out "$scratch/optimizers" | grep -E '^(--compare: .*final|final)'
+mkdir -p docs/images/xor/optimizers
+cp "$scratch/optimizers/optimizers.png" docs/images/xor/optimizers/
 # The README shows some of these pictures and the published package ships those: recompress
 # them losslessly (the same pixels in under a third of plotters' bytes), with Debian's
 # optipng and then zopflipng (a few minutes).

@@ -1,8 +1,9 @@
 //! The command line of the XOR example (clap derive), and the parsing of `--decay`.
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use stacknet::loss::Objective;
-use stacknet::optim::{Clip, Schedule, Sgd};
+use stacknet::nn::Layer;
+use stacknet::optim::{Adam, Clip, Schedule, Sgd};
 use std::path::PathBuf;
 
 /// Hidden-layer widths the example is compiled for (the width is a const generic).
@@ -36,9 +37,24 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000)]
     pub steps: u32,
 
-    /// Base learning rate η.
-    #[arg(long, default_value_t = 2.0)]
-    pub lr: f32,
+    /// The optimizer: plain SGD (the article's), Adam, or AdamW (Adam with decoupled weight
+    /// decay, `--weight-decay`).
+    #[arg(long, value_enum, default_value_t = Optim::Sgd)]
+    pub optim: Optim,
+
+    /// Base learning rate η. Default: 2 with SGD, 0.01 with Adam and AdamW.
+    #[arg(long)]
+    pub lr: Option<f32>,
+
+    /// AdamW's decoupled weight decay λ (weights only): each step takes η·λ·w off every
+    /// weight. Only with `--optim adamw`.
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f32,
+
+    /// Also train the same network on the same data with SGD, Adam and AdamW (their default
+    /// learning rates, the other flags as given) and draw their losses in `optimizers.png`.
+    #[arg(long)]
+    pub compare: bool,
 
     /// Ridge coefficient λ: the loss adds λ·ΣW²/(2B) over weights (not biases).
     #[arg(long, default_value_t = 1e-4)]
@@ -118,18 +134,87 @@ pub fn parse_decay(s: &str) -> Result<Schedule, String> {
     Ok(schedule)
 }
 
+/// `--optim`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Optim {
+    /// Stochastic gradient descent.
+    Sgd,
+    /// Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8).
+    Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
+}
+
+impl Optim {
+    /// The name as given on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Optim::Sgd => "sgd",
+            Optim::Adam => "adam",
+            Optim::Adamw => "adamw",
+        }
+    }
+}
+
+/// The optimizer the flags describe, built for a model of type `M`.
+pub enum Optimizer<M> {
+    /// `--optim sgd`.
+    Sgd(Sgd),
+    /// `--optim adam` or `adamw`.
+    Adam(Adam<M>),
+}
+
 impl Args {
-    /// The optimizer and the objective the flags describe, or why a flag is refused.
-    pub fn training(&self) -> Result<(Sgd, Objective), String> {
-        let mut opt = Sgd::new(self.lr).map_err(|e| format!("--lr: {e}"))?;
-        if let Some(schedule) = self.decay {
-            opt = opt.with_schedule(schedule).map_err(|e| format!("--decay: {e}"))?;
+    /// The learning rate: `--lr`, or the optimizer's default.
+    pub fn lr(&self) -> f32 {
+        self.lr.unwrap_or(if self.optim == Optim::Sgd { 2.0 } else { 0.01 })
+    }
+
+    /// The objective the flags describe.
+    pub fn objective(&self) -> Result<Objective, String> {
+        Objective::mse_ridge(self.reg).map_err(|e| format!("--reg: {e}"))
+    }
+
+    /// The optimizer the flags describe for `model`, or why a flag is refused (each setting
+    /// is checked by stacknet's own builders).
+    pub fn optimizer<M: Layer>(&self, model: &M) -> Result<Optimizer<M>, String> {
+        let lr = self.lr();
+        let schedule = self.decay.unwrap_or_default();
+        let clip = self.clip.map_or(Clip::None, Clip::Norm);
+        let clip_err = |e| format!("--clip: {e}");
+        let decay_err = |e| format!("--decay: {e}");
+        Ok(match self.optim {
+            Optim::Sgd => Optimizer::Sgd(
+                Sgd::new(lr)
+                    .map_err(|e| format!("--lr: {e}"))?
+                    .with_schedule(schedule)
+                    .map_err(decay_err)?
+                    .with_clip(clip)
+                    .map_err(clip_err)?,
+            ),
+            Optim::Adam | Optim::Adamw => {
+                let lambda = if self.optim == Optim::Adamw { self.weight_decay } else { 0.0 };
+                Optimizer::Adam(
+                    Adam::new(lr, model)
+                        .map_err(|e| format!("--lr: {e}"))?
+                        .with_weight_decay(lambda)
+                        .map_err(|e| format!("--weight-decay: {e}"))?
+                        .with_schedule(schedule)
+                        .map_err(decay_err)?
+                        .with_clip(clip)
+                        .map_err(clip_err)?,
+                )
+            }
+        })
+    }
+
+    /// Refuses bad hyperparameters before anything is printed.
+    pub fn check(&self) -> Result<(), String> {
+        if self.optim != Optim::Adamw && self.weight_decay != 0.01 {
+            return Err("--weight-decay: only with --optim adamw".into());
         }
-        if let Some(c) = self.clip {
-            opt = opt.with_clip(Clip::Norm(c)).map_err(|e| format!("--clip: {e}"))?;
-        }
-        let objective = Objective::mse_ridge(self.reg).map_err(|e| format!("--reg: {e}"))?;
-        Ok((opt, objective))
+        self.objective()?;
+        self.optimizer(&stacknet::nn::Dense::<1, 1>::ZERO).map(|_| ())
     }
 }
 

@@ -75,16 +75,18 @@ fn main_with(args: &Args) -> Result<(), String> {
         let tier = stacknet::kernels::Tier::from_name(name).ok_or_else(|| format!("--tier: unknown tier `{name}`"))?;
         stacknet::kernels::force(tier).map_err(|_| format!("--tier: this CPU or build cannot run `{name}`"))?;
     }
-    args.training()?; // refuse bad hyperparameters before anything is printed
+    args.check()?; // refuse bad hyperparameters before anything is printed
     prepare_out(&args.out)?; // and an output folder the pictures cannot be written to
     let bias = if args.no_bias { "without biases (the article's network)" } else { "with biases" };
     let shape = format!("2-{}-2 {}", args.hidden, if args.no_bias { "no bias" } else { "bias" });
     println!(
-        "xor: 2-{}-2 {bias}, {POINTS} points, batch {}, {} steps, lr {}, reg {}, decay {}, clip {}, seed {}, kernels {}",
+        "xor: 2-{}-2 {bias}, {POINTS} points, batch {}, {} steps, {}{}, lr {}, reg {}, decay {}, clip {}, seed {}, kernels {}",
         args.hidden,
         args.batch,
         args.steps,
-        args.lr,
+        args.optim.name(),
+        if args.optim == cli::Optim::Adamw { format!(" (weight decay {})", args.weight_decay) } else { String::new() },
+        args.lr(),
         args.reg,
         cli::describe_decay(args.decay),
         args.clip.map_or("none".into(), |c| format!("norm {c}")),
@@ -99,8 +101,8 @@ fn main_with(args: &Args) -> Result<(), String> {
     let secs = started.elapsed().as_secs_f64();
     let last = outcome.last();
 
-    let lr = if args.lr >= 1e4 { format!("{:e}", args.lr) } else { args.lr.to_string() };
-    let subtitle = format!("{shape}, lr {lr}, seed {}", args.seed);
+    let lr = if args.lr() >= 1e4 { format!("{:e}", args.lr()) } else { args.lr().to_string() };
+    let subtitle = format!("{shape}, {} lr {lr}, seed {}", args.optim.name(), args.seed);
     let files = [
         ("accuracy.png", plot::accuracy as fn(&std::path::Path, &Outcome, &str) -> _),
         ("boundary.png", plot::boundary),
@@ -126,6 +128,24 @@ fn main_with(args: &Args) -> Result<(), String> {
     }
     if let Some((step, e)) = outcome.refusal {
         println!("stopped early: step {step} was refused ({e}); the pictures show the run up to step {}", last.step);
+    }
+    if args.compare {
+        let mut runs = Vec::new();
+        for optim in [cli::Optim::Sgd, cli::Optim::Adam, cli::Optim::Adamw] {
+            let one = Args { optim, lr: None, weight_decay: 0.01, compare: false, ..args.clone() };
+            println!("--compare: {} at lr {}", optim.name(), one.lr());
+            let run = dispatch(&one, &Progress::new(one.steps))?;
+            let label = match optim {
+                cli::Optim::Adamw => format!("adamw lr {} λ {}", one.lr(), one.weight_decay),
+                _ => format!("{} lr {}", optim.name(), one.lr()),
+            };
+            println!("--compare: {label}: final loss {:.6} accuracy {:.4}", run.last().loss, run.last().accuracy);
+            runs.push((label, run));
+        }
+        let path = args.out.join("optimizers.png");
+        plot::compare(&path, &runs, &format!("{shape}, seed {}", args.seed))
+            .map_err(|e| format!("drawing {}: {e}", path.display()))?;
+        written.push(path);
     }
     for p in &written {
         println!("wrote {}", p.display());
@@ -196,5 +216,17 @@ mod tests {
         let err = main_with(&args).unwrap_err();
         assert!(err.starts_with("--out: cannot create folder"), "{err}");
         std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn optimizer_flags_are_checked() {
+        let check = |argv: &[&str]| Args::parse_from(argv).check();
+        assert_eq!(check(&["xor", "--weight-decay", "0.1"]).unwrap_err(), "--weight-decay: only with --optim adamw");
+        let err = check(&["xor", "--optim", "adamw", "--weight-decay", "-1"]).unwrap_err();
+        assert_eq!(err, "--weight-decay: AdamW's weight decay must be finite and >= 0, got -1");
+        assert!(check(&["xor", "--optim", "adam", "--lr", "0"]).unwrap_err().starts_with("--lr: "));
+        assert!(check(&["xor", "--optim", "adamw", "--clip", "0.5", "--decay", "step:100:0.5"]).is_ok());
+        assert_eq!(Args::parse_from(["xor", "--optim", "adam"]).lr(), 0.01);
+        assert_eq!(Args::parse_from(["xor"]).lr(), 2.0);
     }
 }

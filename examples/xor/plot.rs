@@ -146,6 +146,45 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
     Ok(())
 }
 
+/// The loss on all points over steps, one line per optimizer, on a log scale
+/// (`--compare`).
+pub fn compare(path: &Path, runs: &[(String, Outcome)], subtitle: &str) -> Res {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let steps = runs.iter().map(|(_, r)| r.last().step).max().unwrap_or(1).max(1);
+    let values = runs.iter().flat_map(|(_, r)| r.evals.iter().map(|e| e.loss)).filter(|v| v.is_finite());
+    let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let lo = lo.clamp(1e-6, 1e30) * 0.8;
+    let hi = hi.clamp(lo * 2.0, 1e30) * 1.25;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("Loss by optimizer — {subtitle}"), (FONT, 18))
+        .margin(14)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0u32..steps, (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)))?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc("MSE + ridge on all 300 points (log scale)")
+        .y_label_formatter(&|v| if (0.01..100.0).contains(v) { format!("{v:.2}") } else { format!("{v:.0e}") })
+        .max_light_lines(1)
+        .light_line_style(BLACK.mix(0.05))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    let colours = [CLASS[0], CLASS[1], RGBColor(44, 160, 44)];
+    for ((label, run), colour) in runs.iter().zip(colours.iter().cycle()) {
+        let line = run.evals.iter().map(|e| (e.step, e.loss)).filter(|p| p.1.is_finite());
+        chart
+            .draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+            .label(format!("{label} (final {:.5}, accuracy {:.4})", run.last().loss, run.last().accuracy))
+            .legend(legend_line(colour.stroke_width(2)));
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    root.present()?;
+    Ok(())
+}
+
 /// Tick values 1, 2, 5 × 10^k inside `[lo, hi]` (plotters' own log ticks skip the lower
 /// decades of short ranges).
 fn log_ticks(lo: f32, hi: f32) -> Vec<f32> {

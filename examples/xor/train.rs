@@ -1,7 +1,7 @@
 //! The training loop: builds the network for one (hidden width, batch size) pair, trains
 //! it with `stacknet::train::train_step`, and records what the plots need.
 
-use crate::cli::{Args, POINTS};
+use crate::cli::{Args, Optimizer, POINTS};
 use crate::progress::Progress;
 use stacknet::data::Dataset;
 use stacknet::eval::argmax;
@@ -71,13 +71,28 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     if args.mirror {
         data = mirrored(&data);
     }
-    let (x_all, y_all) = data.batches::<POINTS>().next().map(|(x, y)| (*x, *y)).ok_or("no training data")?;
 
     let bias = if args.no_bias { Bias::Without } else { Bias::With };
     let init = stacknet::init::Init::UniformFanIn;
-    let mut net: Net<H> = (Dense::new(bias, &mut rng, init), Sigmoid, Dense::new(bias, &mut rng, init), Sigmoid);
+    let net: Net<H> = (Dense::new(bias, &mut rng, init), Sigmoid, Dense::new(bias, &mut rng, init), Sigmoid);
 
-    let (mut opt, objective) = args.training()?;
+    match args.optimizer(&net)? {
+        Optimizer::Sgd(opt) => train::<H, B, _>(args, progress, &mut rng, data, net, opt),
+        Optimizer::Adam(opt) => train::<H, B, _>(args, progress, &mut rng, data, net, opt),
+    }
+}
+
+/// The training loop of [`run`] with optimizer `opt`.
+fn train<const H: usize, const B: usize, O: stacknet::optim::Optimizer<Net<H>>>(
+    args: &Args,
+    progress: &Progress,
+    rng: &mut impl rand_core::RngCore,
+    mut data: Dataset<POINTS, 2, 2>,
+    mut net: Net<H>,
+    mut opt: O,
+) -> Result<Outcome, String> {
+    let objective = args.objective()?;
+    let (x_all, y_all) = data.batches::<POINTS>().next().map(|(x, y)| (*x, *y)).ok_or("no training data")?;
 
     // The workspaces are a few hundred KiB at H = 100; keep them off the main stack.
     let mut ws = Workspace::<Net<H>, B>::new_boxed();
@@ -103,7 +118,7 @@ pub fn run<const H: usize, const B: usize>(args: &Args, progress: &Progress) -> 
     for step in 1..=steps {
         let k = (step as usize - 1) % batches_per_epoch;
         if B < POINTS && k == 0 {
-            data.shuffle(&mut rng);
+            data.shuffle(rng);
         }
         let (x, y) = data.batches::<B>().nth(k).ok_or("no training data")?;
         match train_step(&mut net, x, y, &mut ws, &mut opt, &objective) {
