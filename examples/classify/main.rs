@@ -25,7 +25,7 @@ use stacknet::optim::Schedule;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use train::{Config, Epoch, Outcome, BATCH, FEATURES};
+use train::{Config, Epoch, Optim, Outcome, BATCH, FEATURES};
 
 /// Train a classifier on a CSV file and report its held-out test accuracy. With no
 /// arguments: the 8×8 handwritten digits shipped in `data/digits` (1,797 rows, 64 features,
@@ -55,12 +55,18 @@ struct Args {
     /// the rows left over after the last full batch wait for the next epoch's order).
     #[arg(long, default_value_t = 30)]
     epochs: u32,
-    /// Base learning rate.
-    #[arg(long, default_value_t = 0.05)]
-    lr: f32,
-    /// Heavy-ball momentum.
+    /// The optimizer: SGD with momentum, Adam, or AdamW (`--weight-decay`).
+    #[arg(long, value_enum, default_value_t = Optim::Sgd)]
+    optim: Optim,
+    /// Base learning rate (default: 0.05 with SGD, 0.002 with Adam and AdamW).
+    #[arg(long)]
+    lr: Option<f32>,
+    /// Heavy-ball momentum (SGD only).
     #[arg(long, default_value_t = 0.9)]
     momentum: f32,
+    /// AdamW's decoupled weight decay λ over weights (AdamW only).
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f32,
     /// The learning rate is halved every this many epochs (0: constant).
     #[arg(long, default_value_t = 10)]
     halve_every: u32,
@@ -180,21 +186,34 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
     } else {
         Schedule::StepDecay { every: args.halve_every.saturating_mul(batches), factor: 0.5 }
     };
-    let cfg =
-        Config { epochs: args.epochs, lr: args.lr, momentum: args.momentum, decay, ridge: args.ridge, seed: args.seed };
+    let lr = args.lr.unwrap_or(if args.optim == Optim::Sgd { 0.05 } else { 0.002 });
+    let cfg = Config {
+        epochs: args.epochs,
+        optim: args.optim,
+        lr,
+        momentum: args.momentum,
+        weight_decay: args.weight_decay,
+        decay,
+        ridge: args.ridge,
+        seed: args.seed,
+    };
+    let optimizer = match args.optim {
+        Optim::Sgd => format!("SGD momentum {}", args.momentum),
+        Optim::Adam => "Adam".to_string(),
+        Optim::Adamw => format!("AdamW weight decay {}", args.weight_decay),
+    };
     let classes = table.classes.len();
     let shape = format!("{features}-{}-{classes} {:?}", args.hidden, args.activation).to_lowercase();
     println!(
         "classify: {} ({} rows: {} train, {} test), {features} features, {classes} classes; network {shape}, \
-         batch {BATCH}, {} epochs, lr {} halved every {} epochs, momentum {}, ridge {}, seed {}, kernels {}",
+         batch {BATCH}, {} epochs, {optimizer}, lr {} halved every {} epochs, ridge {}, seed {}, kernels {}",
         args.data.display(),
         table.features.len(),
         split.train.0.len(),
         split.test.0.len(),
         args.epochs,
-        args.lr,
+        lr,
         args.halve_every,
-        args.momentum,
         args.ridge,
         args.seed,
         stacknet::kernels::active().name(),
@@ -257,7 +276,16 @@ mod tests {
         assert_eq!((table.features.len(), table.features[0].len(), table.classes.len()), (1797, 64, 10));
         let split = data::split(&table, args.test_fraction).unwrap();
         assert_eq!((split.train.0.len(), split.test.0.len()), (1347, 450));
-        let cfg = Config { epochs: 3, lr: 0.05, momentum: 0.9, decay: Schedule::Constant, ridge: 1e-3, seed: 1 };
+        let cfg = Config {
+            epochs: 3,
+            optim: Optim::Sgd,
+            lr: 0.05,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            decay: Schedule::Constant,
+            ridge: 1e-3,
+            seed: 1,
+        };
         let run = dispatch(&args, 10, &split, &cfg, &mut |_| {}).unwrap();
         let (first, last) = (run.history[0], *run.history.last().unwrap());
         assert!(first.test.accuracy < 0.2, "{first:?}");
