@@ -504,7 +504,8 @@ mod persist {
             | LoadError::Truncated { .. }
             | LoadError::Checksum { .. }
             | LoadError::Malformed
-            | LoadError::NonFinite { .. } => STACKNET_ERR_BLOB_CORRUPT,
+            | LoadError::NonFinite { .. }
+            | LoadError::NegativeMoment { .. } => STACKNET_ERR_BLOB_CORRUPT,
             LoadError::UnknownVersion(_) => STACKNET_ERR_BLOB_VERSION,
             LoadError::ShapeMismatch { .. } | LoadError::OptimizerMismatch => STACKNET_ERR_BLOB_MODEL,
         })

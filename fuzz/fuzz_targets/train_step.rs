@@ -3,10 +3,11 @@
 //! Properties:
 //! - building the optimizer and objective accepts exactly the documented ranges
 //!   (learning rate finite and > 0, momentum in [0, 1), clip finite and > 0, schedule
-//!   `every ≥ 1`, factor in (0, 1], rate finite and ≥ 0, penalties finite and ≥ 0);
-//! - a step never panics;
-//! - `Ok` leaves every weight and every velocity value finite and counts the step;
-//! - `Err` leaves model and optimizer (step counter, velocity) bit-identical;
+//!   `every ≥ 1`, factor in (0, 1], rate finite and ≥ 0, penalties finite and ≥ 0; Adam's
+//!   β₁, β₂ in [0, 1), ε finite and > 0, weight decay finite and ≥ 0);
+//! - a step never panics, with SGD, SGD with momentum, Adam or AdamW;
+//! - `Ok` leaves every weight and every velocity or moment value finite and counts the step;
+//! - `Err` leaves model and optimizer (step counter, velocity, moments) bit-identical;
 //! - a non-finite input or target is reported as such, at its first row and column.
 #![no_main]
 
@@ -14,8 +15,8 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use stacknet::loss::{Loss, Objective, Penalty};
 use stacknet::nn::{Bias, Dense, Layer, Relu, Sigmoid, Tanh};
-use stacknet::optim::{Clip, Schedule, Sgd, Velocity};
-use stacknet::persist::VelocityState;
+use stacknet::optim::{Adam, Clip, Optimizer, Schedule, Sgd};
+use stacknet::persist::OptimizerState;
 use stacknet::train::{train_step, StepError};
 use stacknet::workspace::Workspace;
 
@@ -54,9 +55,16 @@ enum ScheduleIn {
 }
 
 #[derive(Arbitrary, Debug)]
+enum OptIn {
+    Sgd,
+    Momentum(Num),
+    Adam { beta1: Num, beta2: Num, eps: Num, weight_decay: Num },
+}
+
+#[derive(Arbitrary, Debug)]
 struct Input {
     lr: Num,
-    momentum: Option<Num>,
+    optimizer: OptIn,
     clip: ClipIn,
     schedule: ScheduleIn,
     l2: Num,
@@ -84,10 +92,10 @@ fn bits<M: Layer>(m: &M) -> Vec<u32> {
     out
 }
 
-fn opt_bits<V: VelocityState<Net>>(o: &Sgd<V>) -> (u32, Vec<u32>) {
+fn opt_bits<O: OptimizerState<Net>>(o: &O) -> (u32, Vec<u32>) {
     let mut v = Vec::new();
-    o.velocity().visit_state(&mut |s| v.extend(s.iter().map(|x| x.to_bits())));
-    (o.steps(), v)
+    o.visit_state(&mut |s| v.extend(s.iter().map(|x| x.to_bits())));
+    (o.saved_steps(), v)
 }
 
 fn first_non_finite<const C: usize>(m: &[[f32; C]; B]) -> Option<(usize, usize)> {
@@ -95,7 +103,7 @@ fn first_non_finite<const C: usize>(m: &[[f32; C]; B]) -> Option<(usize, usize)>
     Some((i / C, i % C))
 }
 
-fn run<V: Velocity<Net> + VelocityState<Net>>(inp: &Input, model: &mut Net, mut opt: Sgd<V>, objective: &Objective) {
+fn run<O: Optimizer<Net> + OptimizerState<Net>>(inp: &Input, model: &mut Net, mut opt: O, objective: &Objective) {
     let mut ws = Workspace::<Net, B>::new();
     for (raw, data) in inp.batches.iter().take(8) {
         let mut at = 0;
@@ -110,8 +118,8 @@ fn run<V: Velocity<Net> + VelocityState<Net>>(inp: &Input, model: &mut Net, mut 
                 let mut all = true;
                 model.visit(&mut |_, s| all &= s.iter().all(|v| v.is_finite()));
                 assert!(all, "Ok left a non-finite weight: {model:?}");
-                opt.velocity().visit_state(&mut |s| all &= s.iter().all(|v| v.is_finite()));
-                assert!(all, "Ok left a non-finite velocity");
+                opt.visit_state(&mut |s| all &= s.iter().all(|v| v.is_finite()));
+                assert!(all, "Ok left a non-finite velocity or moment");
                 assert_eq!(opt.steps(), obefore.0.saturating_add(1));
                 assert_eq!(r.step, opt.steps());
                 // The norm is +∞ when it exceeds f32::MAX though every component is finite.
@@ -201,9 +209,9 @@ fuzz_target!(|inp: Input| {
     let mut at = 0;
     model.visit_mut(&mut |_, s| fill(s, &inp.weights, inp.raw_weights, &mut at));
 
-    match inp.momentum {
-        None => run(&inp, &mut model, opt, &objective),
-        Some(mu) => {
+    match inp.optimizer {
+        OptIn::Sgd => run(&inp, &mut model, opt, &objective),
+        OptIn::Momentum(mu) => {
             let mu = mu.get();
             let mu_ok = mu.is_finite() && (0.0..1.0).contains(&mu);
             match opt.with_momentum(mu, &model) {
@@ -212,6 +220,22 @@ fuzz_target!(|inp: Input| {
                     run(&inp, &mut model, o, &objective)
                 }
                 Err(_) => assert!(!mu_ok, "momentum {mu} refused"),
+            }
+        }
+        OptIn::Adam { beta1, beta2, eps, weight_decay } => {
+            // The rate, clipping and schedule were accepted by `Sgd`'s builders above, and
+            // Adam's take the same ranges.
+            let adam = Adam::new(lr, &model).and_then(|a| a.with_clip(clip)).and_then(|a| a.with_schedule(schedule));
+            let adam = adam.unwrap_or_else(|e| panic!("Adam refused what Sgd accepted: {e}"));
+            let (b1, b2, e, wd) = (beta1.get(), beta2.get(), eps.get(), weight_decay.get());
+            let beta_ok = |b: f32| b.is_finite() && (0.0..1.0).contains(&b);
+            let ok = beta_ok(b1) && beta_ok(b2) && e.is_finite() && e > 0.0 && wd.is_finite() && wd >= 0.0;
+            match adam.with_betas(b1, b2).and_then(|a| a.with_eps(e)).and_then(|a| a.with_weight_decay(wd)) {
+                Ok(a) => {
+                    assert!(ok, "Adam {b1} {b2} {e} {wd} accepted");
+                    run(&inp, &mut model, a, &objective)
+                }
+                Err(_) => assert!(!ok, "Adam {b1} {b2} {e} {wd} refused"),
             }
         }
     }
