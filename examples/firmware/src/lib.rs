@@ -226,6 +226,39 @@ pub extern "C" fn bench_end() {
     unsafe { core::ptr::write_volatile(MARK.as_ptr(), 2) };
 }
 
+/// The bench binaries' stack paint pattern and how far below the stack pointer it goes.
+#[cfg(target_os = "none")]
+const PAINT: u32 = 0xC5C5_C5C5;
+#[cfg(target_os = "none")]
+const PAINT_BYTES: usize = 4096;
+
+/// Paints `PAINT_BYTES` below the stack pointer, runs `f` between the markers and returns
+/// how many bytes below the caller's stack pointer were written.
+#[cfg(target_os = "none")]
+#[inline(always)]
+pub fn measure(f: impl FnOnce()) -> usize {
+    let top = platform::stack_pointer();
+    let bottom = top - PAINT_BYTES;
+    // SAFETY: nothing below the stack pointer is live (no red zone on Arm or RISC-V bare
+    // metal, no interrupts enabled), and the 16 KiB RAM holds main's frame + 4 KiB.
+    unsafe {
+        let mut p = bottom;
+        while p < top {
+            core::ptr::write_volatile(p as *mut u32, PAINT);
+            p += 4;
+        }
+    }
+    bench_start();
+    f();
+    bench_end();
+    let mut q = bottom;
+    // SAFETY: reads the painted words back; same region as above.
+    while q < top && unsafe { core::ptr::read_volatile(q as *const u32) } == PAINT {
+        q += 4;
+    }
+    top - q
+}
+
 static MARK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
 /// The flash probes' body: a zeroed 2-`H`-2 network, its workspace and the corners behind

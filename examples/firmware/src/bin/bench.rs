@@ -5,9 +5,8 @@
 //! `Inference` workspace), window 4 `persist::load` of the 64-32-10 digits model, window 5
 //! one digits prediction (scaling the pixels included); window 6 is one 2-3-2 step with
 //! `Objective::mse_ridge(RIDGE)` (the same work as the C baseline with `-DRIDGE=1`,
-//! `scripts/embedded/c-baseline.sh`); window 7 is one 2-3-2 step with AdamW (the
-//! firmware's `adamw` optimizer, same net and data, after one warm-up step so the moments
-//! are not zero). Bare metal only;
+//! `scripts/embedded/c-baseline.sh`). The AdamW step is measured by `bench_adamw`, in its
+//! own image, so that these SGD figures are what an SGD-only firmware gets. Bare metal only;
 //! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
@@ -16,12 +15,11 @@
 
 use core::hint::black_box;
 use core::mem::size_of;
-use firmware::{adamw, bench_end, bench_start, new_net, say, setup, XorNet, BATCH, SEED};
+#[cfg(target_os = "none")]
+use firmware::measure;
+use firmware::{new_net, say, setup, XorNet, BATCH, SEED};
 use stacknet::optim::Optimizer;
 use stacknet::prelude::*;
-
-const PAINT: u32 = 0xC5C5_C5C5;
-const PAINT_BYTES: usize = 4096;
 
 /// One training step, not inlined, so that its frame is measured and it has one address.
 #[inline(never)]
@@ -39,33 +37,6 @@ fn step<const H: usize, O: Optimizer<XorNet<H>>>(
 fn main() {
     say!("bench: bare-metal targets only (stack painting and QEMU markers)");
     firmware::platform::exit(false)
-}
-
-/// Paints `PAINT_BYTES` below the stack pointer, runs `f` between the markers and returns
-/// how many bytes below the caller's stack pointer were written.
-#[cfg(target_os = "none")]
-#[inline(always)]
-fn measure(f: impl FnOnce()) -> usize {
-    let top = firmware::platform::stack_pointer();
-    let bottom = top - PAINT_BYTES;
-    // SAFETY: nothing below the stack pointer is live (no red zone on Arm or RISC-V bare
-    // metal, no interrupts enabled), and the 16 KiB RAM holds main's frame + 4 KiB.
-    unsafe {
-        let mut p = bottom;
-        while p < top {
-            core::ptr::write_volatile(p as *mut u32, PAINT);
-            p += 4;
-        }
-    }
-    bench_start();
-    f();
-    bench_end();
-    let mut q = bottom;
-    // SAFETY: reads the painted words back; same region as above.
-    while q < top && unsafe { core::ptr::read_volatile(q as *const u32) } == PAINT {
-        q += 4;
-    }
-    top - q
 }
 
 #[cfg(target_os = "none")]
@@ -94,21 +65,6 @@ fn bench_ridge() -> bool {
     let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
     say!("bench 2-3-2 ridge: stack {stack} B");
     ok
-}
-
-/// Window 7: one 2-3-2 AdamW step, after a warm-up step outside the window.
-#[cfg(target_os = "none")]
-fn bench_adamw() -> bool {
-    let mut net = new_net::<3>(SEED);
-    let mut ws = Workspace::<XorNet<3>, BATCH>::new();
-    let mut opt = adamw(&net);
-    let objective = Objective::default();
-    let warm = step(&mut net, &mut ws, &mut opt, &objective).is_ok();
-    let mut ok = false;
-    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
-    let (m, w, o) = (size_of::<XorNet<3>>(), Workspace::<XorNet<3>, BATCH>::BYTES, size_of::<Adam<XorNet<3>>>());
-    say!("bench 2-3-2 adamw: stack {stack} B, model {m} B + workspace {w} B + optimizer {o} B = {} B", m + w + o);
-    warm && ok
 }
 
 /// One prediction of the 2-3-2 XOR network, not inlined (its frame is measured).
@@ -154,6 +110,5 @@ fn main() -> ! {
     let ok = bench::<3>() & bench::<10>();
     let ok = ok & bench_inference();
     let ok = ok & bench_ridge();
-    let ok = ok & bench_adamw();
     firmware::platform::exit(ok)
 }
