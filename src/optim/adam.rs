@@ -63,6 +63,9 @@ pub struct Adam<M> {
     clip: Clip,
     beta1: f32,
     beta2: f32,
+    /// `ln β₁` and `ln β₂`, for the bias corrections (formed when the betas are set, not at
+    /// every step).
+    ln_betas: (f32, f32),
     eps: f32,
     weight_decay: f32,
     step: u32,
@@ -88,6 +91,7 @@ impl<M: Layer> Adam<M> {
             clip: Clip::None,
             beta1: 0.9,
             beta2: 0.999,
+            ln_betas: (libm::logf(0.9), libm::logf(0.999)),
             eps: 1e-8,
             weight_decay: 0.0,
             step: 0,
@@ -100,6 +104,7 @@ impl<M: Layer> Adam<M> {
     pub fn with_betas(mut self, beta1: f32, beta2: f32) -> Result<Self, ConfigError> {
         self.beta1 = check_beta(beta1, ConfigError::Beta1)?;
         self.beta2 = check_beta(beta2, ConfigError::Beta2)?;
+        self.ln_betas = (libm::logf(beta1), libm::logf(beta2));
         Ok(self)
     }
 
@@ -198,8 +203,8 @@ impl<M: Layer> Adam<M> {
             one_minus_b1: 1.0 - self.beta1,
             b2: self.beta2,
             one_minus_b2: 1.0 - self.beta2,
-            c1: bias_correction(self.beta1, t),
-            c2: bias_correction(self.beta2, t),
+            c1: bias_correction(self.ln_betas.0, t),
+            c2: bias_correction(self.ln_betas.1, t),
             eps: self.eps,
             lr,
             decay: self.weight_decay,
@@ -207,12 +212,13 @@ impl<M: Layer> Adam<M> {
     }
 }
 
-/// `1 / (1 − βᵗ)`, with `1 − βᵗ` formed as `−expm1(t·ln β)`: `1 − powf(β, t)` would
-/// cancel (for β = 0.999, `0.999²` rounded to `f32` leaves `1 − 0.999²` with a relative
-/// error of 3·10⁻⁵), this stays within a few rounding errors. `libm` gives the same bits on
-/// every target; β = 0 gives `ln 0 = −∞`, `expm1(−∞) = −1` and a correction of 1.
-fn bias_correction(beta: f32, t: f32) -> f32 {
-    1.0 / -libm::expm1f(t * libm::logf(beta))
+/// `1 / (1 − βᵗ)` from `ln β`, with `1 − βᵗ` formed as `−expm1(t·ln β)`: `1 − powf(β, t)`
+/// would cancel (for β = 0.999, `0.999²` rounded to `f32` leaves `1 − 0.999²` with a
+/// relative error of 3·10⁻⁵), this stays within a few rounding errors. `libm` gives the
+/// same bits on every target; β = 0 gives `ln 0 = −∞`, `expm1(−∞) = −1` and a correction
+/// of 1.
+fn bias_correction(ln_beta: f32, t: f32) -> f32 {
+    1.0 / -libm::expm1f(t * ln_beta)
 }
 
 /// The constants for a slice of this kind: the weight decay is for weights only.
