@@ -26,8 +26,8 @@ mkdir -p "$out"
 section "x86_64 reference: the firmware's XOR weight hashes (scalar tier)"
 (cd examples/firmware && cargo build --release --locked -q --bin firmware)
 examples/firmware/target/release/firmware | tee "$out/x86_64-firmware.out"
-h3=$(sed -n 's/.*2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' "$out/x86_64-firmware.out")
-h10=$(sed -n 's/.*2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' "$out/x86_64-firmware.out")
+h3=$(sed -n 's/.*xor 2-3-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' "$out/x86_64-firmware.out")
+h10=$(sed -n 's/.*xor 2-10-2 corners 4\/4 .* hash \([0-9a-f]\{8\}\) PASS.*/\1/p' "$out/x86_64-firmware.out")
 [ -n "$h3" ] && [ -n "$h10" ] || { echo "no hashes from the x86_64 firmware" >&2; exit 1; }
 
 section "wasm32-wasip1 + simd128 under Node: tier tests and the weight hash"
