@@ -56,6 +56,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The optimizer is [`optim::Sgd`] (schedules, clipping, momentum) or [`optim::Adam`]
+//! (Adam, or AdamW with `with_weight_decay`); both go through the same transactional
+//! [`train::train_step`], and [`persist`] keeps either one's state with the weights.
+//!
 //! Buffers live in a [`workspace::Workspace`] (training) or a [`workspace::Inference`]
 //! (forward pass only, a fraction of the size); both are built by a `const fn`, so either
 //! can be a `static`. [`eval`] predicts and measures over any number of rows through
