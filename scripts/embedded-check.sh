@@ -167,25 +167,25 @@ for t in "${targets[@]}"; do
   fi
   infer232[$t]=$((w3 - w0))
   infer_digits[$t]=$((w5 - w0))
+  pass "$t: inference 2-3-2 $((w3 - w0)) insns/prediction; digits load $((w4 - w0)) insns, $((w5 - w0)) insns/prediction"
+  grep '^bench infer' <<<"$out" | sed 's/^/      /'
   # One AdamW step, in its own image (bench_adamw).
   elf="target/$t/release/bench_adamw"
   rc=0
   # shellcheck disable=SC2086
-  out=$(timeout 120 ${qemu[$t]} "${semi[@]}" -plugin "$plugin,start=$(sym "$elf" bench_start),end=$(sym "$elf" bench_end)" \
+  aout=$(timeout 120 ${qemu[$t]} "${semi[@]}" -plugin "$plugin,start=$(sym "$elf" bench_start),end=$(sym "$elf" bench_end)" \
     -d plugin -kernel "$elf" 2>&1) || rc=$?
-  a0=$(sed -n 's/^insncount: window 0 = //p' <<<"$out")
-  a1=$(sed -n 's/^insncount: window 1 = //p' <<<"$out")
+  a0=$(sed -n 's/^insncount: window 0 = //p' <<<"$aout")
+  a1=$(sed -n 's/^insncount: window 1 = //p' <<<"$aout")
   if [ "$rc" -ne 0 ] || [ -z "$a1" ]; then
     fail "$t: bench_adamw (status $rc)"
-    sed 's/^/      /' <<<"$out"
+    sed 's/^/      /' <<<"$aout"
     continue
   fi
   insns_adam[$t]=$((a1 - a0))
-  ram_adam[$t]=$(sed -n 's/^bench 2-3-2 adamw: .* = \([0-9]*\) B$/\1/p' <<<"$out")
+  ram_adam[$t]=$(sed -n 's/^bench 2-3-2 adamw: .* = \([0-9]*\) B$/\1/p' <<<"$aout")
   pass "$t: AdamW 2-3-2 $((a1 - a0)) insns/step"
-  grep '^bench 2-3-2 adamw' <<<"$out" | sed 's/^/      /'
-  pass "$t: inference 2-3-2 $((w3 - w0)) insns/prediction; digits load $((w4 - w0)) insns, $((w5 - w0)) insns/prediction"
-  grep '^bench infer' <<<"$out" | sed 's/^/      /'
+  grep '^bench 2-3-2 adamw' <<<"$aout" | sed 's/^/      /'
 done
 
 # --- flash: what one train_step pulls in, by owner (scripts/embedded/flash.py) ---------
