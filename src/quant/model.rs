@@ -160,8 +160,29 @@ pub(crate) struct LayerView<'a> {
 
 impl<'a> LayerView<'a> {
     /// Parses the record at the start of `b`, checking what can be checked of it alone.
-    /// `inputs` is the width the layer must take (the previous layer's output).
+    /// `expect_inputs` is the width the layer must take (the previous layer's output).
+    /// Checks everything, multipliers included ([`QuantModel::from_bytes`]).
     fn parse(b: &'a [u8], expect_inputs: usize) -> Result<(LayerView<'a>, usize), LoadError> {
+        let (view, len) = Self::layout(b, expect_inputs)?;
+        if b[LAYER_HEADER_LEN + view.inputs * view.outputs + 9 * view.outputs + view.table.len()..len]
+            .iter()
+            .any(|&p| p != 0)
+        {
+            return Err(LoadError::BadShape);
+        }
+        for j in 0..view.outputs {
+            let m = rd_i32(view.mult, 4 * j).ok_or(LoadError::Truncated)?;
+            let s = view.shift[j] as i8;
+            if !fixed::valid(m, s) {
+                return Err(LoadError::BadMultiplier);
+            }
+        }
+        Ok((view, len))
+    }
+
+    /// The record's fields and length, checking widths, activation and scales only (the
+    /// per-prediction walk over a blob [`QuantModel::from_bytes`] has checked whole).
+    fn layout(b: &'a [u8], expect_inputs: usize) -> Result<(LayerView<'a>, usize), LoadError> {
         let t = LoadError::Truncated;
         let inputs = rd_u32(b, 0).ok_or(t)? as usize;
         let outputs = rd_u32(b, 4).ok_or(t)? as usize;
@@ -199,16 +220,6 @@ impl<'a> LayerView<'a> {
             shift: &rec[s0..t0],
             table: &rec[t0..t1],
         };
-        if rec[t1..].iter().any(|&p| p != 0) {
-            return Err(LoadError::BadShape);
-        }
-        for j in 0..outputs {
-            let m = rd_i32(view.mult, 4 * j).ok_or(t)?;
-            let s = view.shift[j] as i8;
-            if !fixed::valid(m, s) {
-                return Err(LoadError::BadMultiplier);
-            }
-        }
         Ok((view, len))
     }
 
@@ -362,7 +373,7 @@ impl<'a> QuantModel<'a> {
         let body = &self.blob[..self.blob.len() - CRC_LEN];
         let (mut at, mut width) = (HEADER_LEN, self.inputs);
         (0..self.layers).map_while(move |_| {
-            let (l, len) = LayerView::parse(body.get(at..)?, width).ok()?;
+            let (l, len) = LayerView::layout(body.get(at..)?, width).ok()?;
             at += len;
             width = l.outputs;
             Some(l)
