@@ -21,19 +21,21 @@ pub(crate) fn doubling_high_mul(a: i32, b: i32) -> i32 {
     }
     let ab = i64::from(a) * i64::from(b);
     let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    // |ab + nudge| < 2⁶², so the quotient fits in i32 (truncating division, as in C).
-    ((ab + nudge) / (1i64 << 31)) as i32
+    // `(ab + nudge) / 2³¹` truncating toward zero, as in C, by a shift (no 64-bit division
+    // call on 32-bit targets); |ab + nudge| < 2⁶², so the quotient fits in i32.
+    let v = ab + nudge;
+    let bias = if v < 0 { (1i64 << 31) - 1 } else { 0 };
+    ((v + bias) >> 31) as i32
 }
 
 /// `round(x / 2^exp)`, half away from zero, for `exp ≤ 31`.
 #[inline]
 pub(crate) fn rounding_shift_right(x: i32, exp: u32) -> i32 {
     let exp = exp.min(31);
-    let x = i64::from(x);
-    let mask = (1i64 << exp) - 1;
-    let rem = x & mask;
-    let threshold = (mask >> 1) + i64::from(x < 0);
-    ((x >> exp) + i64::from(rem > threshold)) as i32
+    let mask = ((1u64 << exp) - 1) as u32;
+    let rem = (x as u32) & mask;
+    let threshold = (mask >> 1) + u32::from(x < 0);
+    (x >> exp) + i32::from(rem > threshold)
 }
 
 /// `x · M` rounded, with `M` given as `(m, shift)` (see the module docs). Valid pairs are

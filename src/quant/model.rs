@@ -99,17 +99,14 @@ pub struct QParams {
 }
 
 impl QParams {
-    /// `q` for `x`: `round(x / scale) + zero_point` (ties away from zero), saturated to
-    /// `[−128, 127]` (so are ±∞); `None` for NaN.
+    /// `q` for `x`: `round(x · (1/scale)) + zero_point`, rounded half away from zero and
+    /// saturated to `[−128, 127]` (so are ±∞); `None` for NaN. The reciprocal is one
+    /// correctly rounded `f32` division, the product one `f32` multiplication, so `q` is the
+    /// same on every target ([`QuantModel::quantize_input`] computes the reciprocal once
+    /// per row and gives the same values).
     #[inline]
     pub fn quantize(&self, x: f32) -> Option<i8> {
-        if x.is_nan() {
-            return None;
-        }
-        let r = libm::roundf(x / self.scale);
-        // `as` saturates (and ±∞ with it); the zero point is within ±128.
-        let q = (r as i32).saturating_add(self.zero_point);
-        Some(q.clamp(-128, 127) as i8)
+        quantize_with(1.0 / self.scale, self.zero_point, x)
     }
 
     /// The real value of `q`: `scale · (q − zero_point)`.
@@ -120,6 +117,39 @@ impl QParams {
 
     pub(crate) fn valid(&self) -> bool {
         self.scale.is_normal() && self.scale > 0.0 && (-128..=127).contains(&self.zero_point)
+    }
+}
+
+/// `round(x · inv) + zp` saturated to int8 (see [`QParams::quantize`]).
+#[inline]
+fn quantize_with(inv: f32, zp: i32, x: f32) -> Option<i8> {
+    if x.is_nan() {
+        return None;
+    }
+    let q = round_sat(x * inv).saturating_add(zp);
+    Some(q.clamp(-128, 127) as i8)
+}
+
+/// `x` rounded to an integer, half away from zero, saturated to `±256` (enough for int8
+/// after any zero point), on the bits: no float library call on soft-float targets.
+#[inline]
+fn round_sat(x: f32) -> i32 {
+    let b = x.to_bits();
+    let exp = ((b >> 23) & 0xff) as i32;
+    let mag = if exp < 126 {
+        0 // |x| < 0.5
+    } else if exp >= 127 + 8 {
+        256 // |x| ≥ 256, ±∞ too
+    } else {
+        // |x| = mant · 2^(exp − 150), 126 ≤ exp ≤ 134: a shift of 16 to 24 bits.
+        let mant = (b & 0x7f_ffff) | 0x80_0000;
+        let shift = (150 - exp) as u32;
+        ((mant + (1 << (shift - 1))) >> shift) as i32
+    };
+    if b >> 31 == 1 {
+        -mag
+    } else {
+        mag
     }
 }
 
@@ -164,16 +194,13 @@ impl<'a> LayerView<'a> {
     /// Checks everything, multipliers included ([`QuantModel::from_bytes`]).
     fn parse(b: &'a [u8], expect_inputs: usize) -> Result<(LayerView<'a>, usize), LoadError> {
         let (view, len) = Self::layout(b, expect_inputs)?;
-        if b[LAYER_HEADER_LEN + view.inputs * view.outputs + 9 * view.outputs + view.table.len()..len]
-            .iter()
-            .any(|&p| p != 0)
-        {
+        let used = LAYER_HEADER_LEN + view.inputs * view.outputs + 9 * view.outputs + view.table.len();
+        if b.get(used..len).is_none_or(|pad| pad.iter().any(|&p| p != 0)) {
             return Err(LoadError::BadShape);
         }
-        for j in 0..view.outputs {
+        for (j, &s) in view.shift.iter().enumerate() {
             let m = rd_i32(view.mult, 4 * j).ok_or(LoadError::Truncated)?;
-            let s = view.shift[j] as i8;
-            if !fixed::valid(m, s) {
+            if !fixed::valid(m, s as i8) {
                 return Err(LoadError::BadMultiplier);
             }
         }
@@ -186,11 +213,11 @@ impl<'a> LayerView<'a> {
         let t = LoadError::Truncated;
         let inputs = rd_u32(b, 0).ok_or(t)? as usize;
         let outputs = rd_u32(b, 4).ok_or(t)? as usize;
-        let head = b.get(8..12).ok_or(t)?;
+        let head = rd_u32(b, 8).ok_or(t)?.to_le_bytes();
         if inputs != expect_inputs
             || !(1..=MAX_WIDTH).contains(&inputs)
             || !(1..=MAX_WIDTH).contains(&outputs)
-            || head[1..] != [0, 0, 0]
+            || head[1..] != [0u8, 0, 0]
         {
             return Err(LoadError::BadShape);
         }
@@ -208,17 +235,18 @@ impl<'a> LayerView<'a> {
         let s0 = m0 + 4 * outputs;
         let t0 = s0 + outputs;
         let t1 = t0 + if act.has_table() { 256 } else { 0 };
+        let part = |a: usize, z: usize| rec.get(a..z).ok_or(LoadError::BadShape);
         let view = LayerView {
             inputs,
             outputs,
             act,
             out,
             pre,
-            weights: &rec[w0..b0],
-            bias: &rec[b0..m0],
-            mult: &rec[m0..s0],
-            shift: &rec[s0..t0],
-            table: &rec[t0..t1],
+            weights: part(w0, b0)?,
+            bias: part(b0, m0)?,
+            mult: part(m0, s0)?,
+            shift: part(s0, t0)?,
+            table: part(t0, t1)?,
         };
         Ok((view, len))
     }
@@ -248,7 +276,7 @@ impl<'a> LayerView<'a> {
                 let m = rd_i32(self.mult, 4 * j).unwrap_or(0);
                 let s = self.shift.get(j).map_or(0, |&s| s as i8);
                 let v = fixed::multiply(a.saturating_add(bias), m, s).saturating_add(self.pre.zero_point);
-                let q = v.clamp(lo, 127) as i8;
+                let q = v.max(lo).min(127) as i8; // `lo ≤ 127` (a zero point)
                 *yv = match self.table.get(usize::from(q as u8 ^ 0x80)) {
                     Some(&t) => t as i8,
                     None => q,
@@ -288,10 +316,11 @@ impl<'a> QuantModel<'a> {
         if bytes.len() < HEADER_LEN + CRC_LEN {
             return Err(LoadError::Truncated);
         }
-        if bytes[..4] != MAGIC {
+        if bytes.get(..4) != Some(&MAGIC[..]) {
             return Err(LoadError::BadMagic);
         }
-        let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+        let version = rd_u32(bytes, 4).ok_or(LoadError::Truncated)?;
+        let (version, flags) = (version as u16, (version >> 16) as u16);
         if version != VERSION {
             return Err(LoadError::UnsupportedVersion(version));
         }
@@ -300,11 +329,10 @@ impl<'a> QuantModel<'a> {
             return Err(LoadError::BadShape);
         }
         let blob = bytes.get(..total).ok_or(LoadError::Truncated)?;
-        let (body, crc) = blob.split_at(total - CRC_LEN);
+        let (body, crc) = blob.split_at_checked(total - CRC_LEN).ok_or(LoadError::Truncated)?;
         if CRC32.checksum(body) != rd_u32(crc, 0).ok_or(LoadError::Truncated)? {
             return Err(LoadError::Checksum);
         }
-        let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
         let inputs = rd_u32(body, 12).ok_or(LoadError::Truncated)? as usize;
         let outputs = rd_u32(body, 16).ok_or(LoadError::Truncated)? as usize;
         let layers = rd_u32(body, 20).ok_or(LoadError::Truncated)? as usize;
@@ -370,7 +398,7 @@ impl<'a> QuantModel<'a> {
     }
 
     fn layer_views(&self) -> impl Iterator<Item = LayerView<'a>> + 'a {
-        let body = &self.blob[..self.blob.len() - CRC_LEN];
+        let body = self.blob.get(..self.blob.len().saturating_sub(CRC_LEN)).unwrap_or(&[]);
         let (mut at, mut width) = (HEADER_LEN, self.inputs);
         (0..self.layers).map_while(move |_| {
             let (l, len) = LayerView::layout(body.get(at..)?, width).ok()?;
@@ -435,11 +463,26 @@ impl<'a> QuantModel<'a> {
     /// dequantizes the output into `out`.
     pub fn predict(&self, x: &[f32], scratch: &mut [i8], out: &mut [f32]) -> Result<(), PredictError> {
         self.check(x.len(), out.len(), scratch.len())?;
-        for (q, &v) in scratch.iter_mut().zip(x) {
-            *q = self.input.quantize(v).ok_or(PredictError::NaN)?;
-        }
+        self.quantize_input(x, scratch)?;
         for (o, &q) in out.iter_mut().zip(self.run(scratch)) {
             *o = self.output.dequantize(q);
+        }
+        Ok(())
+    }
+
+    /// Quantizes an input row into `q` with [`input_params`](Self::input_params) (as
+    /// [`QParams::quantize`] does, the reciprocal of the scale computed once): values
+    /// outside the calibrated range saturate, NaN is an error (`q` then partly written).
+    pub fn quantize_input(&self, x: &[f32], q: &mut [i8]) -> Result<(), PredictError> {
+        if x.len() != self.inputs {
+            return Err(PredictError::InputLength);
+        }
+        if q.len() < x.len() {
+            return Err(PredictError::ScratchLength);
+        }
+        let inv = 1.0 / self.input.scale;
+        for (q, &v) in q.iter_mut().zip(x) {
+            *q = quantize_with(inv, self.input.zero_point, v).ok_or(PredictError::NaN)?;
         }
         Ok(())
     }
@@ -455,5 +498,34 @@ impl<'a> QuantModel<'a> {
             return Err(PredictError::ScratchLength);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_sat;
+
+    #[test]
+    fn round_sat_is_roundf_within_its_range() {
+        let mut x = -300.0f32;
+        while x <= 300.0 {
+            let want = libm::roundf(x).clamp(-256.0, 256.0) as i32;
+            assert_eq!(round_sat(x), want, "{x}");
+            x += 0.0625 / 4.0;
+        }
+        for x in
+            [0.5f32, -0.5, 0.49999997, -0.49999997, 1.5, -1.5, 2.5, 255.5, -255.5, 256.0, 1e30, -1e30, 1e-30, 0.0, -0.0]
+        {
+            assert_eq!(round_sat(x), libm::roundf(x).clamp(-256.0, 256.0) as i32, "{x}");
+        }
+        assert_eq!((round_sat(f32::INFINITY), round_sat(f32::NEG_INFINITY)), (256, -256));
+        // Every f32 in [−260, 260], through its bits (every 97th, for time).
+        let mut b = 0u32;
+        while b < 0x4382_0000 {
+            for x in [f32::from_bits(b), -f32::from_bits(b)] {
+                assert_eq!(round_sat(x), libm::roundf(x).clamp(-256.0, 256.0) as i32, "{x}");
+            }
+            b += 97;
+        }
     }
 }

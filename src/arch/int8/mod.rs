@@ -31,11 +31,23 @@ pub(crate) trait Int8Kernels: TierKernels {
     unsafe fn dot_rows(self, x: &[i8], w: &[i8], acc: &mut [i32]);
 }
 
-/// The oracle: one multiply-add per value, in order.
+/// The oracle: `Σ x[i]·w[i]` over the common prefix, four values per iteration (on a
+/// Cortex-M0 that halves the loop overhead per product; the sum is exact either way).
 #[inline(always)]
 pub(crate) fn dot_scalar(x: &[i8], w: &[i8]) -> i32 {
+    let n = x.len().min(w.len());
+    let (x, w) = (x.get(..n).unwrap_or(&[]), w.get(..n).unwrap_or(&[]));
+    let (xc, xr) = x.as_chunks::<4>();
+    let (wc, wr) = w.as_chunks::<4>();
     let mut s = 0i32;
-    for (&a, &b) in x.iter().zip(w) {
+    for (a, b) in xc.iter().zip(wc) {
+        let p = i32::from(a[0]) * i32::from(b[0])
+            + i32::from(a[1]) * i32::from(b[1])
+            + i32::from(a[2]) * i32::from(b[2])
+            + i32::from(a[3]) * i32::from(b[3]);
+        s = s.wrapping_add(p);
+    }
+    for (&a, &b) in xr.iter().zip(wr) {
         s = s.wrapping_add(i32::from(a) * i32::from(b));
     }
     s
@@ -45,12 +57,10 @@ impl Int8Kernels for Scalar {
     #[inline]
     unsafe fn dot_rows(self, x: &[i8], w: &[i8], acc: &mut [i32]) {
         let n = x.len();
-        if n == 0 {
-            acc.fill(0);
-            return;
-        }
-        for (a, row) in acc.iter_mut().zip(w.chunks_exact(n)) {
-            *a = dot_scalar(x, row);
+        for (j, a) in acc.iter_mut().enumerate() {
+            // Indexing by `get` (never failing for the documented lengths) keeps the panic
+            // machinery out of the firmware.
+            *a = w.get(j * n..j * n + n).map_or(0, |row| dot_scalar(x, row));
         }
     }
 }
