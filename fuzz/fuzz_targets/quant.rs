@@ -68,9 +68,8 @@ fuzz_target!(|data: &[u8]| {
         let x = &bytes[..n];
         let rows = (bytes.len() - n) / n;
         let w = &bytes[n..n + rows * n];
-        let want: Vec<i32> = (0..rows)
-            .map(|j| x.iter().zip(&w[j * n..]).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum())
-            .collect();
+        let want: Vec<i32> =
+            (0..rows).map(|j| x.iter().zip(&w[j * n..]).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum()).collect();
         for t in tiers() {
             let mut acc = vec![0i32; rows];
             quant::dot_rows(t, x, w, &mut acc).unwrap();
