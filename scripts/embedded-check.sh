@@ -13,6 +13,8 @@
 #     from flash, over the 450 test images) on every target, checks the desktop's count
 #     (409/450) and the same prediction hash everywhere, measures load and prediction
 #     (instructions, stack, RAM, flash) and checks that load + predict link no panic code;
+#     the same for the int8 model (`stacknet::quant`, `firmware::digits_q8`): 410/450, the
+#     desktop's int8 output hash on every target, its instructions, flash and budgets;
 #  5. power cuts during on-device learning (scripts/power-cut.sh): the `learn` firmware
 #     fine-tunes the digits head with A/B checkpoints on a host-file flash; QEMU is killed
 #     at seeded instruction counts and every reboot must resume from the newest complete
@@ -37,7 +39,7 @@ declare -A qemu=(
   [thumbv8m.main-none-eabihf]="qemu-system-arm -cpu cortex-m33 -machine mps2-an505"
   [riscv32imac-unknown-none-elf]="qemu-system-riscv32 -machine virt -bios none"
 )
-declare -A hash232 hash2102 digits_hash adamhash
+declare -A hash232 hash2102 digits_hash adamhash digits_q8_hash
 
 # Checks one run's output: exit status, PASS, hashes. $1 = name, $2 = status, $3 = output.
 record() {
@@ -75,6 +77,14 @@ run_digits() {
   else
     fail "$name: digits (exit status $rc)"
     sed 's/^/      /' <<<"$out"
+  fi
+  # The int8 model: the firmware itself checks the desktop's count and output hash.
+  h=$(sed -n 's/^digits int8 64-32-10: 410\/450 correct .* outputs hash \([0-9a-f]\{8\}\), .* PASS$/\1/p' <<<"$out")
+  if [ -n "$h" ]; then
+    pass "$name: digits int8 410/450 as on the desktop (outputs hash $h)"
+    digits_q8_hash[$name]=$h
+  else
+    fail "$name: digits int8"
   fi
 }
 
@@ -132,11 +142,17 @@ for name in "${targets[@]}" aarch64-unknown-linux-gnu; do
   else
     fail "digits hash: $name (${digits_hash[$name]:-none}) != $ref (${digits_hash[$ref]:-none})"
   fi
+  # tests/quant.rs pins the same hash on the desktop (every x86 tier) and under qemu-aarch64 (NEON).
+  if [ "${digits_q8_hash[$name]:-}" = fab1646f ] && [ "${digits_q8_hash[$ref]:-}" = fab1646f ]; then
+    pass "digits int8 hash: $name = $ref = tests/quant.rs (fab1646f)"
+  else
+    fail "digits int8 hash: $name (${digits_q8_hash[$name]:-none}), $ref (${digits_q8_hash[$ref]:-none}) != fab1646f"
+  fi
 done
 
 # --- footprint: instructions, stack, RAM per train_step --------------------------------
 sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
-declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam
+declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam infer_q8 layers_q8
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
   [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
@@ -168,6 +184,16 @@ for t in "${targets[@]}"; do
   infer232[$t]=$((w3 - w0))
   infer_digits[$t]=$((w5 - w0))
   pass "$t: inference 2-3-2 $((w3 - w0)) insns/prediction; digits load $((w4 - w0)) insns, $((w5 - w0)) insns/prediction"
+  w7=$(sed -n 's/^insncount: window 7 = //p' <<<"$out")
+  w8=$(sed -n 's/^insncount: window 8 = //p' <<<"$out")
+  w9=$(sed -n 's/^insncount: window 9 = //p' <<<"$out")
+  if [ -n "$w9" ]; then
+    infer_q8[$t]=$((w8 - w0))
+    layers_q8[$t]=$((w9 - w0))
+    pass "$t: int8 digits check in place $((w7 - w0)) insns, $((w8 - w0)) insns/prediction (int8 layers $((w9 - w0)))"
+  else
+    fail "$t: bench int8 windows missing"
+  fi
   grep '^bench infer' <<<"$out" | sed 's/^/      /'
   # One AdamW step, in its own image (bench_adamw).
   elf="target/$t/release/bench_adamw"
@@ -191,7 +217,7 @@ done
 # --- flash: what one train_step pulls in, by owner (scripts/embedded/flash.py) ---------
 # flash_232 / flash_2102 = flash_base (the same setup of both nets) + one train_step; the
 # growth of each owner's .text + .rodata is the step's flash. The budget counts stacknet's.
-declare -A flash232 flash_infer232
+declare -A flash232 flash_infer232 flash_q8
 for t in "${targets[@]}"; do
   d="target/$t/release"
   if [ -n "${built[$t]:-}" ]; then
@@ -204,7 +230,10 @@ for t in "${targets[@]}"; do
     idig=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_digits")
     flash_infer232[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$i232")
     echo "INFO  $t: flash of persist::load + one prediction (over flash_infer_base): 2-3-2 $i232; digits $idig"
-    if [[ "$i232" == *" panic=0 "* && "$idig" == *" panic=0 "* ]]; then
+    iq8=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_q8")
+    flash_q8[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$iq8")
+    echo "INFO  $t: flash of an int8 QuantModel::from_bytes + one prediction (over flash_infer_base): $iq8"
+    if [[ "$i232" == *" panic=0 "* && "$idig" == *" panic=0 "* && "$iq8" == *" panic=0 "* ]]; then
       pass "$t: load + predict link no panic machinery"
     else
       fail "$t: load + predict pull in the panic machinery"
@@ -234,6 +263,15 @@ budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-
 budget "$m4 2-3-2 AdamW insns/step" "${insns_adam[$m4]:-}" 3900
 budget "thumbv6m-none-eabi 2-3-2 AdamW insns/step" "${insns_adam[thumbv6m-none-eabi]:-}" 162000
 budget "$m4 2-3-2 AdamW model + workspace + optimizer (B)" "${ram_adam[$m4]:-}" 700
+# int8 (stacknet::quant): the digits network's prediction, f32 row in (scaling and
+# quantizing the pixels included), and its int8 layers alone, which must take at most a
+# tenth of the f32 prediction's instructions on the Cortex-M0.
+budget "thumbv6m-none-eabi digits int8 insns/prediction" "${infer_q8[thumbv6m-none-eabi]:-}" 70000
+budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 18000
+m0f32=${infer_digits[thumbv6m-none-eabi]:-0}
+budget "thumbv6m-none-eabi digits int8 layers insns x 10 (vs f32 prediction $m0f32)" \
+  "$(( ${layers_q8[thumbv6m-none-eabi]:-999999999} * 10 ))" "$m0f32"
+budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
 declare -A learnhash

@@ -130,6 +130,7 @@ pub mod loss;
 pub mod nn;
 pub mod optim;
 pub mod persist;
+pub mod quant;
 pub mod sample;
 pub mod train;
 pub mod workspace;

@@ -4,6 +4,7 @@
 //! `wasm32::Simd128`), whose kernels are written once in `generic/`. Only `cfg` lines and
 //! the trait live here; `crate::kernels` picks a tier and calls it.
 
+pub(crate) mod int8;
 mod kernel;
 // Compiled (and tested) always; used by the scalar tier only with feature `mcu-sigmoid`.
 #[cfg_attr(not(feature = "mcu-sigmoid"), allow(dead_code))]

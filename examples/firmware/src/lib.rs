@@ -8,6 +8,7 @@
 #![cfg_attr(target_os = "none", no_std)]
 
 pub mod digits;
+pub mod digits_q8;
 pub mod host_flash;
 pub mod learn;
 pub mod platform;
@@ -295,5 +296,26 @@ where
         class = argmax(&ws.forward(&net, &x)[0]);
     }
     core::hint::black_box((&mut net, &mut ws));
+    class
+}
+
+/// The int8 flash probe's body: what an int8 inference-only firmware runs, checking the
+/// blob in place (`QuantModel::from_bytes`) and one prediction of a 64-wide input row into
+/// 10 outputs (scratch for layers up to 32 wide). `flash_infer_q8` calls it beside
+/// `flash_infer_base`'s body.
+#[inline(never)]
+pub fn flash_probe_q8(blob: &[u8]) -> usize {
+    let blob = core::hint::black_box(blob);
+    let x = core::hint::black_box([0.5f32; 64]);
+    let mut scratch = [0i8; digits_q8::SCRATCH];
+    let mut out = [0i8; 10];
+    let mut class = usize::MAX;
+    if let Ok(m) = stacknet::quant::QuantModel::from_bytes(blob) {
+        let mut q = [0i8; 64];
+        if m.quantize_input(&x, &mut q).is_ok() && m.predict_q(&q, &mut scratch, &mut out).is_ok() {
+            class = stacknet::quant::argmax_q(&out).unwrap_or(usize::MAX);
+        }
+    }
+    core::hint::black_box((&mut scratch, &mut out));
     class
 }

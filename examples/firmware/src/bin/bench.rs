@@ -5,8 +5,11 @@
 //! `Inference` workspace), window 4 `persist::load` of the 64-32-10 digits model, window 5
 //! one digits prediction (scaling the pixels included); window 6 is one 2-3-2 step with
 //! `Objective::mse_ridge(RIDGE)` (the same work as the C baseline with `-DRIDGE=1`,
-//! `scripts/embedded/c-baseline.sh`). The AdamW step is measured by `bench_adamw`, in its
-//! own image, so that these SGD figures are what an SGD-only firmware gets. Bare metal only;
+//! `scripts/embedded/c-baseline.sh`); window 7 is `QuantModel::from_bytes` of the int8
+//! digits model (checked in flash), window 8 one int8 digits prediction (scaling and
+//! quantizing the pixels included), window 9 the int8 layers alone (`predict_q` on a
+//! quantized row). The AdamW step is measured by `bench_adamw`, in its own image, so that
+//! the SGD figures here are what an SGD-only firmware gets. Bare metal only;
 //! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
@@ -101,6 +104,33 @@ fn bench_inference() -> bool {
     class < 2 && loaded && digit == usize::from(row[64])
 }
 
+/// Windows 7 and 8: the int8 digits model checked in place, one int8 prediction.
+#[cfg(target_os = "none")]
+fn bench_int8() -> bool {
+    use firmware::digits_q8;
+    let mut model = None;
+    let load_stack = measure(|| model = digits_q8::load().ok());
+    let Some(model) = model else {
+        say!("bench infer digits int8: the model does not load");
+        return false;
+    };
+    let mut scratch = [0i8; digits_q8::SCRATCH];
+    let mut out = [0i8; 10];
+    let row = black_box(&firmware::digits::TEST[0]);
+    let mut digit = usize::MAX;
+    let stack = measure(|| digit = digits_q8::classify(&model, &mut scratch, &mut out, row));
+    // Window 9: the int8 layers alone, on the row already quantized.
+    let x = black_box([3i8; 64]);
+    let mut ok = false;
+    let layers_stack = measure(|| ok = model.predict_q(&x, &mut scratch, &mut out).is_ok());
+    say!(
+        "bench infer digits int8: load stack {load_stack} B, predict stack {stack} B (layers only {layers_stack} B), scratch {} B, blob {} B in flash",
+        digits_q8::SCRATCH,
+        digits_q8::MODEL_Q8.len()
+    );
+    ok && digit == usize::from(row[64])
+}
+
 #[cfg(target_os = "none")]
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
@@ -110,5 +140,6 @@ fn main() -> ! {
     let ok = bench::<3>() & bench::<10>();
     let ok = ok & bench_inference();
     let ok = ok & bench_ridge();
+    let ok = ok & bench_int8();
     firmware::platform::exit(ok)
 }

@@ -1,12 +1,14 @@
 //! Inference only: loads the digits classifier from flash, classifies the 450 test images
-//! with the scalar tier, prints the accuracy and a hash of the predictions, and exits 0 on
-//! PASS (the desktop's count, 409 of 450), 1 on FAIL. Runs on the microcontrollers
+//! with the scalar tier, prints the accuracy and a hash of the predictions; then the same
+//! with the int8 model (`firmware::digits_q8`), and exits 0 on PASS (the desktop's counts,
+//! 409 of 450 in f32, 410 in int8, and the desktop's int8 output hash), 1 on FAIL. Runs on the microcontrollers
 //! (semihosting) and on hosted targets (std); `scripts/embedded-check.sh` compares the
 //! hashes across targets.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
 
 use firmware::digits::{self, TEST};
+use firmware::digits_q8;
 use firmware::say;
 use stacknet::kernels::{force, Tier};
 use stacknet::prelude::*;
@@ -38,5 +40,26 @@ fn main() -> ! {
         Inference::<digits::Net, 1>::BYTES,
         if ok { "PASS" } else { "FAIL" }
     );
-    firmware::platform::exit(ok)
+    let ok_q8 = match digits_q8::load() {
+        Ok(model) => {
+            let (correct, hash) = digits_q8::score(&model);
+            let ok = correct == digits_q8::DESKTOP_CORRECT && hash == digits_q8::DESKTOP_HASH;
+            say!(
+                "digits int8 64-32-10: {}/{} correct (accuracy {:.4}), outputs hash {:08x}, blob {} B, scratch {} B {}",
+                correct,
+                TEST.len(),
+                correct as f32 / TEST.len() as f32,
+                hash,
+                digits_q8::MODEL_Q8.len(),
+                digits_q8::SCRATCH,
+                if ok { "PASS" } else { "FAIL" }
+            );
+            ok
+        }
+        Err(e) => {
+            say!("digits int8: the embedded model does not load: {e} FAIL");
+            false
+        }
+    };
+    firmware::platform::exit(ok && ok_q8)
 }
