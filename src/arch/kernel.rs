@@ -16,7 +16,7 @@ pub(crate) struct FusedGrad<'a> {
     pub g: &'a mut [f32],
 }
 
-/// The constants of one Adam update ([`TierKernels::adam`]), formed once per step and
+/// The constants of one Adam update (each tier's `adam` kernel), formed once per step and
 /// slice. Per parameter, in this order and with these roundings on every tier (no fused
 /// multiply-add, so every tier gives the scalar tier's bits):
 ///

@@ -133,11 +133,15 @@ pub fn active() -> Tier {
     }
 }
 
+/// Detects and caches the best tier, unless a tier was forced meanwhile (another thread's
+/// [`force`] between our load and this store): a lazy detection never replaces a forced tier.
 #[cold]
 fn init() -> Tier {
     let t = best_available();
-    ACTIVE.store(t as u8, Ordering::Relaxed);
-    t
+    match ACTIVE.compare_exchange(0, t as u8, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => t,
+        Err(now) => Tier::from_u8(now).unwrap_or(t),
+    }
 }
 
 /// The tier asked for is not available on this CPU or in this build.
