@@ -107,13 +107,13 @@ impl AdamConfig {
     /// Adam with these settings and zero moments shaped like `model`. Every setting went
     /// through the same builders in `validate`, so this fails only if that changes.
     pub(crate) fn build<M: Layer>(&self, model: &M) -> Check<Adam<M>> {
-        Adam::new(self.lr, model)
-            .and_then(|o| o.with_betas(self.beta1, self.beta2))
-            .and_then(|o| o.with_eps(self.eps))
-            .and_then(|o| o.with_weight_decay(self.weight_decay))
-            .and_then(|o| o.with_schedule(self.schedule))
-            .and_then(|o| o.with_clip(self.clip))
-            .map_err(|_| STACKNET_ERR_HYPERPARAMETER)
+        let bad = |_| STACKNET_ERR_HYPERPARAMETER;
+        let mut a = Adam::new(self.lr, model).map_err(bad)?;
+        a = a.with_betas(self.beta1, self.beta2).map_err(bad)?;
+        a = a.with_eps(self.eps).map_err(bad)?;
+        a = a.with_weight_decay(self.weight_decay).map_err(bad)?;
+        a = a.with_schedule(self.schedule).map_err(bad)?;
+        a.with_clip(self.clip).map_err(bad)
     }
 }
 

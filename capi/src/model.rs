@@ -11,7 +11,7 @@
 
 use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr, opt_span, out_ptr, span};
 use crate::hyper::{
-    Choice, STACKNET_OPTIMIZER_ADAM, STACKNET_OPTIMIZER_ADAMW, STACKNET_OPTIMIZER_SGD, stacknet_hyper_t,
+    AdamConfig, Choice, STACKNET_OPTIMIZER_ADAM, STACKNET_OPTIMIZER_ADAMW, STACKNET_OPTIMIZER_SGD, stacknet_hyper_t,
 };
 use crate::status::{Check, stacknet_status_t::*};
 use core::mem::ManuallyDrop;
@@ -260,13 +260,18 @@ pub(crate) unsafe fn set_hyper<H: Shape, const B: usize>(p: *mut H, h: *const st
             let sgd = base.with_momentum(h.momentum, &st.model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
             st.opt.sgd = ManuallyDrop::new(sgd);
         }
-        Choice::Adam(cfg) => {
-            let adam = cfg.build(&st.model)?;
-            st.opt.adam = ManuallyDrop::new(adam);
-        }
+        Choice::Adam(cfg) => set_adam(&mut st.opt, &cfg, &st.model)?,
     }
     st.hyper = h;
     st.objective = objective;
+    Ok(())
+}
+
+/// Builds Adam for `model` and writes it to `dst`. Not inlined: the model-sized values it
+/// builds stay out of `set_hyper`'s frame when the choice is SGD.
+#[inline(never)]
+fn set_adam<M: Layer>(dst: &mut Opt<M>, cfg: &AdamConfig, model: &M) -> Check {
+    dst.adam = ManuallyDrop::new(cfg.build(model)?);
     Ok(())
 }
 
