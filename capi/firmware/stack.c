@@ -62,5 +62,11 @@ int main(void) {
     MEASURE("load", stacknet_xor_2_50_2_bias_load(&net, blob, n, NULL));
     MEASURE("matmul 32x2 * 2x50", stacknet_matmul(32, 2, 50, x, w, c, 0));
     MEASURE("sigmoid 64", stacknet_sigmoid(out, 64));
+    h.optimizer = STACKNET_OPTIMIZER_ADAMW;
+    h.learning_rate = 0.01f;
+    MEASURE("set_hyper (AdamW)", stacknet_xor_2_50_2_bias_set_hyper(&net, &h));
+    MEASURE("train_step (AdamW)", stacknet_xor_2_50_2_bias_train_step(&net, x, y, B, NULL));
+    MEASURE("save (AdamW)", stacknet_xor_2_50_2_bias_save(&net, blob, sizeof blob, &n));
+    MEASURE("load (AdamW)", stacknet_xor_2_50_2_bias_load(&net, blob, n, NULL));
     return failures == 0 ? 0 : 1;
 }

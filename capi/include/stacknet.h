@@ -11,6 +11,21 @@
  * The type has the size STACKNET_<SHAPE>_STATE_SIZE and the alignment STACKNET_STATE_ALIGN. */
 
 /**
+ * `optimizer`: stochastic gradient descent, with heavy-ball `momentum` (0 is plain SGD).
+ */
+#define STACKNET_OPTIMIZER_SGD 0
+
+/**
+ * `optimizer`: Adam with `beta1`, `beta2`, `eps` (`momentum` and `weight_decay` unused).
+ */
+#define STACKNET_OPTIMIZER_ADAM 1
+
+/**
+ * `optimizer`: AdamW, Adam plus the decoupled `weight_decay` (`momentum` unused).
+ */
+#define STACKNET_OPTIMIZER_ADAMW 2
+
+/**
  * `schedule`: constant learning rate η.
  */
 #define STACKNET_SCHEDULE_CONSTANT 0
@@ -39,6 +54,16 @@
  * `clip`: scale the whole gradient so its L2 norm is at most clip_threshold.
  */
 #define STACKNET_CLIP_NORM 2
+
+/**
+ * Bytes of a `stacknet_hyper_t`.
+ */
+#define STACKNET_HYPER_SIZE 56
+
+/**
+ * Alignment of a `stacknet_hyper_t`.
+ */
+#define STACKNET_HYPER_ALIGN 4
 
 /**
  * Major version of this API (and of the stacknet crate it wraps).
@@ -116,9 +141,9 @@
 #define STACKNET_XOR_2_3_2_PARAMS ((((2 * 3) + 3) + (3 * 2)) + 2)
 
 /**
- *`xor_2_3_2`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_3_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_3_2_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_3_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_3_2`: the state size in 64-bit words (the handle type's array length).
@@ -131,9 +156,9 @@
 #define STACKNET_XOR_2_3_2_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_3_2`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_3_2`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_3_2_SAVE_SIZE (40 + (8 * ((((2 * 3) + 3) + (3 * 2)) + 2)))
+#define STACKNET_XOR_2_3_2_SAVE_SIZE (40 + (12 * ((((2 * 3) + 3) + (3 * 2)) + 2)))
 
 /**
  *`xor_2_3_2_bias`: inputs per row.
@@ -161,9 +186,9 @@
 #define STACKNET_XOR_2_3_2_BIAS_PARAMS ((((2 * 3) + 3) + (3 * 2)) + 2)
 
 /**
- *`xor_2_3_2_bias`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_3_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_3_2_BIAS_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_3_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_3_2_bias`: the state size in 64-bit words (the handle type's array length).
@@ -176,9 +201,9 @@
 #define STACKNET_XOR_2_3_2_BIAS_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_3_2_bias`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_3_2_bias`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_3_2_BIAS_SAVE_SIZE (40 + (8 * ((((2 * 3) + 3) + (3 * 2)) + 2)))
+#define STACKNET_XOR_2_3_2_BIAS_SAVE_SIZE (40 + (12 * ((((2 * 3) + 3) + (3 * 2)) + 2)))
 
 /**
  *`xor_2_10_2`: inputs per row.
@@ -206,9 +231,9 @@
 #define STACKNET_XOR_2_10_2_PARAMS ((((2 * 10) + 10) + (10 * 2)) + 2)
 
 /**
- *`xor_2_10_2`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_10_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_10_2_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_10_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_10_2`: the state size in 64-bit words (the handle type's array length).
@@ -221,9 +246,9 @@
 #define STACKNET_XOR_2_10_2_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_10_2`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_10_2`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_10_2_SAVE_SIZE (40 + (8 * ((((2 * 10) + 10) + (10 * 2)) + 2)))
+#define STACKNET_XOR_2_10_2_SAVE_SIZE (40 + (12 * ((((2 * 10) + 10) + (10 * 2)) + 2)))
 
 /**
  *`xor_2_10_2_bias`: inputs per row.
@@ -251,9 +276,9 @@
 #define STACKNET_XOR_2_10_2_BIAS_PARAMS ((((2 * 10) + 10) + (10 * 2)) + 2)
 
 /**
- *`xor_2_10_2_bias`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_10_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_10_2_BIAS_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_10_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_10_2_bias`: the state size in 64-bit words (the handle type's array length).
@@ -266,9 +291,9 @@
 #define STACKNET_XOR_2_10_2_BIAS_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_10_2_bias`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_10_2_bias`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE (40 + (8 * ((((2 * 10) + 10) + (10 * 2)) + 2)))
+#define STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE (40 + (12 * ((((2 * 10) + 10) + (10 * 2)) + 2)))
 
 /**
  *`xor_2_50_2`: inputs per row.
@@ -296,9 +321,9 @@
 #define STACKNET_XOR_2_50_2_PARAMS ((((2 * 50) + 50) + (50 * 2)) + 2)
 
 /**
- *`xor_2_50_2`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_50_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_50_2_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_50_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_50_2`: the state size in 64-bit words (the handle type's array length).
@@ -311,9 +336,9 @@
 #define STACKNET_XOR_2_50_2_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_50_2`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_50_2`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_50_2_SAVE_SIZE (40 + (8 * ((((2 * 50) + 50) + (50 * 2)) + 2)))
+#define STACKNET_XOR_2_50_2_SAVE_SIZE (40 + (12 * ((((2 * 50) + 50) + (50 * 2)) + 2)))
 
 /**
  *`xor_2_50_2_bias`: inputs per row.
@@ -341,9 +366,9 @@
 #define STACKNET_XOR_2_50_2_BIAS_PARAMS ((((2 * 50) + 50) + (50 * 2)) + 2)
 
 /**
- *`xor_2_50_2_bias`: bytes of a model state (model, optimizer, workspace).
+ *`xor_2_50_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_50_2_BIAS_STATE_SIZE (((((128 + (3 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_50_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_50_2_bias`: the state size in 64-bit words (the handle type's array length).
@@ -356,9 +381,9 @@
 #define STACKNET_XOR_2_50_2_BIAS_STATE_ALIGN STACKNET_STATE_ALIGN
 
 /**
- *`xor_2_50_2_bias`: bytes `save` writes (weights, optimizer, CRC).
+ *`xor_2_50_2_bias`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW state's size; an SGD state writes `40 + 8·PARAMS`.
  */
-#define STACKNET_XOR_2_50_2_BIAS_SAVE_SIZE (40 + (8 * ((((2 * 50) + 50) + (50 * 2)) + 2)))
+#define STACKNET_XOR_2_50_2_BIAS_SAVE_SIZE (40 + (12 * ((((2 * 50) + 50) + (50 * 2)) + 2)))
 
 /**
  * What a call did. `STACKNET_OK` is 0; every other value names one kind of refusal, and a
@@ -398,7 +423,8 @@ typedef enum {
    */
   STACKNET_ERR_OVERLAP = 5,
   /**
-   * The state was never initialised (its magic is missing).
+   * The state was never initialised (its magic is missing), or holds an optimizer code
+   * that no call of this library wrote.
    */
   STACKNET_ERR_NOT_INITIALIZED = 6,
   /**
@@ -410,7 +436,8 @@ typedef enum {
    */
   STACKNET_ERR_NON_FINITE = 8,
   /**
-   * A hyperparameter is out of range (learning rate, schedule, ridge, clipping, momentum).
+   * A hyperparameter is out of range (learning rate, schedule, ridge, clipping, momentum,
+   * optimizer kind, Adam's β₁, β₂, ε, AdamW's weight decay).
    */
   STACKNET_ERR_HYPERPARAMETER = 9,
   /**
@@ -442,7 +469,8 @@ typedef enum {
 
 /**
  * Training hyperparameters. Start from `stacknet_hyper_default` and change what you need;
- * fields that the chosen `schedule`/`clip` do not use are ignored.
+ * fields that the chosen `schedule`/`clip`/`optimizer` do not use are ignored.
+ * `STACKNET_HYPER_SIZE` bytes, aligned to `STACKNET_HYPER_ALIGN`.
  */
 typedef struct {
   /**
@@ -478,9 +506,29 @@ typedef struct {
    */
   float clip_threshold;
   /**
-   * Heavy-ball momentum μ in [0, 1); 0 is plain SGD.
+   * `STACKNET_OPTIMIZER_SGD`: heavy-ball momentum μ in [0, 1); 0 is plain SGD.
    */
   float momentum;
+  /**
+   * One of `STACKNET_OPTIMIZER_*`.
+   */
+  uint32_t optimizer;
+  /**
+   * Adam/AdamW: decay rate β₁ of the first moment, in [0, 1).
+   */
+  float beta1;
+  /**
+   * Adam/AdamW: decay rate β₂ of the second moment, in [0, 1).
+   */
+  float beta2;
+  /**
+   * Adam/AdamW: ε added to √v̂ in the denominator, finite and > 0.
+   */
+  float eps;
+  /**
+   * `STACKNET_OPTIMIZER_ADAMW`: decoupled weight decay λ (weights only), finite and ≥ 0.
+   */
+  float weight_decay;
 } stacknet_hyper_t;
 
 /**
@@ -578,8 +626,9 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Writes the default hyperparameters (η = 1, constant schedule, no ridge, no clipping,
- * no momentum) to `*out`.
+ * Writes the default hyperparameters (SGD, η = 1, constant schedule, no ridge, no
+ * clipping, no momentum; for Adam/AdamW β₁ = 0.9, β₂ = 0.999, ε = 1e-8, weight decay
+ * 0.01) to `*out`.
  *
  * # Safety
  * `out` is null or valid for writing one `stacknet_hyper_t`.
@@ -702,7 +751,7 @@ stacknet_status_t stacknet_xor_2_3_2_init(stacknet_xor_2_3_2_t *state,
                                           uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -719,7 +768,7 @@ stacknet_status_t stacknet_xor_2_3_2_set_hyper(stacknet_xor_2_3_2_t *state,
 stacknet_status_t stacknet_xor_2_3_2_get_hyper(stacknet_xor_2_3_2_t *state, stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_3_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_3_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -766,7 +815,7 @@ stacknet_status_t stacknet_xor_2_3_2_accuracy(stacknet_xor_2_3_2_t *state,
                                               float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_3_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_3_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -777,7 +826,7 @@ stacknet_status_t stacknet_xor_2_3_2_save(stacknet_xor_2_3_2_t *state,
                                           size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_3_2_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_3_2_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.
@@ -798,7 +847,7 @@ stacknet_status_t stacknet_xor_2_3_2_bias_init(stacknet_xor_2_3_2_bias_t *state,
                                                uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -816,7 +865,7 @@ stacknet_status_t stacknet_xor_2_3_2_bias_get_hyper(stacknet_xor_2_3_2_bias_t *s
                                                     stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_3_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_3_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -863,7 +912,7 @@ stacknet_status_t stacknet_xor_2_3_2_bias_accuracy(stacknet_xor_2_3_2_bias_t *st
                                                    float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_3_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_3_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -874,7 +923,7 @@ stacknet_status_t stacknet_xor_2_3_2_bias_save(stacknet_xor_2_3_2_bias_t *state,
                                                size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_3_2_bias_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_3_2_bias_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.
@@ -895,7 +944,7 @@ stacknet_status_t stacknet_xor_2_10_2_init(stacknet_xor_2_10_2_t *state,
                                            uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -913,7 +962,7 @@ stacknet_status_t stacknet_xor_2_10_2_get_hyper(stacknet_xor_2_10_2_t *state,
                                                 stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_10_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_10_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -960,7 +1009,7 @@ stacknet_status_t stacknet_xor_2_10_2_accuracy(stacknet_xor_2_10_2_t *state,
                                                float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_10_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_10_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -971,7 +1020,7 @@ stacknet_status_t stacknet_xor_2_10_2_save(stacknet_xor_2_10_2_t *state,
                                            size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_10_2_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_10_2_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.
@@ -992,7 +1041,7 @@ stacknet_status_t stacknet_xor_2_10_2_bias_init(stacknet_xor_2_10_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1010,7 +1059,7 @@ stacknet_status_t stacknet_xor_2_10_2_bias_get_hyper(stacknet_xor_2_10_2_bias_t 
                                                      stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_10_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_10_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -1057,7 +1106,7 @@ stacknet_status_t stacknet_xor_2_10_2_bias_accuracy(stacknet_xor_2_10_2_bias_t *
                                                     float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -1068,7 +1117,7 @@ stacknet_status_t stacknet_xor_2_10_2_bias_save(stacknet_xor_2_10_2_bias_t *stat
                                                 size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_10_2_bias_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_10_2_bias_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.
@@ -1089,7 +1138,7 @@ stacknet_status_t stacknet_xor_2_50_2_init(stacknet_xor_2_50_2_t *state,
                                            uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1107,7 +1156,7 @@ stacknet_status_t stacknet_xor_2_50_2_get_hyper(stacknet_xor_2_50_2_t *state,
                                                 stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_50_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_50_2_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -1154,7 +1203,7 @@ stacknet_status_t stacknet_xor_2_50_2_accuracy(stacknet_xor_2_50_2_t *state,
                                                float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_50_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_50_2_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -1165,7 +1214,7 @@ stacknet_status_t stacknet_xor_2_50_2_save(stacknet_xor_2_50_2_t *state,
                                            size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_50_2_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_50_2_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.
@@ -1186,7 +1235,7 @@ stacknet_status_t stacknet_xor_2_50_2_bias_init(stacknet_xor_2_50_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (step counter and momentum restart) and objective.
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1204,7 +1253,7 @@ stacknet_status_t stacknet_xor_2_50_2_bias_get_hyper(stacknet_xor_2_50_2_bias_t 
                                                      stacknet_hyper_t *out);
 
 /**
- * One SGD step on `rows` = `STACKNET_XOR_2_50_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
+ * One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_XOR_2_50_2_BIAS_BATCH` rows: `x` holds rows×2 floats, `y` rows×2 targets (row-major). `report` may be null. Transactional: on any error the model and optimizer are unchanged.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` is null or writable.
@@ -1251,7 +1300,7 @@ stacknet_status_t stacknet_xor_2_50_2_bias_accuracy(stacknet_xor_2_50_2_bias_t *
                                                     float *accuracy);
 
 /**
- * Saves the weights and optimizer state (step counter, velocity) into `buf` (`cap` ≥ `STACKNET_XOR_2_50_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
+ * Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` (`cap` ≥ `STACKNET_XOR_2_50_2_BIAS_SAVE_SIZE` bytes) and writes the length used to `*written`. Hyperparameters are not saved.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is null or writable.
@@ -1262,7 +1311,7 @@ stacknet_status_t stacknet_xor_2_50_2_bias_save(stacknet_xor_2_50_2_bias_t *stat
                                                 size_t *written);
 
 /**
- * Loads weights and optimizer state saved by `stacknet_xor_2_50_2_bias_save` into an initialised `state` (its hyperparameters stay). Checks magic, version, length, CRC-32, shape and finiteness before writing anything. `used` (may be null) receives the bytes read.
+ * Loads weights and optimizer state saved by `stacknet_xor_2_50_2_bias_save` into an initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before writing anything. `used` (may be null) receives the bytes read.
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `buf` is null or readable for `len` bytes; `used` is null or writable.

@@ -2,21 +2,25 @@
 //! functions that `shapes!` generates.
 //!
 //! A state is one caller-owned block: magic, model id, hyperparameters, objective, model,
-//! optimizer (with velocity) and the workspace for one batch of `B` rows. Nothing lives
-//! anywhere else, so a `static` of the handle type is all the memory a model needs.
+//! optimizer (SGD with its velocity, or Adam with its moments, in the same place) and the
+//! workspace for one batch of `B` rows. Nothing lives anywhere else, so a `static` of the
+//! handle type is all the memory a model needs.
 //!
 //! Every function follows the same order of checks (see `stacknet_status_t`) and
 //! writes nothing before all of them have passed.
 
 use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr, opt_span, out_ptr, span};
-use crate::hyper::stacknet_hyper_t;
+use crate::hyper::{
+    AdamConfig, Choice, STACKNET_OPTIMIZER_ADAM, STACKNET_OPTIMIZER_ADAMW, STACKNET_OPTIMIZER_SGD, stacknet_hyper_t,
+};
 use crate::status::{Check, stacknet_status_t::*};
-use core::ptr::addr_of_mut;
+use core::mem::ManuallyDrop;
+use core::ptr::{addr_of, addr_of_mut};
 use stacknet::eval::argmax;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
 use stacknet::nn::{Dim, Layer, Matrix, Rows, Zeroable};
-use stacknet::optim::{Momentum, Sgd};
+use stacknet::optim::{Adam, Momentum, Sgd};
 use stacknet::train::{StepError, train_step};
 use stacknet::workspace::Workspace;
 
@@ -57,6 +61,11 @@ pub(crate) trait Shape: Sized {
 
 /// The memory behind a handle of shape `H` with batch `B`. `#[repr(C)]` keeps `magic` and
 /// `id` at offsets 0 and 4, where they are read before anything else is trusted.
+///
+/// Invariant: `hyper.optimizer` names the variant of `opt` that was last written (`init`
+/// writes SGD with the default hyperparameters; `set_hyper` writes the optimizer and then
+/// the hyperparameters that chose it). `open` refuses a state whose `hyper.optimizer` is
+/// not a known code; [`State::kind`] is the only way to reach `opt`.
 #[repr(C)]
 pub(crate) struct State<M: Layer, const B: usize> {
     magic: u32,
@@ -64,8 +73,47 @@ pub(crate) struct State<M: Layer, const B: usize> {
     hyper: stacknet_hyper_t,
     objective: Objective,
     model: M,
-    opt: Sgd<Momentum<M>>,
+    opt: Opt<M>,
     ws: Workspace<M, B>,
+}
+
+/// The optimizer of a state: SGD with its velocity, or Adam/AdamW with both moments. One
+/// place for both, so a state is as large as the larger of the two (Adam's), not the sum.
+#[repr(C)]
+union Opt<M: Layer> {
+    sgd: ManuallyDrop<Sgd<Momentum<M>>>,
+    adam: ManuallyDrop<Adam<M>>,
+}
+
+/// The optimizer a state holds, borrowed.
+enum OptMut<'a, M: Layer> {
+    Sgd(&'a mut Sgd<Momentum<M>>),
+    Adam(&'a mut Adam<M>),
+}
+
+/// Splits a state into the parts a training step, a save or a load needs.
+struct Parts<'a, M: Layer, const B: usize> {
+    objective: &'a Objective,
+    model: &'a mut M,
+    opt: OptMut<'a, M>,
+    ws: &'a mut Workspace<M, B>,
+}
+
+impl<M: Layer, const B: usize> State<M, B> {
+    /// The state's parts, with its optimizer as `hyper.optimizer` says;
+    /// `STACKNET_ERR_NOT_INITIALIZED` for an unknown code (only a state that C wrote
+    /// itself can hold one; `open` refuses those first).
+    fn kind(&mut self) -> Check<Parts<'_, M, B>> {
+        let opt = match self.hyper.optimizer {
+            // SAFETY: the variant named by `hyper.optimizer` is the one last written (the
+            // type's invariant).
+            STACKNET_OPTIMIZER_SGD => OptMut::Sgd(unsafe { &mut *self.opt.sgd }),
+            // SAFETY: as above.
+            STACKNET_OPTIMIZER_ADAM | STACKNET_OPTIMIZER_ADAMW => OptMut::Adam(unsafe { &mut *self.opt.adam }),
+            _ => return Err(STACKNET_ERR_NOT_INITIALIZED),
+        };
+        Ok(Parts { objective: &self.objective, model: &mut self.model, opt, ws: &mut self.ws })
+    }
 }
 
 /// Width of the rows a network takes / gives.
@@ -98,10 +146,17 @@ unsafe fn open<'a, H: Shape, const B: usize>(p: *mut H) -> Check<&'a mut State<H
     if id != H::ID {
         return Err(STACKNET_ERR_WRONG_MODEL);
     }
+    let s = p.cast::<State<H::M, B>>();
+    // SAFETY: `hyper.optimizer` is inside the handle (the state fits, checked at compile time
+    // by `shapes!`) and 4-aligned; any bit pattern is a valid u32.
+    let kind = unsafe { addr_of!((*s).hyper.optimizer).read() };
+    if !matches!(kind, STACKNET_OPTIMIZER_SGD | STACKNET_OPTIMIZER_ADAM | STACKNET_OPTIMIZER_ADAMW) {
+        return Err(STACKNET_ERR_NOT_INITIALIZED);
+    }
     // SAFETY: the magic and id are only ever written by `init`, after it has written a
     // whole `State<H::M, B>` here (the handle is at least that large and aligned, checked
     // at compile time by `shapes!`); exclusivity is the caller's guarantee.
-    Ok(unsafe { &mut *p.cast::<State<H::M, B>>() })
+    Ok(unsafe { &mut *s })
 }
 
 /// Null, then alignment, of a state pointer.
@@ -146,10 +201,14 @@ where
     }
     // Padding bytes are copied from wherever a value was built (the optimizer below is built
     // by value): built on a cleared stack, they come out the same in every state (the same
-    // seed gives the same bytes). A few optimizer heads suffice: 256 bytes of stack, once.
-    clear_stack::<[Sgd; 8]>();
+    // seed gives the same bytes). 32 optimizer heads (1 KiB of stack, once) cover the frames
+    // of `validate` and its callees in every profile the tests build.
+    clear_stack::<[Sgd; 32]>();
     let hyper = stacknet_hyper_t::DEFAULT;
-    let (base, objective) = hyper.validate()?;
+    let (Choice::Sgd(base), objective) = hyper.validate()? else {
+        // The defaults choose SGD.
+        return Err(STACKNET_ERR_HYPERPARAMETER);
+    };
     let s = p.cast::<State<H::M, B>>();
     // SAFETY: `p` is aligned and valid for `size_of::<H>() ≥ size_of::<State>()` bytes
     // (compile-time check in `shapes!`), and exclusive per the contract. The whole handle is
@@ -170,14 +229,15 @@ where
         (*model).init(&mut rng(seed), Init::UniformFanIn);
         // The defaults passed `validate`, so this cannot fail; the magic stays 0 if it did.
         let opt = base.with_momentum(hyper.momentum, &*model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
-        addr_of_mut!((*s).opt).write(opt);
+        addr_of_mut!((*s).opt).cast::<Sgd<Momentum<H::M>>>().write(opt);
         addr_of_mut!((*s).magic).write(MAGIC);
     }
     Ok(())
 }
 
 /// `*_set_hyper`: validates `h` through stacknet's builders and, if every value is in
-/// range, replaces the optimizer (step counter and velocity restart at 0) and objective.
+/// range, replaces the optimizer (of the kind `h.optimizer` names; step counter, velocity
+/// and moments restart at 0) and objective.
 ///
 /// # Safety
 /// `p` as for [`open`] when non-null; `h` is null or valid for reading.
@@ -192,11 +252,26 @@ pub(crate) unsafe fn set_hyper<H: Shape, const B: usize>(p: *mut H, h: *const st
     // SAFETY: non-null, aligned, not inside the state; every bit pattern is a valid
     // `stacknet_hyper_t` (only u32 and f32 fields).
     let h = unsafe { h.read() };
-    let (base, objective) = h.validate()?;
-    // Validated above, so this cannot fail; it is still checked, and before any write.
-    st.opt = base.with_momentum(h.momentum, &st.model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+    let (choice, objective) = h.validate()?;
+    // Validated above, so building cannot fail; it is still checked, and before any write.
+    // The optimizer is written before `hyper`, which names its kind (`State`'s invariant).
+    match choice {
+        Choice::Sgd(base) => {
+            let sgd = base.with_momentum(h.momentum, &st.model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
+            st.opt.sgd = ManuallyDrop::new(sgd);
+        }
+        Choice::Adam(cfg) => set_adam(&mut st.opt, &cfg, &st.model)?,
+    }
     st.hyper = h;
     st.objective = objective;
+    Ok(())
+}
+
+/// Builds Adam for `model` and writes it to `dst`. Not inlined: the model-sized values it
+/// builds stay out of `set_hyper`'s frame when the choice is SGD.
+#[inline(never)]
+fn set_adam<M: Layer>(dst: &mut Opt<M>, cfg: &AdamConfig, model: &M) -> Check {
+    dst.adam = ManuallyDrop::new(cfg.build(model)?);
     Ok(())
 }
 
@@ -217,7 +292,7 @@ pub(crate) unsafe fn get_hyper<H: Shape, const B: usize>(p: *mut H, out: *mut st
     Ok(())
 }
 
-/// `*_train_step`: one SGD step on exactly `B` rows.
+/// `*_train_step`: one step of the state's optimizer on exactly `B` rows.
 ///
 /// # Safety
 /// `p` as for [`open`] when non-null; `x`/`y` null or valid for reading `rows` rows;
@@ -251,7 +326,12 @@ pub(crate) unsafe fn train<H: Shape, const B: usize>(
     // state byte-identical, so the targets are checked here first.
     finite(y)?;
     let (xb, yb) = (batch_of::<<H::M as Layer>::In, B>(x), batch_of::<<H::M as Layer>::Out, B>(y));
-    let r = train_step(&mut st.model, &xb, &yb, &mut st.ws, &mut st.opt, &st.objective).map_err(|e| match e {
+    let Parts { objective, model, opt, ws } = st.kind()?;
+    let r = match opt {
+        OptMut::Sgd(o) => train_step(model, &xb, &yb, ws, o, objective),
+        OptMut::Adam(o) => train_step(model, &xb, &yb, ws, o, objective),
+    };
+    let r = r.map_err(|e| match e {
         StepError::NonFiniteInput { .. } | StepError::NonFiniteTarget { .. } => STACKNET_ERR_NON_FINITE,
         StepError::NonFiniteLoss | StepError::NonFiniteGradient { .. } | StepError::NonFiniteUpdate { .. } => {
             STACKNET_ERR_DIVERGED
@@ -479,27 +559,37 @@ pub(crate) unsafe fn load<H: Shape, const B: usize>(p: *mut H, buf: *const u8, l
 }
 
 /// The bridge to `stacknet::persist` (kept in one place: the save format is stacknet's,
-/// with the optimizer section, which always holds a velocity here).
+/// with the optimizer section, which holds a velocity for SGD and both moments for Adam).
 mod persist {
-    use super::State;
+    use super::{OptMut, Parts, State};
     use crate::status::{Check, stacknet_status_t::*};
     use stacknet::nn::Layer;
     use stacknet::persist::{LoadError, SaveError, load_with_optimizer, save_with_optimizer};
 
-    pub(super) fn save<M: Layer, const B: usize>(st: &State<M, B>, buf: &mut [u8]) -> Check<usize> {
-        save_with_optimizer(&st.model, &st.opt, buf).map_err(|e| match e {
+    pub(super) fn save<M: Layer, const B: usize>(st: &mut State<M, B>, buf: &mut [u8]) -> Check<usize> {
+        let Parts { model, opt, .. } = st.kind()?;
+        let r = match opt {
+            OptMut::Sgd(o) => save_with_optimizer(model, o, buf),
+            OptMut::Adam(o) => save_with_optimizer(model, o, buf),
+        };
+        r.map_err(|e| match e {
             SaveError::BufferTooSmall { .. } => STACKNET_ERR_BUFFER_TOO_SMALL,
             // Training is transactional, so a state never holds NaN/∞ …
             SaveError::NonFinite { .. } => STACKNET_ERR_NON_FINITE,
             // … the predefined shapes are far below 2³² values …
             SaveError::TooLarge => STACKNET_ERR_DIMENSIONS,
-            // … and the velocity is always built from the state's own model.
+            // … and the velocity or moments are always built from the state's own model.
             SaveError::OptimizerMismatch => STACKNET_ERR_WRONG_MODEL,
         })
     }
 
     pub(super) fn load<M: Layer, const B: usize>(st: &mut State<M, B>, buf: &[u8]) -> Check<usize> {
-        load_with_optimizer(&mut st.model, &mut st.opt, buf).map_err(|e| match e {
+        let Parts { model, opt, .. } = st.kind()?;
+        let r = match opt {
+            OptMut::Sgd(o) => load_with_optimizer(model, o, buf),
+            OptMut::Adam(o) => load_with_optimizer(model, o, buf),
+        };
+        r.map_err(|e| match e {
             LoadError::BadMagic
             | LoadError::Truncated { .. }
             | LoadError::Checksum { .. }

@@ -40,17 +40,19 @@ macro_rules! shapes {
             pub const [<STACKNET_ $name:upper _BATCH>]: usize = $b;
             #[doc = "`" $name "`: number of f32 parameters (bias storage included)."]
             pub const [<STACKNET_ $name:upper _PARAMS>]: usize = $i * $h + $h + $h * $o + $o;
-            #[doc = "`" $name "`: bytes of a model state (model, optimizer, workspace)."]
+            #[doc = "`" $name "`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two "
+                "moments, workspace)."]
             // Plain arithmetic, not `div_ceil`: cbindgen copies the expression into the header.
             #[allow(clippy::manual_div_ceil)]
             pub const [<STACKNET_ $name:upper _STATE_SIZE>]: usize =
-                (128 + 3 * (4 * ($i * $h + $h + 1) + 4 * ($h * $o + $o + 1)) + 16 * $b * ($h + $o) + 7) / 8 * 8;
+                (120 + 4 * (4 * ($i * $h + $h + 1) + 4 * ($h * $o + $o + 1)) + 16 * $b * ($h + $o) + 7) / 8 * 8;
             #[doc = "`" $name "`: the state size in 64-bit words (the handle type's array length)."]
             pub const [<STACKNET_ $name:upper _STATE_WORDS>]: usize = [<STACKNET_ $name:upper _STATE_SIZE>] / 8;
             #[doc = "`" $name "`: alignment of a model state."]
             pub const [<STACKNET_ $name:upper _STATE_ALIGN>]: usize = STACKNET_STATE_ALIGN;
-            #[doc = "`" $name "`: bytes `save` writes (weights, optimizer, CRC)."]
-            pub const [<STACKNET_ $name:upper _SAVE_SIZE>]: usize = 40 + 8 * ($i * $h + $h + $h * $o + $o);
+            #[doc = "`" $name "`: bytes `save` writes at most (weights, optimizer, CRC): an Adam/AdamW "
+                "state's size; an SGD state writes `40 + 8·PARAMS`."]
+            pub const [<STACKNET_ $name:upper _SAVE_SIZE>]: usize = 40 + 12 * ($i * $h + $h + $h * $o + $o);
 
             #[doc = "A `" $name "` model state (" $i "-" $h "-" $o ", biases: " $bias ", batch " $b
                 "): opaque; declare one (e.g. `static`) and pass its address."]
@@ -78,7 +80,7 @@ macro_rules! shapes {
                 assert!(size_of::<H>() == [<STACKNET_ $name:upper _STATE_SIZE>]);
                 assert!(
                     [<STACKNET_ $name:upper _SAVE_SIZE>]
-                        == stacknet::persist::max_len_with_optimizer::<<H as Shape>::M>()
+                        == stacknet::persist::max_len_with_adam::<<H as Shape>::M>()
                 );
                 assert!(align_of::<u64>() == STACKNET_STATE_ALIGN || cfg!(target_pointer_width = "32"));
             };
@@ -97,7 +99,7 @@ macro_rules! shapes {
             }
 
             #[doc = "Validates `hyper` and, if every value is in range, makes it the state's "
-                "optimizer (step counter and momentum restart) and objective.\n\n# Safety\n"
+                "optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.\n\n# Safety\n"
                 "`state` is null or an exclusive pointer to a state; `hyper` is null or readable."]
             #[unsafe(no_mangle)]
             pub unsafe extern "C" fn [<stacknet_ $name _set_hyper>](
@@ -119,7 +121,7 @@ macro_rules! shapes {
                 status(unsafe { model::get_hyper::<_, $b>(state, out) })
             }
 
-            #[doc = "One SGD step on `rows` = `STACKNET_" $name:upper "_BATCH` rows: `x` holds rows×"
+            #[doc = "One step of the state's optimizer (SGD, Adam or AdamW) on `rows` = `STACKNET_" $name:upper "_BATCH` rows: `x` holds rows×"
                 $i " floats, `y` rows×" $o " targets (row-major). `report` may be null. Transactional: "
                 "on any error the model and optimizer are unchanged.\n\n# Safety\n`state` is null or an "
                 "exclusive pointer to a state; `x`, `y` are null or readable for `rows` rows; `report` "
@@ -179,7 +181,7 @@ macro_rules! shapes {
                 status(unsafe { model::accuracy::<_, $b>(state, x, y, rows, accuracy) })
             }
 
-            #[doc = "Saves the weights and optimizer state (step counter, velocity) into `buf` "
+            #[doc = "Saves the weights and optimizer state (step counter; SGD's velocity or Adam's moments) into `buf` "
                 "(`cap` ≥ `STACKNET_" $name:upper "_SAVE_SIZE` bytes) and writes the length used to "
                 "`*written`. Hyperparameters are not saved.\n\n# Safety\n`state` is null or an "
                 "exclusive pointer to a state; `buf` is null or writable for `cap` bytes; `written` is "
@@ -196,8 +198,9 @@ macro_rules! shapes {
             }
 
             #[doc = "Loads weights and optimizer state saved by `stacknet_" $name "_save` into an "
-                "initialised `state` (its hyperparameters stay). Checks magic, version, length, "
-                "CRC-32, shape and finiteness before writing anything. `used` (may be null) receives "
+                "initialised `state` (its hyperparameters stay, so set the optimizer the blob was saved with "
+                "first). Checks magic, version, length, CRC-32, shape, optimizer kind and finiteness before "
+                "writing anything. `used` (may be null) receives "
                 "the bytes read.\n\n# Safety\n`state` is null or an exclusive pointer to a state; "
                 "`buf` is null or readable for `len` bytes; `used` is null or writable."]
             #[unsafe(no_mangle)]

@@ -26,13 +26,15 @@ pub enum stacknet_status_t {
     STACKNET_ERR_BUFFER_TOO_SMALL = 4,
     /// Two buffers overlap where they must not (an output and an input, or data and the state).
     STACKNET_ERR_OVERLAP = 5,
-    /// The state was never initialised (its magic is missing).
+    /// The state was never initialised (its magic is missing), or holds an optimizer code
+    /// that no call of this library wrote.
     STACKNET_ERR_NOT_INITIALIZED = 6,
     /// The state was initialised for another model shape.
     STACKNET_ERR_WRONG_MODEL = 7,
     /// Input data (or targets) hold NaN or ±∞.
     STACKNET_ERR_NON_FINITE = 8,
-    /// A hyperparameter is out of range (learning rate, schedule, ridge, clipping, momentum).
+    /// A hyperparameter is out of range (learning rate, schedule, ridge, clipping, momentum,
+    /// optimizer kind, Adam's β₁, β₂, ε, AdamW's weight decay).
     STACKNET_ERR_HYPERPARAMETER = 9,
     /// An argument that is not a hyperparameter is out of range (a flag or a code).
     STACKNET_ERR_BAD_ARGUMENT = 10,

@@ -210,11 +210,18 @@ fn hyper_default() {
     assert_eq!(unsafe { stacknet_hyper_default(h.as_mut_ptr()) }, STACKNET_OK);
     let h = unsafe { h.assume_init() };
     assert_eq!((h.learning_rate, h.schedule, h.clip, h.momentum, h.ridge), (1.0, 0, 0, 0.0, 0.0));
+    assert_eq!(h.optimizer, STACKNET_OPTIMIZER_SGD);
+    assert_eq!((h.beta1, h.beta2, h.eps, h.weight_decay), (0.9, 0.999, 1e-8, 0.01));
     assert_eq!(unsafe { stacknet_hyper_default(null_mut()) }, STACKNET_ERR_NULL);
-    let mut words = [0u32; 12];
+    let mut words = [0u32; 16];
     let odd = words.as_mut_ptr().cast::<u8>().wrapping_add(2).cast::<stacknet_hyper_t>();
     assert_eq!(unsafe { stacknet_hyper_default(odd) }, STACKNET_ERR_MISALIGNED);
-    assert_eq!(words, [0; 12]);
+    assert_eq!(words, [0; 16]);
+    // The header's size and alignment constants are the struct's.
+    assert_eq!(
+        (size_of::<stacknet_hyper_t>(), align_of::<stacknet_hyper_t>()),
+        (STACKNET_HYPER_SIZE, STACKNET_HYPER_ALIGN)
+    );
 }
 
 /// Regression (fuzz target `capi`, seed `regress-matmul-empty-huge-m`): an `m×0` product with

@@ -591,3 +591,344 @@ fn a_state_copied_byte_for_byte_is_a_working_snapshot() {
     assert_eq!(ra, rb);
     assert!(a.bytes() == snapshot.bytes());
 }
+
+/// Adam (`adamw` false) or AdamW hyperparameters with learning rate `lr`.
+fn adam_hyper(adamw: bool, lr: f32) -> stacknet_hyper_t {
+    let mut h = hyper();
+    h.optimizer = if adamw { STACKNET_OPTIMIZER_ADAMW } else { STACKNET_OPTIMIZER_ADAM };
+    h.learning_rate = lr;
+    h
+}
+
+fn adam_hyper_checks<H: Api>() {
+    let mut b = fresh::<H>(2);
+    type Tweak = (&'static str, fn(&mut stacknet_hyper_t));
+    let bad: [Tweak; 19] = [
+        ("optimizer 3", |h| h.optimizer = 3),
+        ("optimizer u32::MAX", |h| h.optimizer = u32::MAX),
+        ("lr 0", |h| h.learning_rate = 0.0),
+        ("lr NaN", |h| h.learning_rate = f32::NAN),
+        ("beta1 1", |h| h.beta1 = 1.0),
+        ("beta1 < 0", |h| h.beta1 = -0.1),
+        ("beta1 NaN", |h| h.beta1 = f32::NAN),
+        ("beta2 1", |h| h.beta2 = 1.0),
+        ("beta2 > 1", |h| h.beta2 = 1.5),
+        ("beta2 NaN", |h| h.beta2 = f32::NAN),
+        ("eps 0", |h| h.eps = 0.0),
+        ("eps < 0", |h| h.eps = -1e-8),
+        ("eps NaN", |h| h.eps = f32::NAN),
+        ("eps ∞", |h| h.eps = f32::INFINITY),
+        ("schedule 3", |h| h.schedule = 3),
+        ("clip norm 0", |h| {
+            h.clip = STACKNET_CLIP_NORM;
+            h.clip_threshold = 0.0
+        }),
+        ("ridge < 0", |h| h.ridge = -1.0),
+        ("step every 0", |h| {
+            h.schedule = STACKNET_SCHEDULE_STEP;
+            h.step_every = 0
+        }),
+        ("exp rate ∞", |h| {
+            h.schedule = STACKNET_SCHEDULE_EXP;
+            h.exp_rate = f32::INFINITY
+        }),
+    ];
+    for adamw in [false, true] {
+        for (what, f) in bad {
+            let mut h = adam_hyper(adamw, 0.01);
+            f(&mut h);
+            refuses::<H>(&mut b, STACKNET_ERR_HYPERPARAMETER, what, |p| unsafe { H::set_hyper(p, &h) });
+        }
+    }
+    for (what, wd) in [("weight decay < 0", -0.01), ("weight decay NaN", f32::NAN), ("weight decay ∞", f32::INFINITY)]
+    {
+        let mut h = adam_hyper(true, 0.01);
+        h.weight_decay = wd;
+        refuses::<H>(&mut b, STACKNET_ERR_HYPERPARAMETER, what, |p| unsafe { H::set_hyper(p, &h) });
+    }
+    // A refusal also leaves an Adam state (moments, step counter) byte-identical.
+    let (x, y) = batch::<H>(H::BATCH, 9);
+    assert_eq!(unsafe { H::set_hyper(b.at(0), &adam_hyper(true, 0.01)) }, STACKNET_OK);
+    assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()) }, STACKNET_OK);
+    for (what, f) in bad {
+        let mut h = adam_hyper(false, 0.01);
+        f(&mut h);
+        refuses::<H>(&mut b, STACKNET_ERR_HYPERPARAMETER, what, |p| unsafe { H::set_hyper(p, &h) });
+    }
+
+    // Fields the chosen optimizer does not use are ignored: Adam's for SGD, momentum for
+    // Adam, the weight decay for Adam (not AdamW).
+    let mut sgd = hyper();
+    (sgd.beta1, sgd.beta2, sgd.eps, sgd.weight_decay) = (f32::NAN, 7.0, -1.0, f32::NAN);
+    let mut adam = adam_hyper(false, 0.01);
+    (adam.momentum, adam.weight_decay) = (f32::NAN, -1.0);
+    let mut adamw = adam_hyper(true, 0.01);
+    (adamw.momentum, adamw.beta1, adamw.beta2, adamw.eps, adamw.weight_decay) = (5.0, 0.0, 0.5, 1e-3, 0.0);
+    for good in [sgd, adam, adamw] {
+        assert_eq!(unsafe { H::set_hyper(b.at(0), &good) }, STACKNET_OK, "{}", H::NAME);
+        let mut back = hyper();
+        assert_eq!(unsafe { H::get_hyper(b.at(0), &mut back) }, STACKNET_OK);
+        assert_eq!(format!("{good:?}"), format!("{back:?}"));
+    }
+}
+
+#[test]
+fn bad_adam_hyperparameters_are_refused_one_by_one() {
+    for_all_shapes!(adam_hyper_checks);
+}
+
+/// Trains `b` for `n` steps on batches `first..first + n`, returning the last report.
+fn steps<H: Api>(b: &mut Block, first: u32, n: u32) -> stacknet_step_report_t {
+    let mut rep = std::mem::MaybeUninit::<stacknet_step_report_t>::zeroed();
+    for i in first..first + n {
+        let (x, y) = batch::<H>(H::BATCH, i);
+        assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, rep.as_mut_ptr()) }, STACKNET_OK);
+    }
+    unsafe { rep.assume_init() }
+}
+
+fn saved<H: Api>(b: &mut Block) -> Vec<u8> {
+    let mut blob = vec![0u8; H::SAVE];
+    let mut n = 0;
+    assert_eq!(unsafe { H::save(b.at(0), blob.as_mut_ptr(), blob.len(), &mut n) }, STACKNET_OK);
+    blob.truncate(n);
+    blob
+}
+
+/// The number of parameters a blob stores (header offset 24).
+fn stored_params(blob: &[u8]) -> usize {
+    u32::from_le_bytes(blob[24..28].try_into().unwrap()) as usize
+}
+
+fn adam_persist_checks<H: Api>() {
+    for adamw in [false, true] {
+        let mut h = adam_hyper(adamw, 0.05);
+        h.clip = STACKNET_CLIP_NORM;
+        h.clip_threshold = 3.0;
+        h.schedule = STACKNET_SCHEDULE_EXP;
+        h.exp_rate = 1e-3;
+        h.ridge = 1e-4;
+        let mut a = fresh::<H>(31);
+        assert_eq!(unsafe { H::set_hyper(a.at(0), &h) }, STACKNET_OK);
+        steps::<H>(&mut a, 1, 5);
+        let blob = saved::<H>(&mut a);
+        // stacknet's format with Adam's moments: version 2, flag bit 2, 40 + 12·P bytes
+        // (P stored parameters: without biases, fewer than `PARAMS`).
+        assert_eq!(blob.len(), 40 + 12 * stored_params(&blob), "{}", H::NAME);
+        assert!(blob.len() <= H::SAVE);
+        assert_eq!((blob[4], blob[6] & 4), (2, 4));
+
+        // Into a fresh SGD state: refused (another optimizer kind), nothing changed.
+        let mut c = fresh::<H>(32);
+        refuses::<H>(&mut c, STACKNET_ERR_BLOB_MODEL, "Adam blob into SGD", |p| unsafe {
+            H::load(p, blob.as_ptr(), blob.len(), null_mut())
+        });
+        // With the same hyperparameters it loads, and both continue bit for bit.
+        assert_eq!(unsafe { H::set_hyper(c.at(0), &h) }, STACKNET_OK);
+        let mut used = 0;
+        assert_eq!(unsafe { H::load(c.at(0), blob.as_ptr(), blob.len(), &mut used) }, STACKNET_OK);
+        assert_eq!(used, blob.len());
+        assert_eq!(saved::<H>(&mut c), blob, "{}: save(load(blob)) != blob", H::NAME);
+        let (ra, rc) = (steps::<H>(&mut a, 6, 7), steps::<H>(&mut c, 6, 7));
+        assert_eq!(ra.step, 12);
+        assert_eq!(format!("{ra:?}"), format!("{rc:?}"));
+        assert_eq!(saved::<H>(&mut a), saved::<H>(&mut c), "{}: continued runs differ", H::NAME);
+
+        // An SGD blob into an Adam state: refused, nothing changed.
+        let mut s = fresh::<H>(33);
+        steps::<H>(&mut s, 1, 2);
+        let sgd_blob = saved::<H>(&mut s);
+        refuses::<H>(&mut c, STACKNET_ERR_BLOB_MODEL, "SGD blob into Adam", |p| unsafe {
+            H::load(p, sgd_blob.as_ptr(), sgd_blob.len(), null_mut())
+        });
+        // A flipped bit in the moments is caught by the CRC.
+        let mut bad = blob.clone();
+        let last = bad.len() - 9;
+        bad[last] ^= 0x10;
+        refuses::<H>(&mut c, STACKNET_ERR_BLOB_CORRUPT, "bit flip in v", |p| unsafe {
+            H::load(p, bad.as_ptr(), bad.len(), null_mut())
+        });
+        // Every call refuses the same bad arguments on an Adam state as on an SGD state.
+        let before = c.bytes();
+        assert!(call_all::<H>(c.at(4)).iter().all(|s| *s == STACKNET_ERR_MISALIGNED), "{}", H::NAME);
+        assert!(c.bytes() == before);
+    }
+}
+
+#[test]
+fn adam_state_saves_loads_and_continues_bit_for_bit() {
+    for_all_shapes!(adam_persist_checks);
+}
+
+fn adam_switch_checks<H: Api>() {
+    // Changing the hyperparameters restarts the optimizer, whichever kind it switches to:
+    // a fresh state with the same model and the new settings takes the same steps.
+    let mut a = fresh::<H>(41);
+    steps::<H>(&mut a, 1, 3);
+    let adam = adam_hyper(false, 0.02);
+    assert_eq!(unsafe { H::set_hyper(a.at(0), &adam) }, STACKNET_OK);
+    let model_only = saved::<H>(&mut a);
+    let steps_at = 32 + 4 * stored_params(&model_only);
+    assert_eq!(model_only[steps_at..model_only.len() - 4].iter().filter(|&&v| v != 0).count(), 0, "fresh moments");
+    let mut c = fresh::<H>(42);
+    assert_eq!(unsafe { H::set_hyper(c.at(0), &adam) }, STACKNET_OK);
+    assert_eq!(unsafe { H::load(c.at(0), model_only.as_ptr(), model_only.len(), null_mut()) }, STACKNET_OK);
+    let r = steps::<H>(&mut a, 4, 2);
+    assert_eq!(r.step, 2, "{}: the step counter restarts on a switch", H::NAME);
+    assert_eq!(format!("{r:?}"), format!("{:?}", steps::<H>(&mut c, 4, 2)));
+    // Back to SGD: a velocity of zeros and step 0 again.
+    let sgd = hyper();
+    assert_eq!(unsafe { H::set_hyper(a.at(0), &sgd) }, STACKNET_OK);
+    let blob = saved::<H>(&mut a);
+    let p = stored_params(&blob);
+    assert_eq!(blob.len(), 40 + 8 * p, "{}: an SGD blob", H::NAME);
+    assert_eq!(blob[4], 1);
+    assert!(blob[32 + 4 * p..blob.len() - 4].iter().all(|&v| v == 0), "steps and velocity restart at 0");
+
+    // A state whose optimizer code was overwritten by C is refused by every call, unchanged.
+    let mut d = fresh::<H>(43);
+    d.0[5] = (d.0[5] & 0xffff_ffff) | (7 << 32); // bytes 44..48: `hyper.optimizer`
+    let before = d.bytes();
+    assert!(call_all::<H>(d.at(0)).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
+    assert!(d.bytes() == before);
+}
+
+#[test]
+fn switching_the_optimizer_restarts_it() {
+    for_all_shapes!(adam_switch_checks);
+}
+
+#[test]
+fn a_diverging_adamw_step_is_refused_and_changes_nothing() {
+    type H = stacknet_xor_2_10_2_bias_t;
+    let mut b = fresh::<H>(51);
+    let mut h = adam_hyper(true, 1.0);
+    h.weight_decay = 3e38;
+    assert_eq!(unsafe { H::set_hyper(b.at(0), &h) }, STACKNET_OK);
+    let mut diverged = false;
+    for i in 0..6 {
+        let before = saved::<H>(&mut b);
+        let (x, y) = batch::<H>(H::BATCH, i);
+        match unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()) } {
+            STACKNET_OK => {}
+            s => {
+                assert_eq!(s, STACKNET_ERR_DIVERGED);
+                assert_eq!(saved::<H>(&mut b), before, "a refused Adam step changed weights or moments");
+                diverged = true;
+                break;
+            }
+        }
+    }
+    assert!(diverged, "λ = 3e38 should overflow a weight within a few steps");
+}
+
+fn adam_learns_xor<H: Api>(adamw: bool) {
+    let mut b = fresh::<H>(7);
+    assert_eq!(unsafe { H::set_hyper(b.at(0), &adam_hyper(adamw, 0.05)) }, STACKNET_OK);
+    let (tx, ty) = batch::<H>(400, 1);
+    let (mut first, mut last, mut acc) = (0.0, 0.0, 0.0);
+    assert_eq!(unsafe { H::loss(b.at(0), tx.as_ptr(), ty.as_ptr(), 400, &mut first) }, STACKNET_OK);
+    steps::<H>(&mut b, 100, 800);
+    assert_eq!(unsafe { H::loss(b.at(0), tx.as_ptr(), ty.as_ptr(), 400, &mut last) }, STACKNET_OK);
+    assert_eq!(unsafe { H::accuracy(b.at(0), tx.as_ptr(), ty.as_ptr(), 400, &mut acc) }, STACKNET_OK);
+    assert!(last < first / 2.0, "{} adamw={adamw}: loss {first} -> {last}", H::NAME);
+    assert!(acc >= 0.9, "{} adamw={adamw}: accuracy {acc}", H::NAME);
+}
+
+#[test]
+fn adam_and_adamw_learn_xor() {
+    for adamw in [false, true] {
+        adam_learns_xor::<stacknet_xor_2_10_2_bias_t>(adamw);
+        adam_learns_xor::<stacknet_xor_2_50_2_bias_t>(adamw);
+    }
+}
+
+/// The C API's Adam is stacknet's `Adam`: a blob trained by either continues in the other
+/// with the same bits as in itself.
+mod same_as_rust {
+    use super::*;
+    use stacknet::loss::Objective;
+    use stacknet::nn::{Bias, Dense, Sigmoid};
+    use stacknet::optim::{Adam, Clip, Schedule};
+    use stacknet::persist::{load_with_optimizer, max_len_with_adam, save_with_optimizer};
+    use stacknet::train::train_step;
+    use stacknet::workspace::Workspace;
+
+    type H = stacknet_xor_2_10_2_bias_t;
+    type Net = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+    const B: usize = STACKNET_XOR_2_10_2_BIAS_BATCH;
+
+    fn c_hyper() -> stacknet_hyper_t {
+        let mut h = adam_hyper(true, 0.03);
+        (h.beta1, h.beta2, h.eps, h.weight_decay) = (0.8, 0.99, 1e-6, 0.02);
+        (h.clip, h.clip_threshold, h.ridge) = (STACKNET_CLIP_VALUE, 0.5, 1e-3);
+        (h.schedule, h.step_every, h.step_factor) = (STACKNET_SCHEDULE_STEP, 4, 0.5);
+        h
+    }
+
+    fn rust_opt(net: &Net) -> Adam<Net> {
+        Adam::new(0.03, net)
+            .and_then(|o| o.with_betas(0.8, 0.99))
+            .and_then(|o| o.with_eps(1e-6))
+            .and_then(|o| o.with_weight_decay(0.02))
+            .and_then(|o| o.with_clip(Clip::Value(0.5)))
+            .and_then(|o| o.with_schedule(Schedule::StepDecay { every: 4, factor: 0.5 }))
+            .unwrap()
+    }
+
+    fn zero_net() -> Net {
+        (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid)
+    }
+
+    fn rust_steps(net: &mut Net, opt: &mut Adam<Net>, first: u32, n: u32) {
+        let objective = Objective::mse_ridge(1e-3).unwrap();
+        let mut ws = Workspace::<Net, B>::new();
+        for i in first..first + n {
+            let (x, y) = batch::<H>(B, i);
+            let mut xb = [[0.0f32; 2]; B];
+            let mut yb = [[0.0f32; 2]; B];
+            xb.iter_mut().flatten().zip(&x).for_each(|(d, s)| *d = *s);
+            yb.iter_mut().flatten().zip(&y).for_each(|(d, s)| *d = *s);
+            train_step(net, &xb, &yb, &mut ws, opt, &objective).unwrap();
+        }
+    }
+
+    fn rust_blob(net: &Net, opt: &Adam<Net>) -> Vec<u8> {
+        let mut buf = vec![0u8; max_len_with_adam::<Net>()];
+        let n = save_with_optimizer(net, opt, &mut buf).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    #[test]
+    fn a_c_trained_adamw_blob_continues_in_rust_with_the_same_bits() {
+        let mut c = fresh::<H>(61);
+        assert_eq!(unsafe { H::set_hyper(c.at(0), &c_hyper()) }, STACKNET_OK);
+        steps::<H>(&mut c, 1, 6);
+        let blob = saved::<H>(&mut c);
+        let mut net = zero_net();
+        let mut opt = rust_opt(&net);
+        assert_eq!(load_with_optimizer(&mut net, &mut opt, &blob), Ok(blob.len()));
+        assert_eq!(opt.steps(), 6);
+        steps::<H>(&mut c, 7, 9);
+        rust_steps(&mut net, &mut opt, 7, 9);
+        assert_eq!(rust_blob(&net, &opt), saved::<H>(&mut c));
+    }
+
+    #[test]
+    fn a_rust_trained_adamw_blob_continues_in_c_with_the_same_bits() {
+        let mut net: Net =
+            stacknet::nn::Layer::random(&mut stacknet::init::rng(62), stacknet::init::Init::UniformFanIn);
+        let mut opt = rust_opt(&net);
+        rust_steps(&mut net, &mut opt, 1, 6);
+        let blob = rust_blob(&net, &opt);
+        let mut c = fresh::<H>(63);
+        assert_eq!(unsafe { H::set_hyper(c.at(0), &c_hyper()) }, STACKNET_OK);
+        assert_eq!(unsafe { H::load(c.at(0), blob.as_ptr(), blob.len(), null_mut()) }, STACKNET_OK);
+        assert_eq!(saved::<H>(&mut c), blob);
+        rust_steps(&mut net, &mut opt, 7, 9);
+        let r = steps::<H>(&mut c, 7, 9);
+        assert_eq!(r.step, 15);
+        assert_eq!(saved::<H>(&mut c), rust_blob(&net, &opt));
+    }
+}

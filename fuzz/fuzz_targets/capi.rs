@@ -11,9 +11,10 @@
 //!
 //! Properties: no panic; every status is one of the documented codes; a refused call leaves
 //! the state and every output byte-identical; no output is written past its claimed length;
-//! after a successful training step every weight and the optimizer state is finite (the
-//! saved blob loads into a fresh state, and load refuses NaN/∞); save(load(x)) == x for
-//! every accepted blob.
+//! after a successful training step every weight and the optimizer state (SGD's velocity, or
+//! Adam's moments, with SGD, Adam or AdamW chosen by arbitrary hyperparameters) is finite
+//! (the saved blob loads into a fresh state with the same optimizer, and load refuses
+//! NaN/∞); save(load(x)) == x for every accepted blob.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -158,6 +159,11 @@ struct Hyper {
     clip: u32,
     clip_threshold: u32,
     momentum: u32,
+    optimizer: u32,
+    beta1: u32,
+    beta2: u32,
+    eps: u32,
+    weight_decay: u32,
     /// Keep the numeric fields in sane ranges (so most calls are accepted).
     tame: bool,
 }
@@ -181,6 +187,12 @@ impl Hyper {
             clip: if self.tame { self.clip % 3 } else { self.clip },
             clip_threshold: f(self.clip_threshold, 0.01, 10.0),
             momentum: f(self.momentum, 0.0, 0.99),
+            // SGD, Adam, AdamW (tame), or any code (the unknown ones must be refused).
+            optimizer: if self.tame { self.optimizer % 3 } else { self.optimizer },
+            beta1: f(self.beta1, 0.0, 0.99),
+            beta2: f(self.beta2, 0.9, 0.9999),
+            eps: f(self.eps, 1e-8, 1e-3),
+            weight_decay: f(self.weight_decay, 0.0, 0.1),
         }
     }
 }
@@ -375,19 +387,27 @@ fn save<A: Api>(p: *mut u8) -> Option<Vec<u8>> {
 
 /// What a caller can see of the state at `p`: the saved blob (weights, optimizer) and the
 /// hyperparameters' bits; `None` parts for a state that is not initialised.
-fn observe<A: Api>(p: *mut u8) -> (Option<Vec<u8>>, [u32; 9]) {
-    let mut h = [0u32; 9];
+fn observe<A: Api>(p: *mut u8) -> (Option<Vec<u8>>, [u32; 14]) {
+    let mut h = [0u32; 14];
+    const _: () = assert!(size_of::<[u32; 14]>() == STACKNET_HYPER_SIZE);
     // SAFETY: `p` is the harness state; `h` has the size and alignment of the hyper struct.
     let _ = unsafe { A::get_hyper(p, h.as_mut_ptr().cast()) };
     (save::<A>(p), h)
 }
 
-/// Loads `blob` into a fresh state of the same shape: Ok only when every value is finite.
-fn loads_fresh<A: Api>(blob: &[u8]) -> S {
+/// Loads `blob`, saved from the initialised state at `from`, into a fresh state of the same
+/// shape and optimizer kind (`from`'s hyperparameters): Ok only when every value is finite.
+fn loads_fresh<A: Api>(from: *mut u8, blob: &[u8]) -> S {
     let mut fresh = vec![0u64; A::SIZE / 8];
     let p = fresh.as_mut_ptr().cast::<u8>();
-    // SAFETY: `fresh` has `A::SIZE` bytes, 8-aligned.
-    assert!(ok(unsafe { A::init(p, A::SIZE, 1) }));
+    let mut h = std::mem::MaybeUninit::<stacknet_hyper_t>::uninit();
+    // SAFETY: `fresh` has `A::SIZE` bytes, 8-aligned; `from` is the harness state; `h` is
+    // writable.
+    unsafe {
+        assert!(ok(A::init(p, A::SIZE, 1)));
+        assert!(ok(A::get_hyper(from, h.as_mut_ptr())));
+        assert!(ok(A::set_hyper(p, h.as_ptr())));
+    }
     // SAFETY: as above; `blob` is readable for its length.
     unsafe { A::load(p, blob.as_ptr(), blob.len(), null_mut()) }
 }
@@ -456,6 +476,11 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
                     clip: 9,
                     clip_threshold: 0.0,
                     momentum: 0.0,
+                    optimizer: 9,
+                    beta1: 0.0,
+                    beta2: 0.0,
+                    eps: 0.0,
+                    weight_decay: 0.0,
                 };
                 // SAFETY: valid pointers.
                 assert!(ok(unsafe { A::get_hyper(p, &mut back) }));
@@ -464,7 +489,7 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             s
         }
         Op::GetHyper { null: onull, misaligned, ptr } => {
-            let mut out = vec![0u32; 10];
+            let mut out = vec![0u32; 16];
             let before = out.clone();
             let p = cx.state(*ptr);
             let o: *mut stacknet_hyper_t = if *onull {
@@ -474,7 +499,8 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             } else {
                 out.as_mut_ptr().cast()
             };
-            // SAFETY: `o` is null or has 40 bytes (≥ 36 + 1 misalignment) behind it.
+            // SAFETY: `o` is null or has 64 bytes (≥ STACKNET_HYPER_SIZE + 1 misalignment)
+            // behind it.
             let s = unsafe { A::get_hyper(p, o) };
             if !ok(s) {
                 assert_eq!(out, before);
@@ -505,7 +531,7 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             if ok(s) {
                 // Every weight and the velocity are finite: load refuses NaN/∞.
                 let blob = save::<A>(p).expect("save after a successful step");
-                assert_eq!(loads_fresh::<A>(&blob), STACKNET_OK, "non-finite state after a step");
+                assert_eq!(loads_fresh::<A>(p, &blob), STACKNET_OK, "non-finite state after a step");
             } else {
                 assert_eq!(rep, rep_before, "refused train wrote the report");
             }
@@ -599,7 +625,7 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             if ok(s) {
                 assert!(written[0] <= cap && written[0] <= A::SAVE);
                 assert!(buf[off + written[0]..].iter().all(|&v| v == 0xa5), "save wrote past `written`");
-                assert_eq!(loads_fresh::<A>(&buf[off..off + written[0]]), STACKNET_OK);
+                assert_eq!(loads_fresh::<A>(p, &buf[off..off + written[0]]), STACKNET_OK);
             } else {
                 assert!(buf.iter().all(|&v| v == 0xa5), "refused save wrote the buffer");
                 assert_eq!(written, [usize::MAX; 2]);
