@@ -97,26 +97,8 @@ pub fn loss(path: &Path, run: &Outcome, full_batch: bool, subtitle: &str) -> Res
     // A run that blew up can hold losses that overflowed f32: leave those out.
     let full: Vec<(u32, f32)> = run.evals.iter().map(|e| (e.step, e.loss)).filter(|p| p.1.is_finite()).collect();
     let batch: Vec<(u32, f32)> = run.batch_loss.iter().copied().filter(|p| p.1.is_finite()).collect();
-    let values = full.iter().chain(&batch).map(|p| p.1);
-    let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let lo = lo.clamp(1e-6, 1e30) * 0.8;
-    let hi = hi.clamp(lo * 2.0, 1e30) * 1.25;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("Loss — {subtitle}"), (FONT, 18))
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0u32..steps, (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)))?;
-    chart
-        .configure_mesh()
-        .x_desc("step")
-        .y_desc("MSE + ridge (log scale)")
-        .y_label_formatter(&|v| if (0.01..100.0).contains(v) { format!("{v:.2}") } else { format!("{v:.0e}") })
-        .max_light_lines(1)
-        .light_line_style(BLACK.mix(0.05))
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
-        .draw()?;
+    let (lo, hi) = log_range(full.iter().chain(&batch).map(|p| p.1));
+    let mut chart = log_loss_chart(&root, format!("Loss — {subtitle}"), "MSE + ridge (log scale)", steps, (lo, hi))?;
     if !full_batch {
         chart
             .draw_series(LineSeries::new(batch, CLASS[1].mix(0.25)))?
@@ -152,26 +134,9 @@ pub fn compare(path: &Path, runs: &[(String, Outcome)], subtitle: &str) -> Res {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let steps = runs.iter().map(|(_, r)| r.last().step).max().unwrap_or(1).max(1);
-    let values = runs.iter().flat_map(|(_, r)| r.evals.iter().map(|e| e.loss)).filter(|v| v.is_finite());
-    let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let lo = lo.clamp(1e-6, 1e30) * 0.8;
-    let hi = hi.clamp(lo * 2.0, 1e30) * 1.25;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("Loss by optimizer — {subtitle}"), (FONT, 18))
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0u32..steps, (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)))?;
-    chart
-        .configure_mesh()
-        .x_desc("step")
-        .y_desc("MSE + ridge on all 300 points (log scale)")
-        .y_label_formatter(&|v| if (0.01..100.0).contains(v) { format!("{v:.2}") } else { format!("{v:.0e}") })
-        .max_light_lines(1)
-        .light_line_style(BLACK.mix(0.05))
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
-        .draw()?;
+    let (lo, hi) = log_range(runs.iter().flat_map(|(_, r)| r.evals.iter().map(|e| e.loss)).filter(|v| v.is_finite()));
+    let caption = format!("Loss by optimizer — {subtitle}");
+    let mut chart = log_loss_chart(&root, caption, "MSE + ridge on all 300 points (log scale)", steps, (lo, hi))?;
     let colours = [CLASS[0], CLASS[1], RGBColor(44, 160, 44)];
     for ((label, run), colour) in runs.iter().zip(colours.iter().cycle()) {
         let line = run.evals.iter().map(|e| (e.step, e.loss)).filter(|p| p.1.is_finite());
@@ -183,6 +148,41 @@ pub fn compare(path: &Path, runs: &[(String, Outcome)], subtitle: &str) -> Res {
     draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present()?;
     Ok(())
+}
+
+/// The y range of a log-scale loss chart holding `values` (finite ones), with a margin.
+fn log_range(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let lo = lo.clamp(1e-6, 1e30) * 0.8;
+    (lo, hi.clamp(lo * 2.0, 1e30) * 1.25)
+}
+
+/// The frame of every loss picture: steps `0..steps` across, `lo..hi` up on a log scale,
+/// the caption, the axis names and the mesh drawn.
+fn log_loss_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    caption: String,
+    y_desc: &str,
+    steps: u32,
+    (lo, hi): (f32, f32),
+) -> Result<ChartContext<'a, BitMapBackend<'b>, impl CoordTranslate<From = (u32, f32)> + use<'a, 'b>>, Box<dyn Error>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, 18))
+        .margin(14)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0u32..steps, (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)))?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| if (0.01..100.0).contains(v) { format!("{v:.2}") } else { format!("{v:.0e}") })
+        .max_light_lines(1)
+        .light_line_style(BLACK.mix(0.05))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    Ok(chart)
 }
 
 /// Tick values 1, 2, 5 × 10^k inside `[lo, hi]` (plotters' own log ticks skip the lower

@@ -210,6 +210,19 @@ pub fn weight_hash<M: Layer>(net: &M) -> u32 {
     h
 }
 
+/// One training step of `XorNet<H>` on the four corners (behind a `black_box`), not
+/// inlined, so that the bench binaries measure its frame and it has one address.
+#[inline(never)]
+pub fn corners_step<const H: usize, O: Optimizer<XorNet<H>>>(
+    net: &mut XorNet<H>,
+    ws: &mut Workspace<XorNet<H>, BATCH>,
+    opt: &mut O,
+    objective: &Objective,
+) -> Result<StepReport, StepError> {
+    let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);
+    train_step(net, &x, &y, ws, opt, objective)
+}
+
 /// Marks the start of a measured region (its address is the QEMU plugin's `start=`).
 /// Different bodies for the two markers, or the linker folds them into one address.
 #[inline(never)]

@@ -20,21 +20,8 @@ use core::hint::black_box;
 use core::mem::size_of;
 #[cfg(target_os = "none")]
 use firmware::measure;
-use firmware::{new_net, say, setup, XorNet, BATCH, SEED};
-use stacknet::optim::Optimizer;
+use firmware::{corners_step, new_net, say, setup, XorNet, BATCH, SEED};
 use stacknet::prelude::*;
-
-/// One training step, not inlined, so that its frame is measured and it has one address.
-#[inline(never)]
-fn step<const H: usize, O: Optimizer<XorNet<H>>>(
-    net: &mut XorNet<H>,
-    ws: &mut Workspace<XorNet<H>, BATCH>,
-    opt: &mut O,
-    objective: &Objective,
-) -> Result<StepReport, StepError> {
-    let (x, y) = black_box(stacknet::data::XOR_CORNERS);
-    train_step(net, &x, &y, ws, opt, objective)
-}
 
 #[cfg(not(target_os = "none"))]
 fn main() {
@@ -48,7 +35,7 @@ fn bench<const H: usize>() -> bool {
     let mut ws = Workspace::<XorNet<H>, BATCH>::new();
     let (mut opt, objective) = setup();
     let mut ok = false;
-    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
+    let stack = measure(|| ok = corners_step(&mut net, &mut ws, &mut opt, &objective).is_ok());
     let (m, w, o) = (size_of::<XorNet<H>>(), Workspace::<XorNet<H>, BATCH>::BYTES, size_of::<Sgd>());
     say!("bench 2-{H}-2: stack {stack} B, model {m} B + workspace {w} B + optimizer {o} B = {} B", m + w + o);
     ok
@@ -65,7 +52,7 @@ fn bench_ridge() -> bool {
     let (mut opt, _) = setup();
     let objective = Objective::mse_ridge(black_box(RIDGE)).unwrap_or_else(|_| unreachable!());
     let mut ok = false;
-    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
+    let stack = measure(|| ok = corners_step(&mut net, &mut ws, &mut opt, &objective).is_ok());
     say!("bench 2-3-2 ridge: stack {stack} B");
     ok
 }

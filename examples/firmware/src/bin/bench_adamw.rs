@@ -9,22 +9,9 @@
 // On a hosted target only the stub `main` below is built.
 #![cfg_attr(not(target_os = "none"), allow(dead_code, unused_imports))]
 
-use core::hint::black_box;
 use core::mem::size_of;
-use firmware::{adamw, new_net, say, XorNet, BATCH, SEED};
+use firmware::{adamw, corners_step, new_net, say, XorNet, BATCH, SEED};
 use stacknet::prelude::*;
-
-/// One AdamW step, not inlined, so that its frame is measured and it has one address.
-#[inline(never)]
-fn step(
-    net: &mut XorNet<3>,
-    ws: &mut Workspace<XorNet<3>, BATCH>,
-    opt: &mut Adam<XorNet<3>>,
-    objective: &Objective,
-) -> Result<StepReport, StepError> {
-    let (x, y) = black_box(stacknet::data::XOR_CORNERS);
-    train_step(net, &x, &y, ws, opt, objective)
-}
 
 #[cfg(not(target_os = "none"))]
 fn main() {
@@ -43,9 +30,9 @@ fn main() -> ! {
     let mut ws = Workspace::<XorNet<3>, BATCH>::new();
     let mut opt = adamw(&net);
     let objective = Objective::default();
-    let warm = step(&mut net, &mut ws, &mut opt, &objective).is_ok();
+    let warm = corners_step(&mut net, &mut ws, &mut opt, &objective).is_ok();
     let mut ok = false;
-    let stack = measure(|| ok = step(&mut net, &mut ws, &mut opt, &objective).is_ok());
+    let stack = measure(|| ok = corners_step(&mut net, &mut ws, &mut opt, &objective).is_ok());
     let (m, w, o) = (size_of::<XorNet<3>>(), Workspace::<XorNet<3>, BATCH>::BYTES, size_of::<Adam<XorNet<3>>>());
     say!("bench 2-3-2 adamw: stack {stack} B, model {m} B + workspace {w} B + optimizer {o} B = {} B", m + w + o);
     firmware::platform::exit(warm && ok)
