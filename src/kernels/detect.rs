@@ -135,12 +135,20 @@ pub fn active() -> Tier {
 
 /// Detects and caches the best tier, unless a tier was forced meanwhile (another thread's
 /// [`force`] between our load and this store): a lazy detection never replaces a forced tier.
+/// Targets without compare-and-swap (Cortex-M0) have no SIMD tier, so [`active`] never gets
+/// here on them; a plain store keeps this compiling.
 #[cold]
 fn init() -> Tier {
     let t = best_available();
-    match ACTIVE.compare_exchange(0, t as u8, Ordering::Relaxed, Ordering::Relaxed) {
+    #[cfg(target_has_atomic = "8")]
+    return match ACTIVE.compare_exchange(0, t as u8, Ordering::Relaxed, Ordering::Relaxed) {
         Ok(_) => t,
         Err(now) => Tier::from_u8(now).unwrap_or(t),
+    };
+    #[cfg(not(target_has_atomic = "8"))]
+    {
+        ACTIVE.store(t as u8, Ordering::Relaxed);
+        t
     }
 }
 
