@@ -143,7 +143,7 @@
 /**
  *`xor_2_3_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_3_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_3_2_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_3_2`: the state size in 64-bit words (the handle type's array length).
@@ -188,7 +188,7 @@
 /**
  *`xor_2_3_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_3_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_3_2_BIAS_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 3) + 3) + 1)) + (4 * (((3 * 2) + 2) + 1))))) + ((16 * 32) * (3 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_3_2_bias`: the state size in 64-bit words (the handle type's array length).
@@ -233,7 +233,7 @@
 /**
  *`xor_2_10_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_10_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_10_2_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_10_2`: the state size in 64-bit words (the handle type's array length).
@@ -278,7 +278,7 @@
 /**
  *`xor_2_10_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_10_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_10_2_BIAS_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 10) + 10) + 1)) + (4 * (((10 * 2) + 2) + 1))))) + ((16 * 32) * (10 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_10_2_bias`: the state size in 64-bit words (the handle type's array length).
@@ -323,7 +323,7 @@
 /**
  *`xor_2_50_2`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_50_2_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_50_2_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_50_2`: the state size in 64-bit words (the handle type's array length).
@@ -368,7 +368,7 @@
 /**
  *`xor_2_50_2_bias`: bytes of a model state (model, optimizer: SGD's velocity or Adam's two moments, workspace).
  */
-#define STACKNET_XOR_2_50_2_BIAS_STATE_SIZE (((((120 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
+#define STACKNET_XOR_2_50_2_BIAS_STATE_SIZE (((((128 + (4 * ((4 * (((2 * 50) + 50) + 1)) + (4 * (((50 * 2) + 2) + 1))))) + ((16 * 32) * (50 + 2))) + 7) / 8) * 8)
 
 /**
  *`xor_2_50_2_bias`: the state size in 64-bit words (the handle type's array length).

@@ -45,7 +45,7 @@ macro_rules! shapes {
             // Plain arithmetic, not `div_ceil`: cbindgen copies the expression into the header.
             #[allow(clippy::manual_div_ceil)]
             pub const [<STACKNET_ $name:upper _STATE_SIZE>]: usize =
-                (120 + 4 * (4 * ($i * $h + $h + 1) + 4 * ($h * $o + $o + 1)) + 16 * $b * ($h + $o) + 7) / 8 * 8;
+                (128 + 4 * (4 * ($i * $h + $h + 1) + 4 * ($h * $o + $o + 1)) + 16 * $b * ($h + $o) + 7) / 8 * 8;
             #[doc = "`" $name "`: the state size in 64-bit words (the handle type's array length)."]
             pub const [<STACKNET_ $name:upper _STATE_WORDS>]: usize = [<STACKNET_ $name:upper _STATE_SIZE>] / 8;
             #[doc = "`" $name "`: alignment of a model state."]
