@@ -259,7 +259,7 @@ budget "$m4 2-3-2 insns/prediction" "${infer232[$m4]:-}" 450
 budget "$m4 digits insns/prediction" "${infer_digits[$m4]:-}" 15500
 budget "thumbv6m-none-eabi 2-3-2 insns/prediction" "${infer232[thumbv6m-none-eabi]:-}" 13500
 budget "thumbv6m-none-eabi digits insns/prediction" "${infer_digits[thumbv6m-none-eabi]:-}" 620000
-budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-}" 3072
+budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-}" 3328
 budget "$m4 2-3-2 AdamW insns/step" "${insns_adam[$m4]:-}" 3900
 budget "thumbv6m-none-eabi 2-3-2 AdamW insns/step" "${insns_adam[thumbv6m-none-eabi]:-}" 162000
 budget "$m4 2-3-2 AdamW model + workspace + optimizer (B)" "${ram_adam[$m4]:-}" 700
