@@ -50,7 +50,9 @@
 //!
 //! Version 2 differs from version 1 only by the Adam section. A blob without one is written
 //! as version 1, so builds that read only version 1 still read every SGD blob; they refuse
-//! an Adam blob with [`LoadError::UnknownVersion`]. This build reads both.
+//! an Adam blob with [`LoadError::UnknownVersion`]. This build reads both, and refuses as
+//! [`LoadError::Malformed`] a version-2 blob without Adam's section or a version-1 blob with
+//! it (neither is ever written), so that saving what was loaded gives back the same bytes.
 //!
 //! # What loading checks, in order
 //! magic → version → length (truncation) → CRC-32 → flags and shape → optimizer kind →
@@ -807,9 +809,14 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
         0 => None,
         FLAG_OPTIMIZER => Some(StateKind::StepsOnly),
         f if f == FLAG_OPTIMIZER | FLAG_VELOCITY => Some(StateKind::Velocity),
-        f if f == FLAG_OPTIMIZER | FLAG_MOMENTS && version >= 2 => Some(StateKind::Moments),
+        f if f == FLAG_OPTIMIZER | FLAG_MOMENTS => Some(StateKind::Moments),
         _ => return Err(LoadError::Malformed),
     };
+    // Version 2 exactly when Adam's section is there, as the writer does: then saving what
+    // was loaded gives back the same bytes.
+    if (state == Some(StateKind::Moments)) != (version == 2) {
+        return Err(LoadError::Malformed);
+    }
     let found = Shape {
         inputs: read_u32(bytes, 12),
         outputs: read_u32(bytes, 16),

@@ -558,5 +558,10 @@ fn a_negative_second_moment_or_a_moment_flag_in_version_1_is_refused() {
     v1[4..6].copy_from_slice(&1u16.to_le_bytes());
     resign(&mut v1);
     assert_eq!(persist::load_with_optimizer(&mut tn, &mut topt, &v1), Err(LoadError::Malformed));
+    // And version 2 is Adam's only: an SGD blob marked version 2 was not written by `save`.
+    let mut v2 = saved(&net(1));
+    v2[4..6].copy_from_slice(&2u16.to_le_bytes());
+    resign(&mut v2);
+    assert_eq!(persist::load(&mut tn, &v2), Err(LoadError::Malformed));
     assert_eq!((bits(&tn), adam_bits(&topt)), (before, obefore));
 }

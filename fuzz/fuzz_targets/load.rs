@@ -3,7 +3,8 @@
 //! The first input byte picks the case; the rest is the blob. Bit 0 set: the CRC-32 is
 //! recomputed over the blob (at the length its header claims) before loading, so the
 //! fuzzer reaches the checks behind the checksum (flags, shape, lengths, finiteness),
-//! which it could never reach by forging a CRC. Bits 1–2 pick the target.
+//! which it could never reach by forging a CRC. Bits 1–3 pick the target (a model alone, or
+//! with plain SGD, SGD with momentum, or Adam).
 //!
 //! Properties:
 //! - never panics;
@@ -14,8 +15,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use stacknet::nn::{Bias, Dense, Layer, Sigmoid};
-use stacknet::optim::{NoMomentum, Sgd};
-use stacknet::persist::{self, VelocityState};
+use stacknet::optim::{Adam, NoMomentum, Sgd};
+use stacknet::persist::{self, OptimizerState};
 
 type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
 
@@ -38,10 +39,10 @@ fn bits<M: Layer>(m: &M) -> Vec<u32> {
     out
 }
 
-fn state<V: VelocityState<Net>>(o: &Sgd<V>) -> (u32, Vec<u32>) {
+fn state<O: OptimizerState<Net>>(o: &O) -> (u32, Vec<u32>) {
     let mut v = Vec::new();
-    o.velocity().visit_state(&mut |s| v.extend(s.iter().map(|x| x.to_bits())));
-    (o.steps(), v)
+    o.visit_state(&mut |s| v.extend(s.iter().map(|x| x.to_bits())));
+    (o.saved_steps(), v)
 }
 
 fn all_finite<M: Layer>(m: &M) -> bool {
@@ -62,12 +63,17 @@ fn model_only(blob: &[u8], bias: bool) {
             assert!(n <= blob.len());
             assert!(all_finite(&m));
             if has_optimizer(&blob[..n]) {
-                // The weights came from a blob with an optimizer section: one of the two
-                // optimizer kinds must take it whole, and reproduce it.
+                // The weights came from a blob with an optimizer section: exactly one of the
+                // three optimizer kinds must take it whole, and reproduce it.
                 let a = with_optimizer(&blob[..n], Sgd::new(1.0).unwrap(), bias);
                 let b =
                     with_optimizer(&blob[..n], Sgd::new(1.0).unwrap().with_momentum(0.5, &net(bias)).unwrap(), bias);
-                assert!(a ^ b, "a blob with an optimizer section fits exactly one optimizer kind");
+                let c = with_optimizer(&blob[..n], Adam::new(1.0, &net(bias)).unwrap(), bias);
+                assert_eq!(
+                    u8::from(a) + u8::from(b) + u8::from(c),
+                    1,
+                    "a blob with an optimizer section fits exactly one optimizer kind"
+                );
             } else {
                 let mut out = vec![0u8; persist::max_len::<Net>()];
                 let len = persist::save(&m, &mut out).unwrap();
@@ -79,7 +85,7 @@ fn model_only(blob: &[u8], bias: bool) {
 }
 
 /// Loads with an optimizer; returns whether it was accepted.
-fn with_optimizer<V: VelocityState<Net>>(blob: &[u8], mut opt: Sgd<V>, bias: bool) -> bool {
+fn with_optimizer<O: OptimizerState<Net>>(blob: &[u8], mut opt: O, bias: bool) -> bool {
     let mut m = net(bias);
     let (before, obefore) = (bits(&m), state(&opt));
     match persist::load_with_optimizer(&mut m, &mut opt, blob) {
@@ -88,7 +94,7 @@ fn with_optimizer<V: VelocityState<Net>>(blob: &[u8], mut opt: Sgd<V>, bias: boo
             assert!(all_finite(&m));
             let (_, v) = state(&opt);
             assert!(v.iter().all(|b| f32::from_bits(*b).is_finite()));
-            let mut out = vec![0u8; persist::max_len_with_optimizer::<Net>()];
+            let mut out = vec![0u8; persist::max_len_with_adam::<Net>()];
             let len = persist::save_with_optimizer(&m, &opt, &mut out).unwrap();
             assert_eq!(&out[..len], &blob[..n], "save(load(x)) != x");
             true
@@ -121,14 +127,17 @@ fuzz_target!(|data: &[u8]| {
     if mode & 1 != 0 {
         fix_crc(&mut blob);
     }
-    match (mode >> 1) & 3 {
-        0 => model_only(&blob, true),
-        1 => model_only(&blob, false),
+    match (mode >> 1) & 7 {
+        0 | 4 => model_only(&blob, true),
+        1 | 5 => model_only(&blob, false),
         2 => {
             with_optimizer(&blob, Sgd::new(1.0).unwrap().with_momentum(0.5, &net(true)).unwrap(), true);
         }
+        3 => {
+            with_optimizer::<Sgd<NoMomentum>>(&blob, Sgd::new(1.0).unwrap(), true);
+        }
         _ => {
-            with_optimizer::<NoMomentum>(&blob, Sgd::new(1.0).unwrap(), true);
+            with_optimizer(&blob, Adam::new(1.0, &net(true)).unwrap(), true);
         }
     }
 });
