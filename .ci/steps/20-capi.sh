@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C API (capi/): its Rust boundary tests and lints; the staticlib; the cbindgen header
 # regenerated and diffed against the committed one, then compiled as C99 and as C++; and
-# the XOR example plus the status-code and Adam/AdamW tests written in C, run on
+# the XOR example plus the status-code, Adam/AdamW and int8 tests written in C, run on
 #   x86_64   (gcc, AddressSanitizer + UndefinedBehaviorSanitizer),
 #   aarch64  (aarch64-linux-gnu-gcc, qemu-aarch64),
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
@@ -15,7 +15,7 @@ mkdir -p "$out"
 t0=$(date +%s)
 section() { printf -- '--- [%4ss] capi: %s\n' "$(($(date +%s) - t0))" "$*"; }
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Icapi/include)
-progs=(examples/xor tests/status tests/reproducible tests/adam)
+progs=(examples/xor tests/status tests/reproducible tests/adam tests/quant)
 
 section "Rust tests, clippy, fmt"
 cargo test -p stacknet-capi
@@ -46,7 +46,7 @@ printf '#include "stacknet.h"\nint main(void) { static stacknet_xor_2_10_2_t net
 gcc "${cflags[@]}" "$out/header.c" -o "$out/header-c" && "$out/header-c"
 g++ -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Icapi/include "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
 
-section "x86_64: examples/xor.c and tests/{status,reproducible,adam}.c under ASan + UBSan"
+section "x86_64: examples/xor.c and tests/{status,reproducible,adam,quant}.c under ASan + UBSan"
 for p in "${progs[@]}"; do
   exe="$out/x86_64-$(basename "$p")"
   gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \

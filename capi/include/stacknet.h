@@ -532,6 +532,48 @@ typedef struct {
 } stacknet_hyper_t;
 
 /**
+ * What `stacknet_q8_check` reports of a valid int8 blob.
+ */
+typedef struct {
+  /**
+   * Values in an input row.
+   */
+  uint32_t inputs;
+  /**
+   * Values in an output row.
+   */
+  uint32_t outputs;
+  /**
+   * Layers (each a dense product with its activation).
+   */
+  uint32_t layers;
+  /**
+   * Bytes of `int8_t` scratch a prediction needs (`scratch_len` of the predictions).
+   */
+  uint32_t scratch_len;
+  /**
+   * Bytes of the blob (its recorded length; bytes after it are ignored).
+   */
+  uint32_t blob_len;
+  /**
+   * Input quantization: `real = input_scale · (q − input_zero_point)`.
+   */
+  float input_scale;
+  /**
+   * See `input_scale`.
+   */
+  int32_t input_zero_point;
+  /**
+   * Output quantization: `real = output_scale · (q − output_zero_point)`.
+   */
+  float output_scale;
+  /**
+   * See `output_scale`.
+   */
+  int32_t output_zero_point;
+} stacknet_q8_info_t;
+
+/**
  *A `xor_2_3_2` model state (2-3-2, biases: false, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
 typedef struct {
@@ -739,6 +781,68 @@ stacknet_status_t stacknet_sigmoid(float *x, size_t n);
  * `dy`, `y` are null or valid for reading `n` floats; `dx` is null or valid for writing `n`.
  */
 stacknet_status_t stacknet_sigmoid_backward(const float *dy, const float *y, float *dx, size_t n);
+
+/**
+ * Checks an int8 blob whole: magic, version, recorded length, CRC-32, then the structure
+ * (layers that chain, widths, activations, reserved bytes), scales, zero points and
+ * requantization multipliers. On success writes what it found to `*info` (optional: may
+ * be null). Call it once on a blob you did not write yourself, or at boot for one in flash.
+ *
+ * Statuses: `STACKNET_ERR_NULL` (blob), `STACKNET_ERR_MISALIGNED` (info),
+ * `STACKNET_ERR_DIMENSIONS` (`blob_len` overflows), `STACKNET_ERR_OVERLAP` (info inside
+ * the blob), `STACKNET_ERR_BLOB_VERSION`, `STACKNET_ERR_BLOB_CORRUPT`.
+ *
+ * # Safety
+ * `blob` is null or valid for reading `blob_len` bytes; `info` is null or valid for
+ * writing one `stacknet_q8_info_t`.
+ */
+stacknet_status_t stacknet_q8_check(const uint8_t *blob, size_t blob_len, stacknet_q8_info_t *info);
+
+/**
+ * Predicts one row of `float`s with an int8 model: quantizes `x` with the model's input
+ * parameters (values beyond the calibrated range saturate to −128 / 127, ±∞ too), runs
+ * the int8 layers and writes the dequantized outputs to `y`. The same bits on every CPU
+ * and kernel tier.
+ *
+ * Statuses, in this order: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED` (x, y),
+ * `STACKNET_ERR_DIMENSIONS` (a length overflows), `STACKNET_ERR_OVERLAP` (y or scratch
+ * overlap each other, the blob or x), `STACKNET_ERR_BLOB_VERSION` /
+ * `STACKNET_ERR_BLOB_CORRUPT` (every check of `stacknet_q8_check` but the CRC-32),
+ * `STACKNET_ERR_DIMENSIONS` (`n_x` or `n_y` is not the model's width),
+ * `STACKNET_ERR_BUFFER_TOO_SMALL` (`scratch_len` < the info's `scratch_len`),
+ * `STACKNET_ERR_NON_FINITE` (an input is NaN). A refusal writes nothing.
+ *
+ * # Safety
+ * `blob` is null or valid for reading `blob_len` bytes, `x` for reading `n_x` floats,
+ * `y` for writing `n_y` floats and `scratch` for writing `scratch_len` bytes.
+ */
+stacknet_status_t stacknet_q8_predict(const uint8_t *blob,
+                                      size_t blob_len,
+                                      const float *x,
+                                      size_t n_x,
+                                      float *y,
+                                      size_t n_y,
+                                      int8_t *scratch,
+                                      size_t scratch_len);
+
+/**
+ * Predicts one row of `int8_t`s (quantized with the model's input parameters, see
+ * `stacknet_q8_info_t`) into `y` (quantized with its output parameters): the whole
+ * prediction in integers. Statuses as `stacknet_q8_predict`, without `STACKNET_ERR_NON_FINITE`
+ * and with no alignment requirement.
+ *
+ * # Safety
+ * `blob` is null or valid for reading `blob_len` bytes, `x` for reading `n_x` bytes,
+ * `y` for writing `n_y` bytes and `scratch` for writing `scratch_len` bytes.
+ */
+stacknet_status_t stacknet_q8_predict_q(const uint8_t *blob,
+                                        size_t blob_len,
+                                        const int8_t *x,
+                                        size_t n_x,
+                                        int8_t *y,
+                                        size_t n_y,
+                                        int8_t *scratch,
+                                        size_t scratch_len);
 
 /**
  * Initialises `state` (`state_size` ≥ `STACKNET_XOR_2_3_2_STATE_SIZE` bytes, aligned to `STACKNET_STATE_ALIGN`) with weights drawn from `seed` and the default hyperparameters.

@@ -6,6 +6,7 @@
 //!
 //! - kernels on caller buffers: `stacknet_matmul{,_tn,_nt}`, `stacknet_sigmoid{,_backward}`;
 //! - predefined models (`shapes.rs`, one line per shape): `stacknet_xor_2_10_2_*` etc.;
+//! - int8 models of any shape, from a blob `stacknet::quant` wrote: `stacknet_q8_*`;
 //! - `stacknet_version`, `stacknet_simd_tier{,_name}`, `stacknet_status_str`,
 //!   `stacknet_hyper_default`.
 //!
@@ -37,6 +38,7 @@ pub mod hyper;
 pub mod info;
 pub mod kernels;
 pub mod model;
+pub mod quant;
 pub mod shapes;
 pub mod status;
 
@@ -44,6 +46,7 @@ pub use hyper::*;
 pub use info::*;
 pub use kernels::*;
 pub use model::{STACKNET_STATE_ALIGN, stacknet_step_report_t};
+pub use quant::*;
 pub use shapes::*;
 pub use status::stacknet_status_t;
 

@@ -313,6 +313,19 @@ impl<'a> QuantModel<'a> {
     /// Checks `bytes` (magic → version → length → CRC-32 → structure, scales, multipliers)
     /// and returns the model in it. Bytes after the recorded length are ignored.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<QuantModel<'a>, LoadError> {
+        Self::parse(bytes, true)
+    }
+
+    /// Every check of [`from_bytes`](Self::from_bytes) but the CRC-32 (the one that reads
+    /// every byte): for a blob checked whole once (after it was written, or at boot) and
+    /// opened again for each prediction, as the C API does, where no borrow outlives a
+    /// call. Bytes damaged after that check can give wrong outputs, never a read outside
+    /// the blob.
+    pub fn from_bytes_without_crc(bytes: &'a [u8]) -> Result<QuantModel<'a>, LoadError> {
+        Self::parse(bytes, false)
+    }
+
+    fn parse(bytes: &'a [u8], check_crc: bool) -> Result<QuantModel<'a>, LoadError> {
         if bytes.len() < HEADER_LEN + CRC_LEN {
             return Err(LoadError::Truncated);
         }
@@ -330,7 +343,7 @@ impl<'a> QuantModel<'a> {
         }
         let blob = bytes.get(..total).ok_or(LoadError::Truncated)?;
         let (body, crc) = blob.split_at_checked(total - CRC_LEN).ok_or(LoadError::Truncated)?;
-        if CRC32.checksum(body) != rd_u32(crc, 0).ok_or(LoadError::Truncated)? {
+        if check_crc && CRC32.checksum(body) != rd_u32(crc, 0).ok_or(LoadError::Truncated)? {
             return Err(LoadError::Checksum);
         }
         let inputs = rd_u32(body, 12).ok_or(LoadError::Truncated)? as usize;
