@@ -152,7 +152,7 @@ done
 
 # --- footprint: instructions, stack, RAM per train_step --------------------------------
 sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
-declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam infer_q8 layers_q8
+declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam infer_q8 layers_q8 features_q8
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
   [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
@@ -187,10 +187,12 @@ for t in "${targets[@]}"; do
   w7=$(sed -n 's/^insncount: window 7 = //p' <<<"$out")
   w8=$(sed -n 's/^insncount: window 8 = //p' <<<"$out")
   w9=$(sed -n 's/^insncount: window 9 = //p' <<<"$out")
-  if [ -n "$w9" ]; then
+  w10=$(sed -n 's/^insncount: window 10 = //p' <<<"$out")
+  if [ -n "$w10" ]; then
     infer_q8[$t]=$((w8 - w0))
     layers_q8[$t]=$((w9 - w0))
-    pass "$t: int8 digits check in place $((w7 - w0)) insns, $((w8 - w0)) insns/prediction (int8 layers $((w9 - w0)))"
+    features_q8[$t]=$((w10 - w0))
+    pass "$t: int8 digits check in place $((w7 - w0)) insns, $((w8 - w0)) insns/prediction from the pixels (int8 layers $((w9 - w0)), from f32 features $((w10 - w0)))"
   else
     fail "$t: bench int8 windows missing"
   fi
@@ -247,6 +249,11 @@ done
 m4=thumbv7em-none-eabihf
 soft=$(llvm-objdump -d --no-show-raw-insn "target/$m4/release/firmware" | grep -cE 'bl\s.*<__(aeabi_f|addsf|subsf|mulsf|divsf|cmpsf|fixsf|floatsi)' || true)
 if [ "$soft" -eq 0 ]; then pass "$m4: no soft-float calls (__aeabi_f*, __*sf*) in the firmware"; else fail "$m4: $soft soft-float calls"; fi
+# The int8 kernel on the chips with the DSP extension (M4F; M33 built with +dsp): SMLAD.
+for t in "$m4" thumbv8m.main-none-eabihf; do
+  n=$(llvm-objdump -d --no-show-raw-insn --mattr=+dsp "target/$t/release/digits" 2>/dev/null | grep -c 'smlad' || true)
+  if [ "${n:-0}" -gt 0 ]; then pass "$t: the int8 kernel uses SMLAD ($n in digits)"; else fail "$t: no SMLAD in digits"; fi
+done
 budget() { # budget NAME VALUE LIMIT: enforced
   if [ -n "$2" ] && [ "$2" -le "$3" ]; then pass "$1: $2 <= $3"; else fail "$1: ${2:-?} > $3"; fi
 }
@@ -263,14 +270,19 @@ budget "$m4 2-3-2 stacknet flash of load + predict (B)" "${flash_infer232[$m4]:-
 budget "$m4 2-3-2 AdamW insns/step" "${insns_adam[$m4]:-}" 3900
 budget "thumbv6m-none-eabi 2-3-2 AdamW insns/step" "${insns_adam[thumbv6m-none-eabi]:-}" 162000
 budget "$m4 2-3-2 AdamW model + workspace + optimizer (B)" "${ram_adam[$m4]:-}" 700
-# int8 (stacknet::quant): the digits network's prediction, f32 row in (scaling and
-# quantizing the pixels included), and its int8 layers alone, which must take at most a
-# tenth of the f32 prediction's instructions on the Cortex-M0.
-budget "thumbv6m-none-eabi digits int8 insns/prediction" "${infer_q8[thumbv6m-none-eabi]:-}" 70000
-budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 18000
+# int8 (stacknet::quant): the digits network's prediction from the pixels (their int8
+# codes from a table), which must take at most a tenth of the f32 prediction's
+# instructions on the Cortex-M0, as must the int8 layers alone; and the prediction from f32
+# features (scaling and quantizing the pixels included).
 m0f32=${infer_digits[thumbv6m-none-eabi]:-0}
+budget "thumbv6m-none-eabi digits int8 insns/prediction x 10 (vs f32 prediction $m0f32)" \
+  "$(( ${infer_q8[thumbv6m-none-eabi]:-999999999} * 10 ))" "$m0f32"
 budget "thumbv6m-none-eabi digits int8 layers insns x 10 (vs f32 prediction $m0f32)" \
   "$(( ${layers_q8[thumbv6m-none-eabi]:-999999999} * 10 ))" "$m0f32"
+budget "thumbv6m-none-eabi digits int8 insns/prediction" "${infer_q8[thumbv6m-none-eabi]:-}" 30000
+budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 13500
+budget "thumbv6m-none-eabi digits int8 insns/prediction from f32 features" "${features_q8[thumbv6m-none-eabi]:-}" 70000
+budget "$m4 digits int8 insns/prediction from f32 features" "${features_q8[$m4]:-}" 16000
 budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------

@@ -11,6 +11,8 @@
 //! - `Ok` only for a blob within the input, whose every layer chains;
 //! - a loaded model predicts (int8 and f32) without error for right-sized buffers, and every
 //!   tier gives the same int8 outputs; NaN input is refused, ±∞ saturates to 127 / −128;
+//! - `from_bytes_without_crc` accepts what `from_bytes` accepts and refuses what it refuses
+//!   for any reason but the checksum; a blob it accepts predicts without error;
 //! - `dot_rows` is bit-identical to the oracle on every tier.
 #![no_main]
 
@@ -60,6 +62,20 @@ fuzz_target!(|data: &[u8]| {
             let p = model.input_params();
             assert_eq!((p.quantize(f32::INFINITY), p.quantize(f32::NEG_INFINITY)), (Some(127), Some(-128)));
         }
+    }
+    // Without the CRC (the C API's per-call check): refuses or accepts like the whole check
+    // up to the checksum, and what it accepts predicts (a blob damaged after its CRC was
+    // checked gives some output, never a panic or a read outside it).
+    match (QuantModel::from_bytes(&blob), QuantModel::from_bytes_without_crc(&blob)) {
+        (Ok(a), b) => assert_eq!(b.map(|b| b.as_bytes().len()), Ok(a.as_bytes().len())),
+        (Err(e), b) if e != quant::LoadError::Checksum => assert!(b.is_err(), "{e:?}"),
+        (Err(_), Ok(model)) => {
+            let x = vec![1i8; model.inputs()];
+            let mut scratch = vec![0i8; model.scratch_len()];
+            let mut out = vec![0i8; model.outputs()];
+            model.predict_q(&x, &mut scratch, &mut out).unwrap();
+        }
+        (Err(_), Err(_)) => {}
     }
     // The kernels: the input as x, then rows of w of the same length.
     let bytes: Vec<i8> = rest.iter().map(|&b| b as i8).collect();

@@ -151,6 +151,21 @@ pub fn dot_rows(tier: Tier, x: &[i8], w: &[i8], acc: &mut [i32]) -> Result<(), D
     Ok(())
 }
 
+/// The portable int8 dot products (the oracle every tier is tested against, and what the
+/// scalar tier runs where no DSP instructions replace it): the same contract as
+/// [`dot_rows`]. For tests on targets whose scalar tier is not this code (Cortex-M with DSP).
+#[doc(hidden)]
+pub fn dot_rows_reference(x: &[i8], w: &[i8], acc: &mut [i32]) -> Result<(), DotError> {
+    let n = x.len();
+    if n > MAX_ROW || n.checked_mul(acc.len()) != Some(w.len()) {
+        return Err(DotError::Shape);
+    }
+    for (j, a) in acc.iter_mut().enumerate() {
+        *a = w.get(j * n..j * n + n).map_or(0, |row| crate::arch::int8::dot_scalar(x, row));
+    }
+    Ok(())
+}
+
 /// The AVX-512 tier's int8 bodies this CPU can run, best first (`"vnni"`, `"bw"`,
 /// `"avx2"`); empty without the AVX-512 tier.
 #[doc(hidden)]

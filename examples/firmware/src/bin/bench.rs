@@ -6,9 +6,10 @@
 //! one digits prediction (scaling the pixels included); window 6 is one 2-3-2 step with
 //! `Objective::mse_ridge(RIDGE)` (the same work as the C baseline with `-DRIDGE=1`,
 //! `scripts/embedded/c-baseline.sh`); window 7 is `QuantModel::from_bytes` of the int8
-//! digits model (checked in flash), window 8 one int8 digits prediction (scaling and
-//! quantizing the pixels included), window 9 the int8 layers alone (`predict_q` on a
-//! quantized row). The AdamW step is measured by `bench_adamw`, in its own image, so that
+//! digits model (checked in flash), window 8 one int8 digits prediction from the pixels
+//! (their int8 codes from a table), window 9 the int8 layers alone (`predict_q` on a
+//! quantized row), window 10 one int8 prediction from f32 features (scaling and quantizing
+//! the pixels included). The AdamW step is measured by `bench_adamw`, in its own image, so that
 //! the SGD figures here are what an SGD-only firmware gets. Bare metal only;
 //! `scripts/embedded-check.sh` runs it.
 #![cfg_attr(target_os = "none", no_std)]
@@ -91,7 +92,7 @@ fn bench_inference() -> bool {
     class < 2 && loaded && digit == usize::from(row[64])
 }
 
-/// Windows 7 and 8: the int8 digits model checked in place, one int8 prediction.
+/// Windows 7 to 10: the int8 digits model checked in place, int8 predictions.
 #[cfg(target_os = "none")]
 fn bench_int8() -> bool {
     use firmware::digits_q8;
@@ -110,12 +111,16 @@ fn bench_int8() -> bool {
     let x = black_box([3i8; 64]);
     let mut ok = false;
     let layers_stack = measure(|| ok = model.predict_q(&x, &mut scratch, &mut out).is_ok());
+    // Window 10: one prediction from f32 features (scaling and quantizing included).
+    let mut digit_f = usize::MAX;
+    let features_stack = measure(|| digit_f = digits_q8::classify_features(&model, &mut scratch, &mut out, row));
     say!(
-        "bench infer digits int8: load stack {load_stack} B, predict stack {stack} B (layers only {layers_stack} B), scratch {} B, blob {} B in flash",
+        "bench infer digits int8: load stack {load_stack} B, predict stack {stack} B (layers only {layers_stack} B, from f32 features {features_stack} B), scratch {} B, blob {} B + input codes {} B in flash",
         digits_q8::SCRATCH,
-        digits_q8::MODEL_Q8.len()
+        digits_q8::MODEL_Q8.len(),
+        size_of_val(&digits_q8::INPUT_CODES)
     );
-    ok && digit == usize::from(row[64])
+    ok && digit == usize::from(row[64]) && digit_f == digit
 }
 
 #[cfg(target_os = "none")]

@@ -1,7 +1,9 @@
 //! Inference only: loads the digits classifier from flash, classifies the 450 test images
 //! with the scalar tier, prints the accuracy and a hash of the predictions; then the same
-//! with the int8 model (`firmware::digits_q8`), and exits 0 on PASS (the desktop's counts,
-//! 409 of 450 in f32, 410 in int8, and the desktop's int8 output hash), 1 on FAIL. Runs on the microcontrollers
+//! with the int8 model (`firmware::digits_q8`: from the pixels' int8 code table, and from f32
+//! features, which must agree), after checking the int8 kernel against the portable oracle;
+//! exits 0 on PASS (the desktop's counts, 409 of 450 in f32, 410 in int8, and the desktop's
+//! int8 output hash), 1 on FAIL. Runs on the microcontrollers
 //! (semihosting) and on hosted targets (std); `scripts/embedded-check.sh` compares the
 //! hashes across targets.
 #![cfg_attr(target_os = "none", no_std)]
@@ -42,8 +44,26 @@ fn main() -> ! {
     );
     let ok_q8 = match digits_q8::load() {
         Ok(model) => {
-            let (correct, hash) = digits_q8::score(&model);
-            let ok = correct == digits_q8::DESKTOP_CORRECT && hash == digits_q8::DESKTOP_HASH;
+            let (correct, hash) = digits_q8::score(&model, digits_q8::classify);
+            let features = digits_q8::score(&model, digits_q8::classify_features);
+            let (cases, differ) = digits_q8::kernel_matches_reference();
+            let kernel = if cfg!(all(target_arch = "arm", target_feature = "dsp")) { "SMLAD" } else { "scalar" };
+            say!(
+                "int8 kernel ({kernel}) = portable oracle: {} of {cases} cases {}",
+                cases - differ,
+                if differ == 0 { "PASS" } else { "FAIL" }
+            );
+            say!(
+                "digits int8 from f32 features: {}/{} correct, outputs hash {:08x} {}",
+                features.0,
+                TEST.len(),
+                features.1,
+                if features == (correct, hash) { "PASS" } else { "FAIL" }
+            );
+            let ok = correct == digits_q8::DESKTOP_CORRECT
+                && hash == digits_q8::DESKTOP_HASH
+                && features == (correct, hash)
+                && differ == 0;
             say!(
                 "digits int8 64-32-10: {}/{} correct (accuracy {:.4}), outputs hash {:08x}, blob {} B, scratch {} B {}",
                 correct,
