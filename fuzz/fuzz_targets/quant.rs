@@ -91,10 +91,12 @@ fuzz_target!(|data: &[u8]| {
             quant::dot_rows(t, x, w, &mut acc).unwrap();
             assert_eq!(acc, want, "tier {t:?}");
         }
-        for &p in quant::avx512_int8_paths() {
-            let mut acc = vec![0i32; rows];
-            quant::dot_rows_avx512(p, x, w, &mut acc).unwrap();
-            assert_eq!(acc, want, "avx512 {p}");
+        for t in tiers() {
+            for &p in quant::int8_paths(t) {
+                let mut acc = vec![0i32; rows];
+                quant::dot_rows_path(t, p, x, w, &mut acc).unwrap();
+                assert_eq!(acc, want, "tier {t:?} body {p}");
+            }
         }
     }
 });

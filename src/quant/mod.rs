@@ -166,35 +166,47 @@ pub fn dot_rows_reference(x: &[i8], w: &[i8], acc: &mut [i32]) -> Result<(), Dot
     Ok(())
 }
 
-/// The AVX-512 tier's int8 bodies this CPU can run, best first (`"vnni"`, `"bw"`,
-/// `"avx2"`); empty without the AVX-512 tier.
+/// The int8 bodies `tier` runs on this CPU, the one it uses first: AVX-512 `"vnni"`,
+/// `"bw"`, `"avx2"`; NEON `"sdot"`, `"smull"`. Empty for a tier with one body or that is
+/// not available. For tests, fuzzing and benchmarks.
 #[doc(hidden)]
-pub fn avx512_int8_paths() -> &'static [&'static str] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use crate::arch::int8::{avx512_path, Avx512Path};
-        if Tier::Avx512.is_available() {
-            return match avx512_path() {
+pub fn int8_paths(tier: Tier) -> &'static [&'static str] {
+    if !tier.is_available() {
+        return &[];
+    }
+    match tier {
+        #[cfg(target_arch = "x86_64")]
+        Tier::Avx512 => {
+            use crate::arch::int8::{avx512_path, Avx512Path};
+            match avx512_path() {
                 Avx512Path::Vnni => &["vnni", "bw", "avx2"],
                 Avx512Path::Bw => &["bw", "avx2"],
                 Avx512Path::Avx2 => &["avx2"],
-            };
+            }
         }
+        #[cfg(target_arch = "aarch64")]
+        Tier::Neon => {
+            use crate::arch::int8::{neon_path, NeonPath};
+            match neon_path() {
+                NeonPath::Sdot => &["sdot", "smull"],
+                NeonPath::Smull => &["smull"],
+            }
+        }
+        _ => &[],
     }
-    &[]
 }
 
-/// [`dot_rows`] on the AVX-512 tier with one of its bodies ([`avx512_int8_paths`]).
+/// [`dot_rows`] on `tier` with one of its bodies ([`int8_paths`]).
 #[doc(hidden)]
-pub fn dot_rows_avx512(path: &str, x: &[i8], w: &[i8], acc: &mut [i32]) -> Result<(), DotError> {
+pub fn dot_rows_path(tier: Tier, path: &str, x: &[i8], w: &[i8], acc: &mut [i32]) -> Result<(), DotError> {
     if x.len() > MAX_ROW || x.len().checked_mul(acc.len()) != Some(w.len()) {
         return Err(DotError::Shape);
     }
-    if !avx512_int8_paths().contains(&path) {
+    if !int8_paths(tier).contains(&path) {
         return Err(DotError::Tier);
     }
     #[cfg(target_arch = "x86_64")]
-    {
+    if tier == Tier::Avx512 {
         use crate::arch::int8::Avx512Path;
         use crate::arch::x86_64::avx512::Avx512;
         let p = match path {
@@ -203,11 +215,20 @@ pub fn dot_rows_avx512(path: &str, x: &[i8], w: &[i8], acc: &mut [i32]) -> Resul
             _ => Avx512Path::Avx2,
         };
         // SAFETY: the AVX-512 tier is available and `path` is one of the bodies this CPU
-        // runs (both checked by `avx512_int8_paths`); the lengths were checked above.
+        // runs (both checked by `int8_paths`); the lengths were checked above.
         unsafe { Avx512::new_unchecked().dot_rows_path(p, x, w, acc) };
         return Ok(());
     }
-    #[allow(unreachable_code)]
+    #[cfg(target_arch = "aarch64")]
+    if tier == Tier::Neon {
+        use crate::arch::aarch64::neon::Neon;
+        use crate::arch::int8::NeonPath;
+        let p = if path == "sdot" { NeonPath::Sdot } else { NeonPath::Smull };
+        // SAFETY: the NEON tier is available and `path` is one of the bodies this CPU runs
+        // (both checked by `int8_paths`); the lengths were checked above.
+        unsafe { Neon::new_unchecked().dot_rows_path(p, x, w, acc) };
+        return Ok(());
+    }
     Err(DotError::Tier)
 }
 

@@ -18,6 +18,8 @@ mod arm_dsp;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
+#[cfg(target_arch = "aarch64")]
+pub(crate) use aarch64::{neon_path, NeonPath};
 #[cfg(target_arch = "x86_64")]
 pub(crate) use x86_64::{avx512_path, Avx512Path};
 
