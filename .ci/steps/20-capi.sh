@@ -7,7 +7,9 @@
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
 #            semihosting; the program's exit status comes back as QEMU's), where
 #            firmware/stack.c also measures each call's stack use by painting;
-# tests/reproducible.c must print the same model hash on all three; plus a link-time check of which exported functions can reach the panic handler.
+#   Cortex-M0 firmware (soft float, qemu-system-arm microbit: 16 KB of RAM, so only
+#            tests/reproducible.c and tests/quant.c);
+# tests/reproducible.c must print the same model hash on all four; plus a link-time check of which exported functions can reach the panic handler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=target/capi-ci
@@ -82,6 +84,19 @@ for p in "${progs[@]}" firmware/stack; do
     -semihosting-config enable=on,target=native -kernel "$elf" | tee "$out/m4f-$(basename "$p").out"
 done
 
+section "Cortex-M0: staticlib, the programs that fit the microbit's 16 KB of RAM, in qemu-system-arm"
+# The others hold several model states (a 2-10-2 state is 7,136 B) and do not fit.
+scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target thumbv6m-none-eabi
+for p in tests/reproducible tests/quant; do
+  elf="$out/m0-$(basename "$p").elf"
+  arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -mfloat-abi=soft "${cflags[@]}" \
+    --specs=rdimon.specs -T capi/firmware/microbit.ld -Wl,--gc-sections -Wl,-z,noexecstack \
+    "capi/$p.c" capi/firmware/vectors.c target/thumbv6m-none-eabi/capi/libstacknet_capi.a -lm -o "$elf"
+  arm-none-eabi-size "$elf"
+  timeout 300 qemu-system-arm -cpu cortex-m0 -machine microbit -nographic \
+    -semihosting-config enable=on,target=native -kernel "$elf" | tee "$out/m0-$(basename "$p").out"
+done
+
 section "Cortex-M4F: every exported function and shape in one image"
 {
   echo '#include <stdio.h>'
@@ -106,9 +121,9 @@ arm-none-eabi-size "$out/m4f-all_functions.elf"
 timeout 60 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
   -semihosting-config enable=on,target=native -kernel "$out/m4f-all_functions.elf"
 
-section "scalar tier: the same model, bit for bit, on all three targets"
-cat "$out"/{x86_64,aarch64,m4f}-reproducible.out
-if [ "$(cat "$out"/{x86_64,aarch64,m4f}-reproducible.out | sort -u | wc -l)" -ne 1 ]; then
+section "scalar tier: the same model, bit for bit, on all four targets"
+cat "$out"/{x86_64,aarch64,m4f,m0}-reproducible.out
+if [ "$(cat "$out"/{x86_64,aarch64,m4f,m0}-reproducible.out | sort -u | wc -l)" -ne 1 ]; then
   echo "the scalar-tier model differs between targets" >&2
   exit 1
 fi
