@@ -68,7 +68,7 @@ done
 g++ -x c++ -std=c++11 "${strict[@]}" "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
 g++ -m32 -ffreestanding -x c++ -std=c++11 "${strict[@]}" -c "$out/header.c" -o "$out/header-cxx-m32.o"
 
-section "x86_64: examples/xor.c and tests/{status,reproducible,adam}.c under ASan + UBSan"
+section "x86_64: examples/xor.c and tests/{status,reproducible,adam,integrity}.c under ASan + UBSan"
 for p in "${progs[@]}"; do
   exe="$out/x86_64-$(basename "$p")"
   gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \

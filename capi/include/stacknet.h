@@ -408,7 +408,7 @@
  *
  * Checks run in this order, so a call with several faults reports the first:
  * null pointers → alignment → dimensions and buffer sizes → overlapping buffers →
- * state magic and model → state integrity (CRC-32, stored hyperparameters) → argument
+ * state magic and model → state integrity (CRC-32) → argument
  * values (NaN/∞ data, hyperparameters, flags).
  */
 typedef enum {
@@ -483,8 +483,9 @@ typedef enum {
   STACKNET_ERR_UNAVAILABLE = 15,
   /**
    * The state's bytes changed outside this library since its last call: its CRC-32 does
-   * not match, or its stored hyperparameters are not ones `set_hyper` accepts. Nothing
-   * was read from it beyond the check; initialise it again (and load a saved blob).
+   * not match (or, with a matching CRC, its optimizer kind or ridge coefficient is out of
+   * range). Nothing was read from it beyond the check; initialise it again (and load a
+   * saved blob).
    */
   STACKNET_ERR_STATE_CORRUPT = 16,
 } stacknet_status_t;
@@ -773,7 +774,7 @@ stacknet_status_t stacknet_xor_2_3_2_init(stacknet_xor_2_3_2_t *state,
                                           uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_3_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_3_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_3_2_STATE_SIZE` bytes, and not written meanwhile.
@@ -877,7 +878,7 @@ stacknet_status_t stacknet_xor_2_3_2_bias_init(stacknet_xor_2_3_2_bias_t *state,
                                                uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_3_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_3_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_3_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.
@@ -982,7 +983,7 @@ stacknet_status_t stacknet_xor_2_10_2_init(stacknet_xor_2_10_2_t *state,
                                            uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_10_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_10_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_10_2_STATE_SIZE` bytes, and not written meanwhile.
@@ -1087,7 +1088,7 @@ stacknet_status_t stacknet_xor_2_10_2_bias_init(stacknet_xor_2_10_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_10_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_10_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_10_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.
@@ -1192,7 +1193,7 @@ stacknet_status_t stacknet_xor_2_50_2_init(stacknet_xor_2_50_2_t *state,
                                            uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_50_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_50_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_50_2_STATE_SIZE` bytes, and not written meanwhile.
@@ -1297,7 +1298,7 @@ stacknet_status_t stacknet_xor_2_50_2_bias_init(stacknet_xor_2_50_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Checks, without writing anything, that `state` is an initialised `xor_2_50_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_50_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
  *
  * # Safety
  * `state` is null or readable for `STACKNET_XOR_2_50_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.

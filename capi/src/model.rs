@@ -10,9 +10,9 @@
 //! and arrays, structs of them and a union of two such structs, with no enum, no `bool` and
 //! no padding byte. Every bit pattern is then a valid `State` (forming a reference to one
 //! cannot be undefined behaviour), and a state's bytes are fully determined by the calls
-//! that made it. What the bytes *mean* is checked on every entry: the CRC-32 over all but
-//! the workspace (kept up to date by every call that changes the state) and the stored
-//! hyperparameters, before anything else is read.
+//! that made it. Whether they are the bytes this library last wrote is checked on every
+//! entry, before anything else is read: the CRC-32 over all but the workspace, kept up to
+//! date by every call that changes the state.
 //!
 //! Every function follows the same order of checks (see `stacknet_status_t`) and
 //! writes nothing before all of them have passed.
@@ -82,8 +82,9 @@ pub(crate) trait Shape: Sized {
 /// optimizer's schedule and clipping as numbers for this reason): every bit pattern is a
 /// valid `State`, and there is no padding byte, so every byte is one a call wrote.
 ///
-/// Invariants, checked on every entry by [`verify`]: `crc` is [`State::checksum`] (every
-/// call that changes the state re-seals it), and `hyper` passes `validate` with
+/// Invariants, checked on every entry by [`verify`] (the CRC, the optimizer code and the
+/// ridge): `crc` is [`State::checksum`] (every call that changes the state re-seals it),
+/// and `hyper` passes `validate` with
 /// `hyper.optimizer` naming the variant of `opt` that was last written (`init` writes SGD
 /// with the default hyperparameters; `set_hyper` writes the optimizer and then the
 /// hyperparameters that chose it). [`State::kind`] is the only way to reach `opt`.
@@ -170,7 +171,7 @@ fn state_span<H>(p: *mut H) -> Span {
 }
 
 /// Phase 5: the state's magic and model id, then its integrity: the CRC-32, then the
-/// stored hyperparameters, which give the objective every call uses.
+/// optimizer kind and the objective (from the ridge coefficient) that every call uses.
 ///
 /// # Safety
 /// `p` is non-null, aligned to [`STACKNET_STATE_ALIGN`] and valid for reads of
@@ -190,7 +191,14 @@ pub(crate) unsafe fn verify<'a, H: Shape, const B: usize>(p: *const H) -> Check<
     if st.crc != st.checksum() {
         return Err(STACKNET_ERR_STATE_CORRUPT);
     }
-    let (_, objective) = st.hyper.validate().map_err(|_| STACKNET_ERR_STATE_CORRUPT)?;
+    // A matching CRC shows these are the bytes this library last wrote, and it writes only
+    // hyperparameters that passed `validate`; what every call needs from them is the
+    // optimizer kind and the objective, read through the same checks (cheaply: validating
+    // Adam's settings again would build an optimizer on every call's stack).
+    if !matches!(st.hyper.optimizer, STACKNET_OPTIMIZER_SGD | STACKNET_OPTIMIZER_ADAM | STACKNET_OPTIMIZER_ADAMW) {
+        return Err(STACKNET_ERR_STATE_CORRUPT);
+    }
+    let objective = Objective::mse_ridge(st.hyper.ridge).map_err(|_| STACKNET_ERR_STATE_CORRUPT)?;
     Ok((st, objective))
 }
 
@@ -272,7 +280,7 @@ where
 }
 
 /// `*_validate`: the checks every call starts with (pointer, alignment, magic, model id,
-/// CRC-32, stored hyperparameters), alone and without writing anything: for firmware that
+/// CRC-32, optimizer kind and ridge), alone and without writing anything: for firmware that
 /// keeps a state in retained RAM across a reset and must decide whether to trust it.
 ///
 /// # Safety
@@ -340,13 +348,18 @@ fn clear<M: Layer>(opt: &mut Opt<M>) {
     unsafe { core::ptr::write_bytes(opt as *mut Opt<M>, 0, 1) };
 }
 
-/// Builds Adam for `model` and writes it to `dst`. Not inlined: the model-sized values it
-/// builds stay out of `set_hyper`'s frame when the choice is SGD.
+/// Writes a fresh Adam for `model` with the settings `cfg` to `dst`. The settings are built
+/// (and checked) on a one-weight model and copied in, so only one model-sized value is built
+/// (`Adam::new`'s zero moments), not one per builder step. Not inlined: it stays out of
+/// `set_hyper`'s frame when the choice is SGD.
 #[inline(never)]
 fn set_adam<M: Layer>(dst: &mut Opt<M>, cfg: &AdamConfig, model: &M) -> Check {
-    let adam = cfg.build(model)?;
+    let settings = cfg.build(&ONE)?;
+    let fresh = Adam::new(settings.base_lr(), model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
     clear(dst);
-    dst.adam = ManuallyDrop::new(adam);
+    dst.adam = ManuallyDrop::new(fresh);
+    // SAFETY: the variant was just written (and any bytes are a valid `Adam`: see `State`).
+    unsafe { (*dst.adam).take_settings(&settings) };
     Ok(())
 }
 

@@ -102,7 +102,7 @@ macro_rules! shapes {
 
             #[doc = "Checks, without writing anything, that `state` is an initialised `" $name "` state "
                 "whose bytes nothing outside this library changed since its last call (magic, model id, "
-                "CRC-32, stored hyperparameters): what every call checks first. For firmware that keeps "
+                "CRC-32): what every call checks first. For firmware that keeps "
                 "a state in retained RAM across a reset.\n\n# Safety\n`state` is null or readable for "
                 "`STACKNET_" $name:upper "_STATE_SIZE` bytes, and not written meanwhile."]
             #[unsafe(no_mangle)]

@@ -8,7 +8,7 @@
 ///
 /// Checks run in this order, so a call with several faults reports the first:
 /// null pointers → alignment → dimensions and buffer sizes → overlapping buffers →
-/// state magic and model → state integrity (CRC-32, stored hyperparameters) → argument
+/// state magic and model → state integrity (CRC-32) → argument
 /// values (NaN/∞ data, hyperparameters, flags).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,8 +51,9 @@ pub enum stacknet_status_t {
     /// The kernel tier asked for is not available on this CPU or in this build.
     STACKNET_ERR_UNAVAILABLE = 15,
     /// The state's bytes changed outside this library since its last call: its CRC-32 does
-    /// not match, or its stored hyperparameters are not ones `set_hyper` accepts. Nothing
-    /// was read from it beyond the check; initialise it again (and load a saved blob).
+    /// not match (or, with a matching CRC, its optimizer kind or ridge coefficient is out of
+    /// range). Nothing was read from it beyond the check; initialise it again (and load a
+    /// saved blob).
     STACKNET_ERR_STATE_CORRUPT = 16,
 }
 
