@@ -18,15 +18,13 @@
 //! writes nothing before all of them have passed.
 
 use crate::check::{Span, aligned, count, disjoint, finite, non_null, opt_out_ptr, opt_span, out_ptr, span};
+use crate::checksum::crc32;
 use crate::hyper::{
     AdamConfig, Choice, STACKNET_OPTIMIZER_ADAM, STACKNET_OPTIMIZER_ADAMW, STACKNET_OPTIMIZER_SGD, stacknet_hyper_t,
 };
 use crate::status::{Check, stacknet_status_t::*};
 use core::mem::{ManuallyDrop, offset_of};
 use core::ptr::addr_of_mut;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-use crc::Table;
-use crc::{CRC_32_ISO_HDLC, Crc};
 use stacknet::eval::argmax;
 use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
@@ -40,14 +38,6 @@ pub const STACKNET_STATE_ALIGN: usize = 8;
 
 /// "SNCA": marks an initialised state.
 const MAGIC: u32 = u32::from_le_bytes(*b"SNCA");
-
-/// The state's checksum: the CRC-32 of saved blobs. Every call runs it over the state, so
-/// where flash is plentiful (64-bit hosts) it reads 16 bytes per step with 16 KiB of tables,
-/// several times faster; microcontrollers keep the 1 KiB byte-at-a-time table.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-const CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
 
 /// A one-weight network: what optimizer *settings* are built on (`set_hyper` then copies
 /// them into the state's optimizer), so that nothing model-sized is built to change them.
@@ -151,10 +141,7 @@ impl<M: Layer, const B: usize> State<M, B> {
         // SAFETY: the first `covered` bytes of `self` are its fields before the workspace;
         // they have no padding (see `State`), so every byte is initialised.
         let bytes = unsafe { core::slice::from_raw_parts((self as *const Self).cast::<u8>(), covered) };
-        let mut digest = CRC32.digest();
-        digest.update(bytes.get(..at).unwrap_or_default());
-        digest.update(bytes.get(at + size_of::<u32>()..).unwrap_or_default());
-        digest.finalize()
+        crc32(&[bytes.get(..at).unwrap_or_default(), bytes.get(at + size_of::<u32>()..).unwrap_or_default()])
     }
 
     /// Makes `crc` match the state again: the last thing every call that changed it does.
