@@ -167,9 +167,12 @@ fn state_span<H>(p: *mut H) -> Span {
 /// Phase 5: the state's magic and model id, then its integrity: the CRC-32, then the
 /// optimizer kind and the objective (from the ridge coefficient) that every call uses.
 ///
+/// Not inlined: one copy per shape, shared by its functions, rather than one in each.
+///
 /// # Safety
 /// `p` is non-null, aligned to [`STACKNET_STATE_ALIGN`] and valid for reads of
 /// `size_of::<H>()` bytes, and no reference that writes that memory is live.
+#[inline(never)]
 pub(crate) unsafe fn verify<'a, H: Shape, const B: usize>(p: *const H) -> Check<(&'a State<H::M, B>, Objective)> {
     // SAFETY: the handle is at least as large as the state and as aligned (checked at compile
     // time by `shapes!`), readable per the contract, and every bit pattern is a valid
