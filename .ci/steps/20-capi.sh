@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The C API (capi/): its Rust boundary tests and lints; the staticlib; the cbindgen header
-# regenerated and diffed against the committed one, then compiled as C99 and as C++; and
-# the XOR example plus the status-code, Adam/AdamW and int8 tests written in C, run on
+# regenerated and diffed against the committed one, then compiled as C99, C11 and C++11, for
+# x86_64 and for 32-bit x86 (-m32, where the handles' alignment is checked); the Rust side
+# checked for i686 too; and the XOR example plus the status-code, Adam/AdamW, int8 and
+# integrity/lifecycle tests written in C, run on
 #   x86_64   (gcc, AddressSanitizer + UndefinedBehaviorSanitizer),
 #   aarch64  (aarch64-linux-gnu-gcc, qemu-aarch64),
 #   Cortex-M4F firmware (arm-none-eabi-gcc + newlib/rdimon, qemu-system-arm mps2-an386,
@@ -9,7 +11,10 @@
 #            firmware/stack.c also measures each call's stack use by painting;
 #   Cortex-M0 firmware (soft float, qemu-system-arm microbit: 16 KB of RAM, so only
 #            tests/reproducible.c and tests/quant.c);
-# tests/reproducible.c must print the same model hash on all four; plus a link-time check of which exported functions can reach the panic handler.
+# tests/reproducible.c must print the same model hash on all four; tests/integrity.c under
+# valgrind too (no byte of a state left undefined); a link-time check of which exported
+# functions can reach the panic handler; and the recipe for linking next to another Rust
+# no_std staticlib (capi/second-staticlib-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=target/capi-ci
@@ -17,7 +22,7 @@ mkdir -p "$out"
 t0=$(date +%s)
 section() { printf -- '--- [%4ss] capi: %s\n' "$(($(date +%s) - t0))" "$*"; }
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Icapi/include)
-progs=(examples/xor tests/status tests/reproducible tests/adam tests/quant)
+progs=(examples/xor tests/status tests/reproducible tests/adam tests/quant tests/integrity)
 
 section "Rust tests, clippy, fmt"
 cargo test -p stacknet-capi
@@ -42,13 +47,30 @@ if ! diff -u capi/include/stacknet.h "$out/stacknet.h"; then
   exit 1
 fi
 
-section "header compiles as C99 and C++"
+section "header compiles warning-free as C99, C11 and C++11, for x86_64 and 32-bit x86"
 command -v g++ >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends g++ >/dev/null; }
-printf '#include "stacknet.h"\nint main(void) { static stacknet_xor_2_10_2_t net; return (int)sizeof net != STACKNET_XOR_2_10_2_STATE_SIZE || sizeof(stacknet_hyper_t) != STACKNET_HYPER_SIZE; }\n' >"$out/header.c"
-gcc "${cflags[@]}" "$out/header.c" -o "$out/header-c" && "$out/header-c"
-g++ -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -Icapi/include "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
+# Compile-time checks (C99: a negative array size fails): a handle's alignment as a struct
+# member (32-bit x86 gives uint64_t only 4 there), its size, the hyperparameters' size.
+cat >"$out/header.c" <<'EOF'
+#include <stddef.h>
+#include "stacknet.h"
+struct probe { char c; stacknet_xor_2_3_2_t s; };
+typedef char align_ok[offsetof(struct probe, s) == STACKNET_STATE_ALIGN ? 1 : -1];
+typedef char size_ok[sizeof(stacknet_xor_2_10_2_t) == STACKNET_XOR_2_10_2_STATE_SIZE ? 1 : -1];
+typedef char hyper_ok[sizeof(stacknet_hyper_t) == STACKNET_HYPER_SIZE ? 1 : -1];
+int main(void) { return 0; }
+EOF
+strict=(-Wall -Wextra -Werror -pedantic -Icapi/include)
+for std in c99 c11; do
+  gcc -std=$std "${strict[@]}" "$out/header.c" -o "$out/header-$std" && "$out/header-$std"
+  # -m32 compiles only, freestanding: Debian's 32-bit libc (gcc-multilib) conflicts with the
+  # aarch64 cross compiler this step also needs, and the header needs no libc.
+  gcc -m32 -ffreestanding -std=$std "${strict[@]}" -c "$out/header.c" -o "$out/header-$std-m32.o"
+done
+g++ -x c++ -std=c++11 "${strict[@]}" "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
+g++ -m32 -ffreestanding -x c++ -std=c++11 "${strict[@]}" -c "$out/header.c" -o "$out/header-cxx-m32.o"
 
-section "x86_64: examples/xor.c and tests/{status,reproducible,adam,quant}.c under ASan + UBSan"
+section "x86_64: examples/xor.c and tests/{status,reproducible,adam,quant,integrity}.c under ASan + UBSan"
 for p in "${progs[@]}"; do
   exe="$out/x86_64-$(basename "$p")"
   gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -56,11 +78,22 @@ for p in "${progs[@]}"; do
   "$exe" | tee "$out/x86_64-$(basename "$p").out"
 done
 
+section "x86_64: tests/integrity.c under valgrind (no byte of a state left undefined)"
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
+gcc "${cflags[@]}" -g capi/tests/integrity.c target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$out/x86_64-integrity-vg"
+valgrind -q --error-exitcode=1 "$out/x86_64-integrity-vg"
+
 section "link-time panic check (every exported function, x86_64)"
 bash capi/panic-check.sh
 
+section "next to another Rust no_std staticlib (the recipe in docs/capi.md)"
+bash capi/second-staticlib-check.sh
+
 section "cross toolchains"
 bash scripts/setup-cross.sh
+
+section "i686: the Rust side's layout assertions (handle alignment 8) hold on 32-bit x86"
+scripts/xcargo check -Zbuild-std=core -p stacknet-capi --profile capi --target i686-unknown-linux-gnu
 
 section "aarch64: staticlib, then run under qemu-aarch64"
 scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target aarch64-unknown-linux-gnu

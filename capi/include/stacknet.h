@@ -5,6 +5,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* STACKNET_ALIGNED(n): gives each handle type the alignment STACKNET_STATE_ALIGN on every
+ * target (uint64_t alone is only 4-aligned inside a struct on 32-bit x86). Valid in C99
+ * with GCC and Clang, in C++11, and with MSVC. */
+#if !defined(STACKNET_ALIGNED)
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define STACKNET_ALIGNED(n) alignas(n)
+#elif defined(__GNUC__) || defined(__clang__)
+#define STACKNET_ALIGNED(n) __attribute__((aligned(n)))
+#elif defined(_MSC_VER)
+#define STACKNET_ALIGNED(n) __declspec(align(n))
+#else
+#error "stacknet.h: define STACKNET_ALIGNED(n) to this compiler's way of aligning a struct to n bytes"
+#endif
+#endif
+
 /* Reserve a model state with its handle type, e.g.
  *   static stacknet_xor_2_10_2_t net;
  *   stacknet_xor_2_10_2_init(&net, sizeof net, 42);
@@ -393,7 +408,8 @@
  *
  * Checks run in this order, so a call with several faults reports the first:
  * null pointers → alignment → dimensions and buffer sizes → overlapping buffers →
- * state magic and model → argument values (NaN/∞ data, hyperparameters, flags).
+ * state magic and model → state integrity (CRC-32) → argument
+ * values (NaN/∞ data, hyperparameters, flags).
  */
 typedef enum {
   /**
@@ -465,6 +481,13 @@ typedef enum {
    * The kernel tier asked for is not available on this CPU or in this build.
    */
   STACKNET_ERR_UNAVAILABLE = 15,
+  /**
+   * The state's bytes changed outside this library since its last call: its CRC-32 does
+   * not match (or, with a matching CRC, its optimizer kind or ridge coefficient is out of
+   * range). Nothing was read from it beyond the check; initialise it again (and load a
+   * saved blob).
+   */
+  STACKNET_ERR_STATE_CORRUPT = 16,
 } stacknet_status_t;
 
 /**
@@ -576,7 +599,7 @@ typedef struct {
 /**
  *A `xor_2_3_2` model state (2-3-2, biases: false, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -616,7 +639,7 @@ typedef struct {
 /**
  *A `xor_2_3_2_bias` model state (2-3-2, biases: true, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -626,7 +649,7 @@ typedef struct {
 /**
  *A `xor_2_10_2` model state (2-10-2, biases: false, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -636,7 +659,7 @@ typedef struct {
 /**
  *A `xor_2_10_2_bias` model state (2-10-2, biases: true, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -646,7 +669,7 @@ typedef struct {
 /**
  *A `xor_2_50_2` model state (2-50-2, biases: false, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -656,7 +679,7 @@ typedef struct {
 /**
  *A `xor_2_50_2_bias` model state (2-50-2, biases: true, batch 32): opaque; declare one (e.g. `static`) and pass its address.
  */
-typedef struct {
+typedef struct STACKNET_ALIGNED(8) {
   /**
    * Private: only this library reads or writes it.
    */
@@ -855,7 +878,15 @@ stacknet_status_t stacknet_xor_2_3_2_init(stacknet_xor_2_3_2_t *state,
                                           uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_3_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_3_2_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_3_2_validate(const stacknet_xor_2_3_2_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -951,7 +982,15 @@ stacknet_status_t stacknet_xor_2_3_2_bias_init(stacknet_xor_2_3_2_bias_t *state,
                                                uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_3_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_3_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_3_2_bias_validate(const stacknet_xor_2_3_2_bias_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1048,7 +1087,15 @@ stacknet_status_t stacknet_xor_2_10_2_init(stacknet_xor_2_10_2_t *state,
                                            uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_10_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_10_2_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_10_2_validate(const stacknet_xor_2_10_2_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1145,7 +1192,15 @@ stacknet_status_t stacknet_xor_2_10_2_bias_init(stacknet_xor_2_10_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_10_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_10_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_10_2_bias_validate(const stacknet_xor_2_10_2_bias_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1242,7 +1297,15 @@ stacknet_status_t stacknet_xor_2_50_2_init(stacknet_xor_2_50_2_t *state,
                                            uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_50_2` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_50_2_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_50_2_validate(const stacknet_xor_2_50_2_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.
@@ -1339,7 +1402,15 @@ stacknet_status_t stacknet_xor_2_50_2_bias_init(stacknet_xor_2_50_2_bias_t *stat
                                                 uint64_t seed);
 
 /**
- * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.
+ * Checks, without writing anything, that `state` is an initialised `xor_2_50_2_bias` state whose bytes nothing outside this library changed since its last call (magic, model id, CRC-32): what every call checks first. For firmware that keeps a state in retained RAM across a reset.
+ *
+ * # Safety
+ * `state` is null or readable for `STACKNET_XOR_2_50_2_BIAS_STATE_SIZE` bytes, and not written meanwhile.
+ */
+stacknet_status_t stacknet_xor_2_50_2_bias_validate(const stacknet_xor_2_50_2_bias_t *state);
+
+/**
+ * Validates `hyper` and, if every value is in range, makes it the state's optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and Adam/AdamW the new optimizer starts from step 0 (the weights stay).
  *
  * # Safety
  * `state` is null or an exclusive pointer to a state; `hyper` is null or readable.

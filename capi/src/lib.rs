@@ -34,6 +34,7 @@
 extern crate std;
 
 mod check;
+mod checksum;
 pub mod hyper;
 pub mod info;
 pub mod kernels;

@@ -4,7 +4,7 @@
 //! - the handle type `stacknet_NAME_t`, whose size and alignment are those the state
 //!   needs, so `static stacknet_NAME_t net;` is all the memory C must provide;
 //! - `STACKNET_NAME_{INPUTS,HIDDEN,OUTPUTS,BATCH,PARAMS,STATE_SIZE,STATE_ALIGN,SAVE_SIZE}`;
-//! - `stacknet_NAME_{init,set_hyper,get_hyper,train_step,predict,loss,accuracy,save,load}`.
+//! - `stacknet_NAME_{init,validate,set_hyper,get_hyper,train_step,predict,loss,accuracy,save,load}`.
 //!
 //! Adding a shape is one line. The sizes are plain arithmetic on the line's numbers (so
 //! cbindgen can write them into the header) and are checked against the real layout at
@@ -56,7 +56,9 @@ macro_rules! shapes {
 
             #[doc = "A `" $name "` model state (" $i "-" $h "-" $o ", biases: " $bias ", batch " $b
                 "): opaque; declare one (e.g. `static`) and pass its address."]
-            #[repr(C)]
+            // `align(8)`: `u64` alone is 4-aligned inside a struct on 32-bit x86; the header
+            // spells it STACKNET_ALIGNED(8) (see `after_includes` in cbindgen.toml).
+            #[repr(C, align(8))]
             pub struct [<stacknet_ $name _t>] {
                 /// Private: only this library reads or writes it.
                 pub opaque: [u64; [<STACKNET_ $name:upper _STATE_WORDS>]],
@@ -82,7 +84,7 @@ macro_rules! shapes {
                     [<STACKNET_ $name:upper _SAVE_SIZE>]
                         == stacknet::persist::max_len_with_adam::<<H as Shape>::M>()
                 );
-                assert!(align_of::<u64>() == STACKNET_STATE_ALIGN || cfg!(target_pointer_width = "32"));
+                assert!(align_of::<H>() == STACKNET_STATE_ALIGN);
             };
 
             #[doc = "Initialises `state` (`state_size` ≥ `STACKNET_" $name:upper "_STATE_SIZE` bytes, "
@@ -98,8 +100,24 @@ macro_rules! shapes {
                 status(unsafe { model::init::<_, $b>(state, state_size, seed) })
             }
 
+            #[doc = "Checks, without writing anything, that `state` is an initialised `" $name "` state "
+                "whose bytes nothing outside this library changed since its last call (magic, model id, "
+                "CRC-32): what every call checks first. For firmware that keeps "
+                "a state in retained RAM across a reset.\n\n# Safety\n`state` is null or readable for "
+                "`STACKNET_" $name:upper "_STATE_SIZE` bytes, and not written meanwhile."]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn [<stacknet_ $name _validate>](
+                state: *const [<stacknet_ $name _t>],
+            ) -> stacknet_status_t {
+                // SAFETY: forwarded from this function's contract.
+                status(unsafe { model::validate::<_, $b>(state) })
+            }
+
             #[doc = "Validates `hyper` and, if every value is in range, makes it the state's "
-                "optimizer (SGD, Adam or AdamW; step counter, velocity and moments restart) and objective.\n\n# Safety\n"
+                "optimizer (SGD, Adam or AdamW) and objective. The optimizer's state (step counter, "
+                "velocity or moments) is kept if its kind stays (SGD to SGD, Adam or AdamW to Adam or "
+                "AdamW), so hyperparameters set after `load` continue the loaded run; between SGD and "
+                "Adam/AdamW the new optimizer starts from step 0 (the weights stay).\n\n# Safety\n"
                 "`state` is null or an exclusive pointer to a state; `hyper` is null or readable."]
             #[unsafe(no_mangle)]
             pub unsafe extern "C" fn [<stacknet_ $name _set_hyper>](

@@ -8,7 +8,8 @@
 ///
 /// Checks run in this order, so a call with several faults reports the first:
 /// null pointers → alignment → dimensions and buffer sizes → overlapping buffers →
-/// state magic and model → argument values (NaN/∞ data, hyperparameters, flags).
+/// state magic and model → state integrity (CRC-32) → argument
+/// values (NaN/∞ data, hyperparameters, flags).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum stacknet_status_t {
@@ -49,12 +50,17 @@ pub enum stacknet_status_t {
     STACKNET_ERR_BLOB_MODEL = 14,
     /// The kernel tier asked for is not available on this CPU or in this build.
     STACKNET_ERR_UNAVAILABLE = 15,
+    /// The state's bytes changed outside this library since its last call: its CRC-32 does
+    /// not match (or, with a matching CRC, its optimizer kind or ridge coefficient is out of
+    /// range). Nothing was read from it beyond the check; initialise it again (and load a
+    /// saved blob).
+    STACKNET_ERR_STATE_CORRUPT = 16,
 }
 
 use stacknet_status_t::*;
 
 /// Every status, in code order.
-const ALL: [stacknet_status_t; 16] = [
+const ALL: [stacknet_status_t; 17] = [
     STACKNET_OK,
     STACKNET_ERR_NULL,
     STACKNET_ERR_MISALIGNED,
@@ -71,11 +77,12 @@ const ALL: [stacknet_status_t; 16] = [
     STACKNET_ERR_BLOB_VERSION,
     STACKNET_ERR_BLOB_MODEL,
     STACKNET_ERR_UNAVAILABLE,
+    STACKNET_ERR_STATE_CORRUPT,
 ];
 
 impl stacknet_status_t {
     /// Every status, in code order.
-    pub fn all() -> [stacknet_status_t; 16] {
+    pub fn all() -> [stacknet_status_t; 17] {
         ALL
     }
 
@@ -98,6 +105,7 @@ impl stacknet_status_t {
             STACKNET_ERR_BLOB_VERSION => c"STACKNET_ERR_BLOB_VERSION",
             STACKNET_ERR_BLOB_MODEL => c"STACKNET_ERR_BLOB_MODEL",
             STACKNET_ERR_UNAVAILABLE => c"STACKNET_ERR_UNAVAILABLE",
+            STACKNET_ERR_STATE_CORRUPT => c"STACKNET_ERR_STATE_CORRUPT",
         }
     }
 }

@@ -1,140 +1,14 @@
 //! Every per-shape function, for every shape, called with every kind of bad argument: each
 //! refusal has its own status and leaves the state (and every output) as it was.
 
-use stacknet_capi::stacknet_status_t::{self, *};
+use stacknet_capi::stacknet_status_t::*;
 use stacknet_capi::*;
 use std::ptr::{null, null_mut};
 
-type S = stacknet_status_t;
+#[macro_use]
+mod common;
 
-/// One shape's functions and constants, so each test runs over all shapes.
-trait Api: Sized + 'static {
-    const NAME: &'static str;
-    const IN: usize;
-    const OUT: usize;
-    const BATCH: usize;
-    const SAVE: usize;
-    const SIZE: usize;
-    unsafe fn init(p: *mut Self, size: usize, seed: u64) -> S;
-    unsafe fn set_hyper(p: *mut Self, h: *const stacknet_hyper_t) -> S;
-    unsafe fn get_hyper(p: *mut Self, h: *mut stacknet_hyper_t) -> S;
-    unsafe fn train(p: *mut Self, x: *const f32, y: *const f32, rows: usize, r: *mut stacknet_step_report_t) -> S;
-    unsafe fn predict(p: *mut Self, x: *const f32, rows: usize, out: *mut f32) -> S;
-    unsafe fn loss(p: *mut Self, x: *const f32, y: *const f32, rows: usize, out: *mut f32) -> S;
-    unsafe fn accuracy(p: *mut Self, x: *const f32, y: *const f32, rows: usize, out: *mut f32) -> S;
-    unsafe fn save(p: *mut Self, buf: *mut u8, cap: usize, written: *mut usize) -> S;
-    unsafe fn load(p: *mut Self, buf: *const u8, len: usize, used: *mut usize) -> S;
-}
-
-macro_rules! api {
-    ($($name:ident),+) => { paste::paste! { $(
-        impl Api for [<stacknet_ $name _t>] {
-            const NAME: &'static str = stringify!($name);
-            const IN: usize = [<STACKNET_ $name:upper _INPUTS>];
-            const OUT: usize = [<STACKNET_ $name:upper _OUTPUTS>];
-            const BATCH: usize = [<STACKNET_ $name:upper _BATCH>];
-            const SAVE: usize = [<STACKNET_ $name:upper _SAVE_SIZE>];
-            const SIZE: usize = [<STACKNET_ $name:upper _STATE_SIZE>];
-            unsafe fn init(p: *mut Self, size: usize, seed: u64) -> S {
-                unsafe { [<stacknet_ $name _init>](p, size, seed) }
-            }
-            unsafe fn set_hyper(p: *mut Self, h: *const stacknet_hyper_t) -> S {
-                unsafe { [<stacknet_ $name _set_hyper>](p, h) }
-            }
-            unsafe fn get_hyper(p: *mut Self, h: *mut stacknet_hyper_t) -> S {
-                unsafe { [<stacknet_ $name _get_hyper>](p, h) }
-            }
-            unsafe fn train(p: *mut Self, x: *const f32, y: *const f32, rows: usize, r: *mut stacknet_step_report_t) -> S {
-                unsafe { [<stacknet_ $name _train_step>](p, x, y, rows, r) }
-            }
-            unsafe fn predict(p: *mut Self, x: *const f32, rows: usize, out: *mut f32) -> S {
-                unsafe { [<stacknet_ $name _predict>](p, x, rows, out) }
-            }
-            unsafe fn loss(p: *mut Self, x: *const f32, y: *const f32, rows: usize, out: *mut f32) -> S {
-                unsafe { [<stacknet_ $name _loss>](p, x, y, rows, out) }
-            }
-            unsafe fn accuracy(p: *mut Self, x: *const f32, y: *const f32, rows: usize, out: *mut f32) -> S {
-                unsafe { [<stacknet_ $name _accuracy>](p, x, y, rows, out) }
-            }
-            unsafe fn save(p: *mut Self, buf: *mut u8, cap: usize, written: *mut usize) -> S {
-                unsafe { [<stacknet_ $name _save>](p, buf, cap, written) }
-            }
-            unsafe fn load(p: *mut Self, buf: *const u8, len: usize, used: *mut usize) -> S {
-                unsafe { [<stacknet_ $name _load>](p, buf, len, used) }
-            }
-        }
-    )+ } };
-}
-
-api!(xor_2_3_2, xor_2_3_2_bias, xor_2_10_2, xor_2_10_2_bias, xor_2_50_2, xor_2_50_2_bias);
-
-macro_rules! for_all_shapes {
-    ($f:ident) => {
-        $f::<stacknet_xor_2_3_2_t>();
-        $f::<stacknet_xor_2_3_2_bias_t>();
-        $f::<stacknet_xor_2_10_2_t>();
-        $f::<stacknet_xor_2_10_2_bias_t>();
-        $f::<stacknet_xor_2_50_2_t>();
-        $f::<stacknet_xor_2_50_2_bias_t>();
-    };
-}
-
-/// An 8-aligned, zeroed block large enough for any state plus slack, for states built
-/// from raw memory (misaligned, too small, of another shape).
-struct Block(Vec<u64>);
-
-impl Block {
-    fn new() -> Self {
-        Block(vec![0; 1 + (1 << 17) / 8])
-    }
-    fn at<H>(&mut self, byte_offset: usize) -> *mut H {
-        self.0.as_mut_ptr().cast::<u8>().wrapping_add(byte_offset).cast()
-    }
-    fn bytes(&self) -> Vec<u8> {
-        self.0.iter().flat_map(|w| w.to_ne_bytes()).collect()
-    }
-}
-
-/// A fresh, initialised state of shape `H` in its own block.
-fn fresh<H: Api>(seed: u64) -> Block {
-    let mut b = Block::new();
-    assert_eq!(unsafe { H::init(b.at(0), H::SIZE, seed) }, STACKNET_OK, "{}", H::NAME);
-    b
-}
-
-/// A deterministic XOR batch of `rows` rows.
-fn batch<H: Api>(rows: usize, seed: u32) -> (Vec<f32>, Vec<f32>) {
-    let mut s = seed.wrapping_mul(2_654_435_761).max(1);
-    let mut u = || {
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        (s >> 8) as f32 / 8_388_608.0 - 1.0
-    };
-    let (mut x, mut y) = (vec![0.0; rows * H::IN], vec![0.0; rows * H::OUT]);
-    for r in 0..rows {
-        let (a, b) = (u(), u());
-        x[r * 2] = a;
-        x[r * 2 + 1] = b;
-        let label = usize::from((a > 0.0) != (b > 0.0));
-        y[r * 2 + label] = 1.0;
-    }
-    (x, y)
-}
-
-fn hyper() -> stacknet_hyper_t {
-    let mut h = std::mem::MaybeUninit::uninit();
-    assert_eq!(unsafe { stacknet_hyper_default(h.as_mut_ptr()) }, STACKNET_OK);
-    unsafe { h.assume_init() }
-}
-
-/// Asserts that `f` refuses with `want` and leaves the whole block byte-identical.
-fn refuses<H: Api>(b: &mut Block, want: S, what: &str, f: impl FnOnce(*mut H) -> S) {
-    let before = b.bytes();
-    let got = f(b.at(0));
-    assert_eq!(got, want, "{}: {what}", H::NAME);
-    assert!(b.bytes() == before, "{}: {what}: a refused call changed the state", H::NAME);
-}
+use common::*;
 
 fn init_checks<H: Api>() {
     let mut b = Block::new();
@@ -172,6 +46,7 @@ fn call_all<H: Api>(p: *mut H) -> Vec<S> {
     let mut n = 0usize;
     unsafe {
         vec![
+            H::validate(p),
             H::set_hyper(p, &h),
             H::get_hyper(p, &mut hh),
             H::train(p, x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()),
@@ -592,14 +467,6 @@ fn a_state_copied_byte_for_byte_is_a_working_snapshot() {
     assert!(a.bytes() == snapshot.bytes());
 }
 
-/// Adam (`adamw` false) or AdamW hyperparameters with learning rate `lr`.
-fn adam_hyper(adamw: bool, lr: f32) -> stacknet_hyper_t {
-    let mut h = hyper();
-    h.optimizer = if adamw { STACKNET_OPTIMIZER_ADAMW } else { STACKNET_OPTIMIZER_ADAM };
-    h.learning_rate = lr;
-    h
-}
-
 fn adam_hyper_checks<H: Api>() {
     let mut b = fresh::<H>(2);
     type Tweak = (&'static str, fn(&mut stacknet_hyper_t));
@@ -678,28 +545,6 @@ fn bad_adam_hyperparameters_are_refused_one_by_one() {
 }
 
 /// Trains `b` for `n` steps on batches `first..first + n`, returning the last report.
-fn steps<H: Api>(b: &mut Block, first: u32, n: u32) -> stacknet_step_report_t {
-    let mut rep = std::mem::MaybeUninit::<stacknet_step_report_t>::zeroed();
-    for i in first..first + n {
-        let (x, y) = batch::<H>(H::BATCH, i);
-        assert_eq!(unsafe { H::train(b.at(0), x.as_ptr(), y.as_ptr(), H::BATCH, rep.as_mut_ptr()) }, STACKNET_OK);
-    }
-    unsafe { rep.assume_init() }
-}
-
-fn saved<H: Api>(b: &mut Block) -> Vec<u8> {
-    let mut blob = vec![0u8; H::SAVE];
-    let mut n = 0;
-    assert_eq!(unsafe { H::save(b.at(0), blob.as_mut_ptr(), blob.len(), &mut n) }, STACKNET_OK);
-    blob.truncate(n);
-    blob
-}
-
-/// The number of parameters a blob stores (header offset 24).
-fn stored_params(blob: &[u8]) -> usize {
-    u32::from_le_bytes(blob[24..28].try_into().unwrap()) as usize
-}
-
 fn adam_persist_checks<H: Api>() {
     for adamw in [false, true] {
         let mut h = adam_hyper(adamw, 0.05);
@@ -761,7 +606,7 @@ fn adam_state_saves_loads_and_continues_bit_for_bit() {
 }
 
 fn adam_switch_checks<H: Api>() {
-    // Changing the hyperparameters restarts the optimizer, whichever kind it switches to:
+    // Switching between SGD and Adam restarts the optimizer (neither's state fits the other):
     // a fresh state with the same model and the new settings takes the same steps.
     let mut a = fresh::<H>(41);
     steps::<H>(&mut a, 1, 3);
@@ -787,14 +632,14 @@ fn adam_switch_checks<H: Api>() {
 
     // A state whose optimizer code was overwritten by C is refused by every call, unchanged.
     let mut d = fresh::<H>(43);
-    d.0[5] = (d.0[5] & 0xffff_ffff) | (7 << 32); // bytes 44..48: `hyper.optimizer`
+    d.0[6] = (d.0[6] & !0xffff_ffff) | 7; // bytes 48..52: `hyper.optimizer`
     let before = d.bytes();
-    assert!(call_all::<H>(d.at(0)).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
+    assert!(call_all::<H>(d.at(0)).iter().all(|s| *s == STACKNET_ERR_STATE_CORRUPT), "{}", H::NAME);
     assert!(d.bytes() == before);
 }
 
 #[test]
-fn switching_the_optimizer_restarts_it() {
+fn switching_the_optimizer_kind_restarts_it() {
     for_all_shapes!(adam_switch_checks);
 }
 

@@ -71,7 +71,7 @@ int main(void) {
     }
 
     /* Every code has a name; unknown codes are refused. */
-    for (code = 0; code <= (int32_t)STACKNET_ERR_UNAVAILABLE; code++) {
+    for (code = 0; code <= (int32_t)STACKNET_ERR_STATE_CORRUPT; code++) {
         name = NULL;
         EXPECT(stacknet_status_str(code, &name), STACKNET_OK);
         CHECK(name != NULL && strncmp(name, "STACKNET_", 9) == 0);
@@ -214,6 +214,19 @@ int main(void) {
         CHECK(tier == STACKNET_TIER_SCALAR);
         EXPECT(stacknet_force_tier(0), STACKNET_OK);
     }
+
+    /* STACKNET_ERR_STATE_CORRUPT: a byte of the model changed behind the library's back (as
+     * in retained RAM after a reset); every call refuses it, the state stays as it is. */
+    EXPECT(stacknet_xor_2_10_2_bias_validate(&net), STACKNET_OK);
+    ((uint8_t *)&net)[200] ^= 0x04;
+    take_snapshot();
+    EXPECT(stacknet_xor_2_10_2_bias_validate(&net), STACKNET_ERR_STATE_CORRUPT);
+    EXPECT(stacknet_xor_2_10_2_bias_train_step(&net, x, y, B, NULL), STACKNET_ERR_STATE_CORRUPT);
+    EXPECT(stacknet_xor_2_10_2_bias_predict(&net, x, 1, pred), STACKNET_ERR_STATE_CORRUPT);
+    EXPECT(stacknet_xor_2_10_2_bias_set_hyper(&net, &h), STACKNET_ERR_STATE_CORRUPT);
+    CHECK(unchanged());
+    ((uint8_t *)&net)[200] ^= 0x04;
+    EXPECT(stacknet_xor_2_10_2_bias_validate(&net), STACKNET_OK);
 
     printf("status.c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

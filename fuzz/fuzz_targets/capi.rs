@@ -2,7 +2,7 @@
 //! the shapes) plus the free kernels, each with arbitrary row counts and dimensions (zero,
 //! small, and so huge that the byte count overflows), null pointers per argument,
 //! misaligned and uninitialised states, states of another shape, aliased buffers, arbitrary
-//! float bit patterns and arbitrary blobs.
+//! float bit patterns and arbitrary blobs, and bit flips anywhere in an initialised state.
 //!
 //! Every buffer handed over really has the length the call claims, except where the
 //! documented rules make the call a refusal (zero rows, `rows != BATCH` in training, a byte
@@ -33,6 +33,7 @@ trait Api: 'static {
     const SAVE: usize;
     const SIZE: usize;
     unsafe fn init(p: *mut u8, size: usize, seed: u64) -> S;
+    unsafe fn validate(p: *const u8) -> S;
     unsafe fn set_hyper(p: *mut u8, h: *const stacknet_hyper_t) -> S;
     unsafe fn get_hyper(p: *mut u8, h: *mut stacknet_hyper_t) -> S;
     unsafe fn train(p: *mut u8, x: *const f32, y: *const f32, rows: usize, r: *mut stacknet_step_report_t) -> S;
@@ -55,6 +56,9 @@ macro_rules! api {
             const SIZE: usize = [<STACKNET_ $name:upper _STATE_SIZE>];
             unsafe fn init(p: *mut u8, size: usize, seed: u64) -> S {
                 unsafe { [<stacknet_ $name _init>](p.cast(), size, seed) }
+            }
+            unsafe fn validate(p: *const u8) -> S {
+                unsafe { [<stacknet_ $name _validate>](p.cast()) }
             }
             unsafe fn set_hyper(p: *mut u8, h: *const stacknet_hyper_t) -> S {
                 unsafe { [<stacknet_ $name _set_hyper>](p.cast(), h) }
@@ -260,6 +264,12 @@ enum Op {
         flips: Vec<(u16, u8)>,
         fix_crc: bool,
     },
+    /// Flips up to 8 bits anywhere in the state (as retained RAM might after a reset): every
+    /// call then refuses the state with a documented status, or the flips were in the
+    /// scratch workspace and change nothing `save` or `get_hyper` see.
+    FlipBits {
+        bits: Vec<u32>,
+    },
     /// Garbage in the state (never the initialised magic), or a state of another shape.
     Corrupt {
         bytes: Vec<u8>,
@@ -306,10 +316,10 @@ struct Input {
     ops: Vec<Op>,
 }
 
-/// Checks the status is one of the documented codes (0..=15) and returns whether it is OK.
+/// Checks the status is one of the documented codes (0..=16) and returns whether it is OK.
 fn ok(s: S) -> bool {
     let code = s as i32;
-    assert!((0..=15).contains(&code), "undocumented status {code}");
+    assert!((0..=16).contains(&code), "undocumented status {code}");
     s == STACKNET_OK
 }
 
@@ -648,6 +658,29 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             }
             load_check::<A>(p, &blob, 0, Ptr::Good, Ptr::Good)
         }
+        Op::FlipBits { bits } => {
+            let st = cx.state(StatePtr::Good);
+            // SAFETY: the buffer holds the largest state, 8-aligned.
+            let was = unsafe { A::validate(st) };
+            let observable = observe::<A>(st);
+            for &bit in bits.iter().take(8) {
+                let i = bit as usize % (A::SIZE * 8);
+                // SAFETY: i / 8 < A::SIZE ≤ buffer length.
+                unsafe { *st.add(i / 8) ^= 1 << (i % 8) };
+            }
+            // SAFETY: as above.
+            let now = unsafe { A::validate(st) };
+            match (ok(was), ok(now)) {
+                (true, true) => assert!(observe::<A>(st) == observable, "undetected flips changed the model"),
+                (_, false) => assert!(
+                    matches!(now, STACKNET_ERR_NOT_INITIALIZED | STACKNET_ERR_WRONG_MODEL | STACKNET_ERR_STATE_CORRUPT),
+                    "flipped state: {now:?}"
+                ),
+                // These flips undid earlier ones.
+                (false, true) => {}
+            }
+            STACKNET_OK
+        }
         Op::Corrupt { bytes, other_shape } => {
             if *other_shape % 4 == 0 {
                 let base = cx.state(StatePtr::Good);
@@ -768,7 +801,7 @@ fn apply<A: Api>(cx: &mut Ctx, op: &Op) -> S {
             let mut name: *const std::ffi::c_char = null();
             // SAFETY: valid out-pointer.
             let s = unsafe { stacknet_status_str(*code, &mut name) };
-            assert_eq!(ok(s), (0..=15).contains(code));
+            assert_eq!(ok(s), (0..=16).contains(code));
             // Forcing a tier changes results only by rounding; go back to the best one after.
             let t = stacknet_force_tier(*tier % 7);
             ok(t);

@@ -54,7 +54,10 @@ pub struct Dense<const IN: usize, const OUT: usize> {
     b: [f32; OUT],
     /// The bias choice, stored negated so that a brick with a bias (the default) is all zero
     /// bits: a zero network is then built by a memset, and as a `static` it lands in `.bss`.
-    no_bias: bool,
+    /// A `u32` (0 or 1), not a `bool`: every bit pattern is then a valid brick with no padding
+    /// byte, so a network in memory that someone else wrote (a C caller's model state)
+    /// cannot hold an invalid value, and its bytes are fully determined by its values.
+    no_bias: u32,
 }
 
 /// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
@@ -95,20 +98,20 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub const fn zeros(bias: Bias) -> Self {
-        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], no_bias: matches!(bias, Bias::Without) }
+        Dense { w: [[0.0; OUT]; IN], b: [0.0; OUT], no_bias: matches!(bias, Bias::Without) as u32 }
     }
 
     /// From given weights and an optional bias.
     pub const fn from_parts(w: [[f32; OUT]; IN], b: Option<[f32; OUT]>) -> Self {
         match b {
-            Some(b) => Dense { w, b, no_bias: false },
-            None => Dense { w, b: [0.0; OUT], no_bias: true },
+            Some(b) => Dense { w, b, no_bias: 0 },
+            None => Dense { w, b: [0.0; OUT], no_bias: 1 },
         }
     }
 
     /// Whether the brick adds a bias.
     pub const fn has_bias(&self) -> bool {
-        !self.no_bias
+        self.no_bias == 0
     }
 
     /// The brick's [`Bias`] choice.

@@ -2,7 +2,7 @@
 //! 2019): a per-parameter step size from running averages of the gradient and its square.
 
 use super::guard::rolled;
-use super::{apply_clip, check_clip, check_lr, check_schedule};
+use super::{apply_clip, check_clip, check_lr, check_schedule, StoredClip, StoredSchedule};
 use super::{Clip, ConfigError, Direction, Optimizer, Schedule};
 use crate::arch::scalar::adam_one;
 use crate::kernels::{typed, AdamUpdate};
@@ -59,8 +59,8 @@ use crate::nn::{Layer, ParamKind};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Adam<M> {
     lr: f32,
-    schedule: Schedule,
-    clip: Clip,
+    schedule: StoredSchedule,
+    clip: StoredClip,
     beta1: f32,
     beta2: f32,
     /// `ln β₁` and `ln β₂`, for the bias corrections (formed when the betas are set, not at
@@ -87,8 +87,8 @@ impl<M: Layer> Adam<M> {
     pub fn new(lr: f32, model: &M) -> Result<Self, ConfigError> {
         Ok(Adam {
             lr: check_lr(lr)?,
-            schedule: Schedule::Constant,
-            clip: Clip::None,
+            schedule: StoredSchedule::new(Schedule::Constant),
+            clip: StoredClip::new(Clip::None),
             beta1: 0.9,
             beta2: 0.999,
             ln_betas: (libm::logf(0.9), libm::logf(0.999)),
@@ -129,14 +129,45 @@ impl<M: Layer> Adam<M> {
 
     /// Sets the learning-rate schedule.
     pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self, ConfigError> {
-        self.schedule = check_schedule(schedule)?;
+        self.schedule = StoredSchedule::new(check_schedule(schedule)?);
         Ok(self)
     }
 
     /// Sets gradient clipping (applied to the gradient before it enters the moments).
     pub fn with_clip(mut self, clip: Clip) -> Result<Self, ConfigError> {
-        self.clip = check_clip(clip)?;
+        self.clip = StoredClip::new(check_clip(clip)?);
         Ok(self)
+    }
+
+    /// Takes `from`'s settings (learning rate, schedule, clipping, β₁, β₂, ε, weight decay)
+    /// and keeps this optimizer's step counter and moments: to change hyperparameters
+    /// part-way through a run, or after restoring one, without restarting it. `from` may be
+    /// shaped like any model (its moments are not read).
+    ///
+    /// ```
+    /// use stacknet::prelude::*;
+    /// use stacknet::optim::Adam;
+    ///
+    /// type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 1>);
+    /// let mut net: Net = Layer::random(&mut stacknet::init::rng(1), Init::UniformFanIn);
+    /// let mut opt = Adam::new(1e-2, &net)?;
+    /// let mut ws = Workspace::<Net, 1>::new();
+    /// train_step(&mut net, &[[0.0, 1.0]], &[[1.0]], &mut ws, &mut opt, &Objective::mse())?;
+    ///
+    /// let one = Dense::<1, 1>::zeros(Bias::Without);
+    /// opt.take_settings(&Adam::new(1e-3, &one)?.with_weight_decay(0.01)?);
+    /// assert_eq!((opt.base_lr(), opt.weight_decay(), opt.steps()), (1e-3, 0.01, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_settings<N>(&mut self, from: &Adam<N>) {
+        self.lr = from.lr;
+        self.schedule = from.schedule;
+        self.clip = from.clip;
+        self.beta1 = from.beta1;
+        self.beta2 = from.beta2;
+        self.ln_betas = from.ln_betas;
+        self.eps = from.eps;
+        self.weight_decay = from.weight_decay;
     }
 
     /// The base learning rate.
@@ -146,17 +177,17 @@ impl<M: Layer> Adam<M> {
 
     /// The learning rate the next step will use.
     pub fn current_lr(&self) -> f32 {
-        self.schedule.lr_at(self.lr, self.step)
+        self.schedule.get().lr_at(self.lr, self.step)
     }
 
     /// The schedule.
     pub fn schedule(&self) -> Schedule {
-        self.schedule
+        self.schedule.get()
     }
 
     /// The clipping rule.
     pub fn clip(&self) -> Clip {
-        self.clip
+        self.clip.get()
     }
 
     /// `(β₁, β₂)`.
@@ -230,7 +261,7 @@ impl<M: Layer> Optimizer<M> for Adam<M> {
     /// Clips the gradient; the moments and the update are computed in
     /// [`update`](Optimizer::update).
     fn direction(&self, grads: &mut M, norm: f32) -> Direction {
-        let clipped = apply_clip(self.clip, norm, grads);
+        let clipped = apply_clip(self.clip.get(), norm, grads);
         Direction { lr: self.current_lr(), clipped, bound: None }
     }
 

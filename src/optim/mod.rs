@@ -102,6 +102,66 @@ pub enum Clip {
     Norm(f32),
 }
 
+/// How an optimizer stores its [`Schedule`]: plain numbers (kind, `every`, `factor` or
+/// `rate`), so that every bit pattern is a valid optimizer and no byte is padding. An
+/// optimizer kept in memory written by someone else (a C caller's model state) then can
+/// never hold an invalid enum, and its bytes are fully determined by its settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub(crate) struct StoredSchedule {
+    kind: u32,
+    every: u32,
+    value: f32,
+}
+
+impl StoredSchedule {
+    pub(crate) const fn new(s: Schedule) -> Self {
+        match s {
+            Schedule::Constant => StoredSchedule { kind: 0, every: 0, value: 0.0 },
+            Schedule::StepDecay { every, factor } => StoredSchedule { kind: 1, every, value: factor },
+            Schedule::ExpDecay { rate } => StoredSchedule { kind: 2, every: 0, value: rate },
+        }
+    }
+
+    /// The schedule (an unknown kind, which only foreign bytes can hold, reads as constant).
+    #[inline]
+    pub(crate) const fn get(self) -> Schedule {
+        match self.kind {
+            1 => Schedule::StepDecay { every: self.every, factor: self.value },
+            2 => Schedule::ExpDecay { rate: self.value },
+            _ => Schedule::Constant,
+        }
+    }
+}
+
+/// How an optimizer stores its [`Clip`]: plain numbers, for the reasons of [`StoredSchedule`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub(crate) struct StoredClip {
+    kind: u32,
+    threshold: f32,
+}
+
+impl StoredClip {
+    pub(crate) const fn new(c: Clip) -> Self {
+        match c {
+            Clip::None => StoredClip { kind: 0, threshold: 0.0 },
+            Clip::Value(t) => StoredClip { kind: 1, threshold: t },
+            Clip::Norm(t) => StoredClip { kind: 2, threshold: t },
+        }
+    }
+
+    /// The clipping rule (an unknown kind, which only foreign bytes can hold, reads as none).
+    #[inline]
+    pub(crate) const fn get(self) -> Clip {
+        match self.kind {
+            1 => Clip::Value(self.threshold),
+            2 => Clip::Norm(self.threshold),
+            _ => Clip::None,
+        }
+    }
+}
+
 /// A hyperparameter that was refused when building the optimizer: which setting, and the
 /// value given.
 #[derive(Clone, Copy, Debug, PartialEq)]

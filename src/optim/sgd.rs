@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, plain or with heavy-ball momentum.
 
-use super::{apply_clip, check_clip, check_lr, check_schedule, direction_bound, guard};
+use super::{apply_clip, check_clip, check_lr, check_schedule, direction_bound, guard, StoredClip, StoredSchedule};
 use super::{Clip, ConfigError, Direction, Optimizer, Schedule};
 use crate::kernels::typed;
 use crate::nn::Layer;
@@ -73,8 +73,8 @@ impl<M: Layer> Velocity<M> for Momentum<M> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd<V = NoMomentum> {
     lr: f32,
-    schedule: Schedule,
-    clip: Clip,
+    schedule: StoredSchedule,
+    clip: StoredClip,
     momentum: f32,
     step: u32,
     velocity: V,
@@ -85,8 +85,8 @@ impl Sgd<NoMomentum> {
     pub fn new(lr: f32) -> Result<Self, ConfigError> {
         Ok(Sgd {
             lr: check_lr(lr)?,
-            schedule: Schedule::Constant,
-            clip: Clip::None,
+            schedule: StoredSchedule::new(Schedule::Constant),
+            clip: StoredClip::new(Clip::None),
             momentum: 0.0,
             step: 0,
             velocity: NoMomentum,
@@ -109,16 +109,44 @@ impl Sgd<NoMomentum> {
     }
 }
 
+impl<M: Layer> Sgd<Momentum<M>> {
+    /// Takes `from`'s settings (learning rate, schedule, clipping, momentum) and keeps this
+    /// optimizer's step counter and velocity: to change hyperparameters part-way through a
+    /// run, or after restoring one, without restarting it. `from` may be shaped like any
+    /// model (its velocity is not read).
+    ///
+    /// ```
+    /// use stacknet::prelude::*;
+    ///
+    /// type Net = (Dense<2, 3>, Sigmoid<3>, Dense<3, 1>);
+    /// let mut net: Net = Layer::random(&mut stacknet::init::rng(1), Init::UniformFanIn);
+    /// let mut opt = Sgd::new(0.5)?.with_momentum(0.9, &net)?;
+    /// let mut ws = Workspace::<Net, 1>::new();
+    /// train_step(&mut net, &[[0.0, 1.0]], &[[1.0]], &mut ws, &mut opt, &Objective::mse())?;
+    ///
+    /// let one = Dense::<1, 1>::zeros(Bias::Without);
+    /// opt.take_settings(&Sgd::new(0.1)?.with_momentum(0.5, &one)?);
+    /// assert_eq!((opt.base_lr(), opt.momentum(), opt.steps()), (0.1, 0.5, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_settings<N: Layer>(&mut self, from: &Sgd<Momentum<N>>) {
+        self.lr = from.lr;
+        self.schedule = from.schedule;
+        self.clip = from.clip;
+        self.momentum = from.momentum;
+    }
+}
+
 impl<V> Sgd<V> {
     /// Sets the learning-rate schedule.
     pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self, ConfigError> {
-        self.schedule = check_schedule(schedule)?;
+        self.schedule = StoredSchedule::new(check_schedule(schedule)?);
         Ok(self)
     }
 
     /// Sets gradient clipping.
     pub fn with_clip(mut self, clip: Clip) -> Result<Self, ConfigError> {
-        self.clip = check_clip(clip)?;
+        self.clip = StoredClip::new(check_clip(clip)?);
         Ok(self)
     }
 
@@ -129,12 +157,12 @@ impl<V> Sgd<V> {
 
     /// The schedule.
     pub fn schedule(&self) -> Schedule {
-        self.schedule
+        self.schedule.get()
     }
 
     /// The clipping rule.
     pub fn clip(&self) -> Clip {
-        self.clip
+        self.clip.get()
     }
 
     /// The momentum coefficient (0 without momentum).
@@ -149,7 +177,7 @@ impl<V> Sgd<V> {
 
     /// The learning rate the next step will use.
     pub fn current_lr(&self) -> f32 {
-        self.schedule.lr_at(self.lr, self.step)
+        self.schedule.get().lr_at(self.lr, self.step)
     }
 
     /// The velocity store.
@@ -173,9 +201,9 @@ impl<M: Layer, V: Velocity<M>> Optimizer<M> for Sgd<V> {
     /// bounds every `|dᵢ|`.
     #[inline(always)] // a few lines around `apply_clip`, as when `train_step` held them
     fn direction(&self, grads: &mut M, norm: f32) -> Direction {
-        let clipped = apply_clip(self.clip, norm, grads);
+        let clipped = apply_clip(self.clip.get(), norm, grads);
         self.velocity.direction(self.momentum, grads);
-        let bound = if V::DIRECTION_IS_GRADIENT { Some(direction_bound(self.clip, norm)) } else { None };
+        let bound = if V::DIRECTION_IS_GRADIENT { Some(direction_bound(self.clip.get(), norm)) } else { None };
         Direction { lr: self.current_lr(), clipped, bound }
     }
 
