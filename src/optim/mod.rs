@@ -33,7 +33,7 @@ pub use adam::Adam;
 pub use sgd::{Momentum, NoMomentum, Sgd, Velocity};
 
 use crate::arch::sqrt::sqrtf;
-use crate::nn::Layer;
+use crate::nn::Params;
 
 /// How the learning rate changes with the step number `t` (starting at 0).
 ///
@@ -177,7 +177,7 @@ pub struct Direction {
 /// [`direction`]: Optimizer::direction
 /// [`first_unsafe`]: Optimizer::first_unsafe
 /// [`update`]: Optimizer::update
-pub trait Optimizer<M: Layer> {
+pub trait Optimizer<M: Params + ?Sized> {
     /// Prepares the gradient in `grads` (after the penalty; `norm` is its L2 norm, possibly
     /// +∞ with every component finite), in place: clipping, and for SGD with momentum the
     /// direction `d = g + μ·v`.
@@ -236,7 +236,7 @@ pub(crate) fn direction_bound(clip: Clip, norm: f32) -> f32 {
 
 /// Clips `grads` in place by `clip`; returns whether anything changed. `norm` is the
 /// gradient's L2 norm, already computed by the caller.
-fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool {
+fn apply_clip<M: Params + ?Sized>(clip: Clip, norm: f32, grads: &mut M) -> bool {
     match clip {
         Clip::None => false,
         Clip::Value(c) => {
