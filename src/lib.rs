@@ -131,6 +131,7 @@ pub mod nn;
 pub mod optim;
 pub mod persist;
 pub mod quant;
+pub mod runtime;
 pub mod sample;
 pub mod train;
 pub mod workspace;

@@ -7,7 +7,7 @@
 use crate::arch::sqrt::sqrtf;
 use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
-use crate::nn::{Cache, Layer, Matrix, ParamKind, Params, Rows};
+use crate::nn::{self, Cache, Layer, Matrix, ParamKind, Rows};
 use crate::optim::guard::rolled;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
@@ -129,14 +129,14 @@ fn check_rows(m: &[f32], cols: usize) -> Option<(usize, usize)> {
 /// rescaled sum are needed only when `Σg²` is not finite.
 /// `train_step` gets `Σg²` from [`penalty_grad_and_squares`] and calls [`norm_from`].
 #[cfg(test)]
-fn grad_norm<M: Params>(grads: &M) -> Result<f32, usize> {
+fn grad_norm<M: nn::Params>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
     grads.visit(&mut |_, g| sum += typed::sum_sq(g));
     norm_from(sum, grads)
 }
 
 /// [`grad_norm`] from its `Σg²`.
-fn norm_from<M: Params + ?Sized>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
+fn norm_from<M: nn::Params + ?Sized>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
     if sum_sq.is_finite() {
         return Ok(sqrtf(sum_sq));
     }
@@ -148,7 +148,12 @@ fn norm_from<M: Params + ?Sized>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
 /// and `optim::guard::update_bounded`, bit for bit. Without a penalty, or with ridge only, that is one
 /// kernel call per parameter slice (`axpy_sum_sq` for a weight under ridge, else
 /// `sum_sq_pair`) instead of three passes; with L1 the general loop runs first.
-fn penalty_grad_and_squares<M: Params + ?Sized>(penalty: &Penalty, model: &M, grads: &mut M, rows: usize) -> (f32, f32) {
+fn penalty_grad_and_squares<M: nn::Params + ?Sized>(
+    penalty: &Penalty,
+    model: &M,
+    grads: &mut M,
+    rows: usize,
+) -> (f32, f32) {
     let ridge = match penalty.grad_term(rows) {
         GradTerm::None => None,
         GradTerm::Ridge(c2) => Some(c2),
@@ -174,7 +179,7 @@ fn penalty_grad_and_squares<M: Params + ?Sized>(penalty: &Penalty, model: &M, gr
 /// pushes below the subnormal range come from components under 2⁶, and the sum that
 /// overflowed is at least 2¹²⁸: what they lose is far below one rounding of the result.
 #[cold]
-fn grad_norm_slow<M: Params + ?Sized>(grads: &M) -> Result<f32, usize> {
+fn grad_norm_slow<M: nn::Params + ?Sized>(grads: &M) -> Result<f32, usize> {
     let mut norm = SlowNorm { scaled: 0.0, seen: 0, bad: None };
     grads.visit(&mut |_, g| norm.add(g));
     match norm.bad {
@@ -274,10 +279,10 @@ impl<M: Layer, const B: usize> Pass<M> for Bricks<'_, M, B> {
     }
 }
 
-/// The transactional step over any [`Params`] (see [`train_step`]): both the bricks and
+/// The transactional step over any [`nn::Params`] (see [`train_step`]): both the bricks and
 /// [`crate::runtime`] networks train through this one function.
 #[inline(always)]
-pub(crate) fn step<P: Params + ?Sized, O: Optimizer<P> + ?Sized, S: Pass<P>>(
+pub(crate) fn step<P: nn::Params + ?Sized, O: Optimizer<P> + ?Sized, S: Pass<P>>(
     model: &mut P,
     grads: &mut P,
     pass: &mut S,

@@ -141,7 +141,6 @@ impl Adam<()> {
 }
 
 impl<M> Adam<M> {
-
     /// Sets the moments' decay rates β₁ and β₂, each in `[0, 1)`.
     pub fn with_betas(mut self, beta1: f32, beta2: f32) -> Result<Self, ConfigError> {
         self.beta1 = check_beta(beta1, ConfigError::Beta1)?;

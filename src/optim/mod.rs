@@ -30,6 +30,7 @@ pub(crate) mod guard;
 mod sgd;
 
 pub use adam::Adam;
+pub(crate) use sgd::check_momentum;
 pub use sgd::{Momentum, NoMomentum, Sgd, Velocity};
 
 use crate::arch::sqrt::sqrtf;

@@ -1,0 +1,438 @@
+//! Run-time described networks (`stacknet::runtime`) against the const-generic bricks: the
+//! same training trajectory bit for bit on the scalar tier (and within a stated tolerance on
+//! the active one), gradients against finite differences, refused steps that change nothing,
+//! blobs that load both ways, prediction on a read-only model, and typed errors for bad
+//! descriptions and buffers.
+
+use stacknet::kernels::{self, Tier};
+use stacknet::loss::Penalty;
+use stacknet::prelude::*;
+use stacknet::runtime::{Buffer, LayerSpec, Net, OptimizerSpec, RunError, SpecError, MAX_LAYERS};
+
+/// Held by every test here: some force the scalar tier, which is global to the process.
+static TIER_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    TIER_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f` on the scalar tier, then back on the best tier.
+fn on_scalar<T>(f: impl FnOnce() -> T) -> T {
+    kernels::force(Tier::Scalar).unwrap();
+    let out = f();
+    kernels::reset();
+    out
+}
+
+fn params<M: Layer>(m: &M) -> Vec<f32> {
+    let mut v = Vec::new();
+    m.visit(&mut |_, s| v.extend_from_slice(s));
+    v
+}
+
+fn short<T>(which: Buffer, needed: usize, got: usize) -> Result<T, RunError> {
+    Err(RunError::Buffer { which, needed, got })
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn flat<const N: usize>(rows: &[[f32; N]]) -> Vec<f32> {
+    rows.iter().flatten().copied().collect()
+}
+
+/// Buffers of a run-time network, sized by its memory query.
+struct Bufs {
+    model: Vec<f32>,
+    state: Vec<f32>,
+    scratch: Vec<f32>,
+}
+
+fn bufs(net: &Net) -> Bufs {
+    let m = net.memory();
+    assert_eq!((m.model.bytes, m.model.align), (4 * m.model.floats, 4));
+    Bufs {
+        model: vec![0.0; m.model.floats],
+        state: vec![0.0; m.optimizer.floats],
+        scratch: vec![0.0; m.scratch.floats],
+    }
+}
+
+fn dense(inputs: usize, outputs: usize) -> LayerSpec {
+    LayerSpec::Dense { inputs, outputs, bias: Bias::With }
+}
+
+type Xor = (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>);
+const XOR_SPEC: [LayerSpec; 4] = [
+    LayerSpec::Dense { inputs: 2, outputs: 10, bias: Bias::With },
+    LayerSpec::Sigmoid,
+    LayerSpec::Dense { inputs: 10, outputs: 2, bias: Bias::With },
+    LayerSpec::Sigmoid,
+];
+
+/// The 2-10-2 sigmoid network trained `steps` steps both ways (MSE + ridge, SGD with a
+/// schedule, clipping and momentum as given); returns the largest relative difference of the
+/// final weights and whether every step's loss and weights were bit-identical.
+fn xor_both_ways(momentum: Option<f32>, steps: usize) -> (f32, bool) {
+    let mut rng = stacknet::init::rng(7);
+    let mut net: Xor = Layer::random(&mut rng, Init::UniformFanIn);
+    let (x, y) = stacknet::data::xor_batch::<_, 64>(&mut rng);
+    let objective = Objective::mse_ridge(1e-4).unwrap();
+    let sgd = Sgd::new(2.0)
+        .unwrap()
+        .with_schedule(Schedule::ExpDecay { rate: 1e-3 })
+        .unwrap()
+        .with_clip(Clip::Norm(4.0))
+        .unwrap();
+    let spec = match momentum {
+        Some(mu) => OptimizerSpec::SgdMomentum(sgd, mu),
+        None => OptimizerSpec::Sgd(sgd),
+    };
+    let rt = Net::new(&XOR_SPEC, 64, objective, spec).unwrap();
+    let mut b = bufs(&rt);
+    rt.init(&mut b.model, &mut stacknet::init::rng(7), Init::UniformFanIn).unwrap();
+    assert_eq!(bits(&b.model), bits(&params(&net)), "the same draws as Layer::random");
+    let (xf, yf) = (flat(&x), flat(&y));
+    let mut ws = Workspace::<Xor, 64>::new();
+    let mut identical = true;
+    let mut plain = sgd;
+    let mut with_mu = sgd.with_momentum(momentum.unwrap_or(0.0), &net).unwrap();
+    for _ in 0..steps {
+        let want = match momentum {
+            Some(_) => train_step(&mut net, &x, &y, &mut ws, &mut with_mu, &objective).unwrap(),
+            None => train_step(&mut net, &x, &y, &mut ws, &mut plain, &objective).unwrap(),
+        };
+        let got = rt.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+        identical &= got.loss.to_bits() == want.loss.to_bits() && got.step == want.step;
+        identical &= bits(&b.model) == bits(&params(&net));
+    }
+    let want = params(&net);
+    let diff = b.model.iter().zip(&want).map(|(a, w)| (a - w).abs() / w.abs().max(1.0)).fold(0.0f32, f32::max);
+    (diff, identical)
+}
+
+#[test]
+fn xor_trains_bit_identically_on_the_scalar_tier() {
+    let _l = lock();
+    for momentum in [None, Some(0.9)] {
+        let (diff, identical) = on_scalar(|| xor_both_ways(momentum, 300));
+        assert!(identical && diff == 0.0, "{momentum:?}: {diff:e}");
+    }
+}
+
+/// On the active tier the bricks run products of ≤ 64 multiply-adds inline in the scalar
+/// order while the run-time path runs the tier's kernels: the sums round differently, by
+/// the kernels' stated bound; over 300 steps the weights stay within 1e-3 (relative).
+#[test]
+fn xor_trains_within_tolerance_on_the_active_tier() {
+    let _l = lock();
+    kernels::reset();
+    for momentum in [None, Some(0.9)] {
+        let (diff, _) = xor_both_ways(momentum, 300);
+        assert!(diff < 1e-3, "{momentum:?}: {diff:e}");
+    }
+}
+
+type Classifier = (Dense<4, 16>, Relu<16>, Dense<16, 8>, Tanh<8>, Dense<8, 3>);
+const CLASSIFIER_SPEC: [LayerSpec; 5] =
+    [dense_c(4, 16), LayerSpec::Relu, dense_c(16, 8), LayerSpec::Tanh, dense_c(8, 3)];
+
+const fn dense_c(inputs: usize, outputs: usize) -> LayerSpec {
+    LayerSpec::Dense { inputs, outputs, bias: Bias::With }
+}
+
+fn classes(rng: &mut impl rand_core::RngCore) -> ([[f32; 4]; 32], [[f32; 3]; 32]) {
+    let mut x = [[0.0f32; 4]; 32];
+    let mut y = [[0.0f32; 3]; 32];
+    for (x, y) in x.iter_mut().zip(&mut y) {
+        let c = (rng.next_u32() % 3) as usize;
+        for (j, v) in x.iter_mut().enumerate() {
+            *v = (rng.next_u32() % 1000) as f32 / 1000.0 + if j == c { 1.0 } else { 0.0 };
+        }
+        y[c] = 1.0;
+    }
+    (x, y)
+}
+
+/// The 4-16-8-3 ReLU/tanh network with softmax cross-entropy (+ ridge and L1) and AdamW,
+/// both ways: (largest relative weight difference, bit-identical weights, moments and losses).
+fn classifier_both_ways(steps: usize) -> (f32, bool) {
+    let mut rng = stacknet::init::rng(1);
+    let mut net: Classifier = Layer::random(&mut rng, Init::HeNormal);
+    let (x, y) = classes(&mut rng);
+    let objective = Objective::new(Loss::SoftmaxCrossEntropy, Penalty::new(1e-3, 1e-4).unwrap());
+    let mut opt = Adam::new(0.01, &net).unwrap().with_weight_decay(1e-2).unwrap().with_clip(Clip::Value(1.0)).unwrap();
+    let settings = Adam::settings(0.01).unwrap().with_weight_decay(1e-2).unwrap().with_clip(Clip::Value(1.0)).unwrap();
+    let rt = Net::new(&CLASSIFIER_SPEC, 32, objective, OptimizerSpec::Adam(settings)).unwrap();
+    let mut b = bufs(&rt);
+    rt.init(&mut b.model, &mut stacknet::init::rng(1), Init::HeNormal).unwrap();
+    assert_eq!(bits(&b.model), bits(&params(&net)));
+    let (xf, yf) = (flat(&x), flat(&y));
+    let mut ws = Workspace::<Classifier, 32>::new();
+    let mut identical = true;
+    for _ in 0..steps {
+        let want = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+        let got = rt.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+        identical &= got.loss.to_bits() == want.loss.to_bits() && got.grad_norm.to_bits() == want.grad_norm.to_bits();
+        let (m, v) = opt.moments();
+        let moments: Vec<f32> = params(m).into_iter().chain(params(v)).collect();
+        identical &= bits(&b.state[2..]) == bits(&moments) && bits(&b.model) == bits(&params(&net));
+    }
+    assert_eq!(rt.steps(&b.state).unwrap(), opt.steps());
+    let want = params(&net);
+    let diff = b.model.iter().zip(&want).map(|(a, w)| (a - w).abs() / w.abs().max(1.0)).fold(0.0f32, f32::max);
+    (diff, identical)
+}
+
+#[test]
+fn classifier_with_adam_trains_bit_identically_on_the_scalar_tier() {
+    let _l = lock();
+    let (diff, identical) = on_scalar(|| classifier_both_ways(200));
+    assert!(identical && diff == 0.0, "{diff:e}");
+}
+
+#[test]
+fn classifier_with_adam_trains_within_tolerance_on_the_active_tier() {
+    let _l = lock();
+    kernels::reset();
+    let (diff, _) = classifier_both_ways(200);
+    assert!(diff < 1e-3, "{diff:e}");
+}
+
+/// The gradient of one step (plain SGD without clipping leaves it in the scratch's last
+/// `params` values) against central differences of `Net::loss` in f64 steps of the weights.
+fn check_gradient(layers: &[LayerSpec], objective: Objective, y: &[f32]) {
+    let rows = 4;
+    let net = Net::new(layers, rows, objective, OptimizerSpec::Sgd(Sgd::new(1e-3).unwrap())).unwrap();
+    let mut b = bufs(&net);
+    net.init(&mut b.model, &mut stacknet::init::rng(11), Init::XavierUniform).unwrap();
+    let x: Vec<f32> = (0..rows * net.inputs()).map(|i| ((i * 37 % 17) as f32 - 8.0) / 8.0).collect();
+    let model0 = b.model.clone();
+    net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &x, y).unwrap();
+    let grads = b.scratch[b.scratch.len() - net.params()..].to_vec();
+    let mut scratch = vec![0.0; net.predict_scratch_floats(rows) + y.len()];
+    let loss = |m: &[f32], s: &mut [f32]| f64::from(net.loss(m, &x, y, s).unwrap());
+    for (i, &g) in grads.iter().enumerate() {
+        let h = 1e-2f32;
+        let (mut up, mut down) = (model0.clone(), model0.clone());
+        up[i] += h;
+        down[i] -= h;
+        let fd = (loss(&up, &mut scratch) - loss(&down, &mut scratch)) / f64::from(2.0 * h);
+        let err = (fd - f64::from(g)).abs();
+        assert!(err <= 2e-3 + 2e-2 * fd.abs(), "{layers:?} {objective:?} parameter {i}: {g} vs {fd}");
+    }
+}
+
+#[test]
+fn gradients_match_finite_differences_for_every_layer_kind_and_loss() {
+    let _l = lock();
+    let y_mse: Vec<f32> = (0..8).map(|i| (i % 3) as f32 / 2.0).collect();
+    let y_ce: Vec<f32> = (0..8).map(|i| if i % 2 == (i / 2) % 2 { 1.0 } else { 0.0 }).collect();
+    let penalties = [Penalty::NONE, Penalty::new(0.05, 0.01).unwrap()];
+    let no_bias = LayerSpec::Dense { inputs: 5, outputs: 2, bias: Bias::Without };
+    for act in [LayerSpec::Sigmoid, LayerSpec::Tanh, LayerSpec::Relu] {
+        for p in penalties {
+            let mse = Objective::new(Loss::Mse, p);
+            check_gradient(&[dense(3, 5), act, dense(5, 2), act], mse, &y_mse);
+            check_gradient(&[dense(3, 5), act, no_bias], Objective::new(Loss::SoftmaxCrossEntropy, p), &y_ce);
+        }
+    }
+}
+
+#[test]
+fn a_refused_step_leaves_model_and_optimizer_bit_identical() {
+    let _l = lock();
+    let objective = Objective::softmax_cross_entropy();
+    let net = Net::new(&CLASSIFIER_SPEC, 32, objective, OptimizerSpec::Adam(Adam::settings(0.01).unwrap())).unwrap();
+    let mut const_net: Classifier = Layer::random(&mut stacknet::init::rng(1), Init::HeNormal);
+    let mut b = bufs(&net);
+    net.init(&mut b.model, &mut stacknet::init::rng(1), Init::HeNormal).unwrap();
+    let (x, y) = classes(&mut stacknet::init::rng(2));
+    let (mut xf, yf) = (flat(&x), flat(&y));
+    for _ in 0..3 {
+        net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+    }
+    let (model, state) = (bits(&b.model), bits(&b.state));
+    let mut ws = Workspace::<Classifier, 32>::new();
+    let mut opt = Adam::new(0.01, &const_net).unwrap();
+
+    // A NaN input: the same error as the bricks', nothing written.
+    xf[4 * 5 + 2] = f32::NAN;
+    let mut bad_x = x;
+    bad_x[5][2] = f32::NAN;
+    let err = net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap_err();
+    let want = train_step(&mut const_net, &bad_x, &y, &mut ws, &mut opt, &objective).unwrap_err();
+    assert_eq!(err, RunError::Step(want));
+    assert_eq!(want, StepError::NonFiniteInput { row: 5, col: 2 });
+    assert_eq!((bits(&b.model), bits(&b.state)), (model.clone(), state.clone()));
+
+    // Divergence: a weight so large the logits overflow.
+    xf = flat(&x);
+    b.model[0] = 3e38;
+    let before = (bits(&b.model), bits(&b.state));
+    let err = net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RunError::Step(
+                StepError::NonFiniteLoss | StepError::NonFiniteGradient { .. } | StepError::NonFiniteUpdate { .. }
+            )
+        ),
+        "{err:?}"
+    );
+    assert_eq!((bits(&b.model), bits(&b.state)), before);
+
+    // A NaN target.
+    b.model[0] = f32::from_bits(model[0]);
+    let mut yb = yf.clone();
+    yb[7] = f32::INFINITY;
+    let err = net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yb).unwrap_err();
+    assert_eq!(err, RunError::Step(StepError::NonFiniteTarget { row: 2, col: 1 }));
+    assert_eq!((bits(&b.model), bits(&b.state)), (model, state));
+}
+
+#[test]
+fn blobs_load_both_ways_and_bad_blobs_are_refused() {
+    let _l = lock();
+    let trained: Xor = Layer::random(&mut stacknet::init::rng(3), Init::UniformFanIn);
+    let rt = Net::new(&XOR_SPEC, 1, Objective::mse(), OptimizerSpec::Sgd(Sgd::new(1.0).unwrap())).unwrap();
+    let mut blob = [0u8; stacknet::persist::max_len::<Xor>()];
+    let n = stacknet::persist::save(&trained, &mut blob).unwrap();
+    assert_eq!(rt.saved_len(), n);
+
+    // const → run-time
+    let mut model = vec![0.0; rt.params()];
+    assert_eq!(rt.load(&mut model, &blob[..n]), Ok(n));
+    assert_eq!(bits(&model), bits(&params(&trained)));
+
+    // run-time → const: the same bytes, and they load.
+    model[3] = 0.25;
+    let mut out = vec![0u8; rt.saved_len()];
+    assert_eq!(rt.save(&model, &mut out), Ok(n));
+    let mut back: Xor = (Dense::zeros(Bias::With), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
+    stacknet::persist::load(&mut back, &out).unwrap();
+    assert_eq!(bits(&params(&back)), bits(&model));
+    let mut again = [0u8; stacknet::persist::max_len::<Xor>()];
+    stacknet::persist::save(&back, &mut again).unwrap();
+    assert_eq!(&again[..n], &out[..]);
+
+    // Corrupted: refused, model unchanged.
+    let keep = bits(&model);
+    let mut bad = out.clone();
+    bad[40] ^= 1;
+    assert!(matches!(rt.load(&mut model, &bad), Err(RunError::Load(stacknet::persist::LoadError::Checksum { .. }))));
+    assert_eq!(bits(&model), keep);
+    // Another shape (no bias on the second layer): refused by the shape descriptor.
+    let other =
+        [XOR_SPEC[0], XOR_SPEC[1], LayerSpec::Dense { inputs: 10, outputs: 2, bias: Bias::Without }, XOR_SPEC[3]];
+    let other = Net::new(&other, 1, Objective::mse(), OptimizerSpec::Sgd(Sgd::new(1.0).unwrap())).unwrap();
+    let mut m2 = vec![0.0; other.params()];
+    assert!(matches!(
+        other.load(&mut m2, &out),
+        Err(RunError::Load(stacknet::persist::LoadError::ShapeMismatch { .. }))
+    ));
+    // Buffers too small.
+    assert!(matches!(rt.save(&model, &mut out[..n - 1]), Err(RunError::Save(_))));
+    assert!(matches!(rt.load(&mut model[..5], &out), Err(RunError::Buffer { which: Buffer::Model, .. })));
+}
+
+#[test]
+fn predict_on_a_read_only_model_matches_the_bricks() {
+    let _l = lock();
+    let net: Classifier = Layer::random(&mut stacknet::init::rng(9), Init::HeNormal);
+    let rt =
+        Net::new(&CLASSIFIER_SPEC, 1, Objective::softmax_cross_entropy(), OptimizerSpec::Sgd(Sgd::new(1.0).unwrap()))
+            .unwrap();
+    let model: &[f32] = &params(&net); // read only from here on
+    let (x, _) = classes(&mut stacknet::init::rng(4));
+    let mut inf = Inference::<Classifier, 32>::new();
+    for scalar in [true, false] {
+        if scalar {
+            kernels::force(Tier::Scalar).unwrap();
+        }
+        let want = flat(inf.forward(&net, &x));
+        let run = || {
+            let mut out = vec![0.0; 32 * 3];
+            let mut scratch = vec![0.0; rt.predict_scratch_floats(32)];
+            rt.predict(model, &flat(&x), &mut out, &mut scratch).unwrap();
+            out
+        };
+        // Two threads, one model.
+        let (a, b) = std::thread::scope(|s| {
+            let t = s.spawn(run);
+            (run(), t.join().unwrap())
+        });
+        assert_eq!(bits(&a), bits(&b));
+        if scalar {
+            assert_eq!(bits(&a), bits(&want));
+        } else {
+            for (g, w) in a.iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-4 * w.abs().max(1.0), "{g} vs {w}");
+            }
+        }
+        kernels::reset();
+    }
+    // Accuracy and loss agree with the outputs.
+    let mut scratch = vec![0.0; rt.predict_scratch_floats(32) + 32 * 3];
+    let (_, y) = classes(&mut stacknet::init::rng(4));
+    let acc = rt.accuracy(model, &flat(&x), &flat(&y), &mut scratch).unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!(rt.loss(model, &flat(&x), &flat(&y), &mut scratch).unwrap().is_finite());
+}
+
+#[test]
+fn bad_descriptions_and_buffers_get_typed_errors() {
+    let _l = lock();
+    let sgd = OptimizerSpec::Sgd(Sgd::new(0.1).unwrap());
+    let mse = Objective::mse();
+    assert_eq!(Net::new(&[], 1, mse, sgd), Err(SpecError::Empty));
+    assert_eq!(
+        Net::new(&[dense(2, 2); MAX_LAYERS + 1], 1, mse, sgd),
+        Err(SpecError::TooDeep { layers: MAX_LAYERS + 1, max: MAX_LAYERS })
+    );
+    assert!(Net::new(&[dense(2, 2); MAX_LAYERS], 1, mse, sgd).is_ok());
+    assert_eq!(Net::new(&[LayerSpec::Relu, dense(2, 2)], 1, mse, sgd), Err(SpecError::NoInputWidth));
+    assert_eq!(Net::new(&[dense(2, 0)], 1, mse, sgd), Err(SpecError::ZeroWidth { layer: 0 }));
+    assert_eq!(
+        Net::new(&[dense(2, 3), LayerSpec::Tanh, dense(0, 1)], 1, mse, sgd),
+        Err(SpecError::ZeroWidth { layer: 2 })
+    );
+    assert_eq!(
+        Net::new(&[dense(2, 3), LayerSpec::Tanh, dense(4, 1)], 1, mse, sgd),
+        Err(SpecError::WidthMismatch { layer: 2, expected: 3, found: 4 })
+    );
+    assert_eq!(Net::new(&[dense(2, 3)], 0, mse, sgd), Err(SpecError::ZeroBatch));
+    assert_eq!(Net::new(&[dense(usize::MAX / 2, 3)], 1, mse, sgd), Err(SpecError::TooLarge));
+    assert_eq!(Net::new(&[dense(1 << 20, 1 << 20)], 1 << 20, mse, sgd), Err(SpecError::TooLarge));
+    assert!(matches!(
+        Net::new(&[dense(2, 3)], 1, mse, OptimizerSpec::SgdMomentum(Sgd::new(0.1).unwrap(), 1.0)),
+        Err(SpecError::Optimizer(_))
+    ));
+
+    let net = Net::new(&XOR_SPEC, 4, mse, OptimizerSpec::SgdMomentum(Sgd::new(0.1).unwrap(), 0.5)).unwrap();
+    let mut b = bufs(&net);
+    let (x, y) = (vec![0.5; 8], vec![1.0; 8]);
+    let m = net.memory();
+    assert_eq!(
+        net.train_step(&mut b.model[..3], &mut b.state, &mut b.scratch, &x, &y),
+        short(Buffer::Model, m.model.floats, 3)
+    );
+    assert_eq!(
+        net.train_step(&mut b.model, &mut b.state[..1], &mut b.scratch, &x, &y),
+        short(Buffer::Optimizer, m.optimizer.floats, 1)
+    );
+    let s = m.scratch.floats - 1;
+    assert_eq!(
+        net.train_step(&mut b.model, &mut b.state, &mut b.scratch[..s], &x, &y),
+        short(Buffer::Scratch, s + 1, s)
+    );
+    assert_eq!(net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &x[..6], &y), short(Buffer::Input, 8, 6));
+    assert_eq!(net.train_step(&mut b.model, &mut b.state, &mut b.scratch, &x, &y[..7]), short(Buffer::Target, 8, 7));
+    let mut out = vec![0.0; 3];
+    assert_eq!(net.predict(&b.model, &x[..3], &mut out, &mut b.scratch), short(Buffer::Input, 4, 3));
+    assert_eq!(net.predict(&b.model, &x, &mut out, &mut b.scratch), short(Buffer::Output, 8, 3));
+    let mut out = vec![0.0; 8];
+    assert_eq!(net.predict(&b.model, &x, &mut out, &mut []), short(Buffer::Scratch, net.predict_scratch_floats(4), 0));
+    assert!(net.predict(&b.model, &x, &mut out, &mut b.scratch).is_ok());
+}
