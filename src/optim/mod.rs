@@ -184,7 +184,7 @@ pub trait Optimizer<M: Params + ?Sized> {
     /// direction `d = g + μ·v`.
     fn direction(&self, grads: &mut M, norm: f32) -> Direction;
 
-    /// The first parameter (in [`Layer::visit`] order) whose update, or whose optimizer
+    /// The first parameter (in [`ParamsRef::visit`](crate::nn::ParamsRef::visit) order) whose update, or whose optimizer
     /// state, would not be finite; `None` if the step may be written. `d` is what
     /// [`direction`](Optimizer::direction) left in `grads`, `w2` is `Σw²` over `model` (for
     /// a proof that skips the per-parameter search).

@@ -1,5 +1,5 @@
 //! Networks described at run time: a list of [`LayerSpec`]s (any widths, any depth up to
-//! [`MAX_LAYERS`]), a loss and penalty ([`Objective`]), an optimizer ([`OptimizerSpec`]) and
+//! [`MAX_LAYERS`]), a loss and penalty ([`Objective`](crate::loss::Objective)), an optimizer ([`OptimizerSpec`]) and
 //! a batch size, checked once into a [`Net`]. Everything else lives in the caller's memory,
 //! in three separate `f32` buffers whose sizes [`Net::memory`] reports:
 //!

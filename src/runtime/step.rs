@@ -111,10 +111,10 @@ impl Net {
     /// The number of rows in `x`, which must be whole rows.
     fn rows_of(&self, x: &[f32]) -> Result<usize, RunError> {
         let n = self.inputs();
-        if x.len() % n != 0 {
+        if !x.len().is_multiple_of(n) {
             return Err(RunError::Buffer { which: Buffer::Input, needed: x.len().div_ceil(n) * n, got: x.len() });
         }
-        Ok(x.len() / n)
+        Ok(x.len().checked_div(n).unwrap_or(0))
     }
 
     /// The forward pass of `rows` rows of `x` into `scratch`; the output rows.
