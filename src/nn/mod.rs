@@ -44,6 +44,7 @@
 mod activation;
 mod cache;
 mod dense;
+pub(crate) mod dense_math;
 mod infer;
 mod params;
 mod shape;

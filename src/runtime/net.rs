@@ -1,7 +1,7 @@
 //! The forward and backward passes of a run-time network over flat slices: per layer kind
-//! the same kernels ([`Kernels`], on the active tier) and activation functions
-//! ([`crate::nn::math`]) as the bricks, in the same order, with `Dense` + `Sigmoid` fused as
-//! the bricks fuse them.
+//! the bricks' own code (`nn::dense_math` with the checked [`Kernels`] front on the active
+//! tier, the activations' `nn::math`), with `Dense` + `Sigmoid` fused as the bricks fuse
+//! them.
 //!
 //! Activations sit in the scratch brick after brick: brick `i`'s output `y_i` (`rows ×
 //! outputs`) and, when training, its gradient `dy_i` right after it.
@@ -9,7 +9,8 @@
 use super::error::{Buffer, RunError};
 use super::flat::Flat;
 use super::spec::{Brick, Kind, Net};
-use crate::kernels::{Kernels, Mode, ShapeError};
+use crate::kernels::Kernels;
+use crate::nn::dense_math::{self, Shaped};
 use crate::nn::math;
 use crate::train::Pass;
 
@@ -31,12 +32,6 @@ pub(crate) fn exact(buf: &[f32], n: usize, which: Buffer) -> Result<&[f32], RunE
     } else {
         Err(RunError::Buffer { which, needed: n, got: buf.len() })
     }
-}
-
-/// A kernel's shape check cannot fail here: every length comes from the checked [`Net`].
-#[inline]
-fn shaped(r: Result<(), ShapeError>) {
-    debug_assert!(r.is_ok(), "{r:?}");
 }
 
 /// Disjoint pieces `(start, len)` of `buf`, given in increasing order.
@@ -127,13 +122,12 @@ pub(crate) fn forward(
         match b.kind {
             Kind::Dense { .. } => {
                 let (w, bias) = dense_params(b, params);
+                let bias = (!bias.is_empty()).then_some(bias);
+                let front = Shaped { k, rows, inputs: b.inputs, outputs: b.outputs };
                 if last != i {
-                    shaped(k.matmul_bias_sigmoid(rows, b.inputs, b.outputs, input, w, bias, y));
+                    dense_math::forward_sigmoid(&front, input, w, bias, y);
                 } else {
-                    shaped(k.matmul(rows, b.inputs, b.outputs, input, w, y, Mode::Overwrite));
-                    if !bias.is_empty() {
-                        shaped(k.add_bias(rows, b.outputs, bias, y));
-                    }
+                    dense_math::forward(&front, input, w, bias, y);
                 }
             }
             act => {
@@ -178,22 +172,12 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
                     None => (x, None),
                     Some(_) => (input, Some(dx)),
                 };
-                let g: &[f32] = if last != first {
-                    if gb.is_empty() {
-                        shaped(k.matmul_tn_sigmoid_grad(b.inputs, rows, b.outputs, input, dy, y, g, gw));
-                    } else {
-                        shaped(k.matmul_tn_sigmoid_grad_bias(b.inputs, rows, b.outputs, input, dy, y, g, gw, gb));
-                    }
-                    g
+                let front = Shaped { k, rows, inputs: b.inputs, outputs: b.outputs };
+                let gb = (!gb.is_empty()).then_some(gb);
+                if last != first {
+                    dense_math::backward_sigmoid(&front, input, dy, y, g, w, gw, gb, dx);
                 } else {
-                    shaped(k.matmul_tn(b.inputs, rows, b.outputs, input, dy, gw, Mode::Overwrite));
-                    if !gb.is_empty() {
-                        shaped(k.sum_rows(rows, b.outputs, dy, gb, Mode::Overwrite));
-                    }
-                    dy
-                };
-                if let Some(dx) = dx {
-                    shaped(k.matmul_nt(rows, b.outputs, b.inputs, g, w, dx, Mode::Overwrite));
+                    dense_math::backward(&front, input, dy, w, gw, gb, dx);
                 }
             }
             act => {
