@@ -436,3 +436,66 @@ fn bad_descriptions_and_buffers_get_typed_errors() {
     assert_eq!(net.predict(&b.model, &x, &mut out, &mut []), short(Buffer::Scratch, net.predict_scratch_floats(4), 0));
     assert!(net.predict(&b.model, &x, &mut out, &mut b.scratch).is_ok());
 }
+
+/// Optimizer state moves with the model: a const AdamW run saved mid-way continues in the
+/// run-time network bit for bit (scalar tier), and the run-time network writes the same
+/// bytes back; a blob with another optimizer's state is refused.
+#[test]
+fn blobs_with_optimizer_state_load_both_ways() {
+    let _l = lock();
+    on_scalar(|| {
+        let mut net: Classifier = Layer::random(&mut stacknet::init::rng(5), Init::HeNormal);
+        let (x, y) = classes(&mut stacknet::init::rng(6));
+        let objective = Objective::softmax_cross_entropy_ridge(1e-3).unwrap();
+        let mut opt = Adam::new(0.01, &net).unwrap().with_weight_decay(1e-2).unwrap();
+        let mut ws = Workspace::<Classifier, 32>::new();
+        for _ in 0..5 {
+            train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+        }
+        let mut blob = vec![0u8; stacknet::persist::max_len_with_adam::<Classifier>()];
+        let n = stacknet::persist::save_with_optimizer(&net, &opt, &mut blob).unwrap();
+
+        let settings = Adam::settings(0.01).unwrap().with_weight_decay(1e-2).unwrap();
+        let rt = Net::new(&CLASSIFIER_SPEC, 32, objective, OptimizerSpec::Adam(settings)).unwrap();
+        let mut b = bufs(&rt);
+        assert_eq!(rt.load_with_optimizer(&mut b.model, &mut b.state, &blob[..n]), Ok(n));
+        assert_eq!(rt.steps(&b.state), Ok(5));
+        let mut out = vec![0u8; n];
+        assert_eq!(rt.save_with_optimizer(&b.model, &b.state, &mut out), Ok(n));
+        assert_eq!(out, blob[..n]);
+
+        let (xf, yf) = (flat(&x), flat(&y));
+        for _ in 0..5 {
+            let want = train_step(&mut net, &x, &y, &mut ws, &mut opt, &objective).unwrap();
+            let got = rt.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+            assert_eq!((got.loss.to_bits(), got.step), (want.loss.to_bits(), want.step));
+        }
+        assert_eq!(bits(&b.model), bits(&params(&net)));
+
+        // run-time → const, with momentum this time.
+        let sgd = Sgd::new(0.1).unwrap();
+        let rt = Net::new(&CLASSIFIER_SPEC, 32, objective, OptimizerSpec::SgdMomentum(sgd, 0.9)).unwrap();
+        let mut b = bufs(&rt);
+        rt.init(&mut b.model, &mut stacknet::init::rng(8), Init::HeNormal).unwrap();
+        for _ in 0..3 {
+            rt.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+        }
+        let mut out = vec![0u8; stacknet::persist::max_len_with_optimizer::<Classifier>()];
+        let n = rt.save_with_optimizer(&b.model, &b.state, &mut out).unwrap();
+        let mut back: Classifier = Layer::random(&mut stacknet::init::rng(0), Init::HeNormal);
+        let mut opt = sgd.with_momentum(0.9, &back).unwrap();
+        stacknet::persist::load_with_optimizer(&mut back, &mut opt, &out[..n]).unwrap();
+        assert_eq!((bits(&params(&back)), opt.steps()), (bits(&b.model), 3));
+        assert_eq!(bits(&params(&opt.velocity().0)), bits(&b.state[2..]));
+
+        // An SGD-with-momentum blob does not load into the Adam network.
+        let adam = Net::new(&CLASSIFIER_SPEC, 32, objective, OptimizerSpec::Adam(settings)).unwrap();
+        let mut a = bufs(&adam);
+        let keep = (bits(&a.model), bits(&a.state));
+        assert_eq!(
+            adam.load_with_optimizer(&mut a.model, &mut a.state, &out[..n]),
+            Err(RunError::Load(stacknet::persist::LoadError::OptimizerMismatch))
+        );
+        assert_eq!((bits(&a.model), bits(&a.state)), keep);
+    });
+}

@@ -48,6 +48,7 @@
 mod error;
 mod flat;
 mod net;
+mod saved;
 mod spec;
 mod step;
 

@@ -14,13 +14,13 @@ use crate::persist::{self, Shape};
 use crate::train::{self, Batch, StepReport};
 
 /// The step count kept in the optimizer state's first two slots.
-fn read_steps(slots: &[f32]) -> u32 {
+pub(crate) fn read_steps(slots: &[f32]) -> u32 {
     let half = |i: usize| slots.get(i).map_or(0, |&v| v as u32 & 0xffff);
     (half(0) << 16) | half(1)
 }
 
 /// Stores `steps` as two 16-bit halves (each exact as an `f32`).
-fn write_steps(slots: &mut [f32], steps: u32) {
+pub(crate) fn write_steps(slots: &mut [f32], steps: u32) {
     for (slot, half) in slots.iter_mut().zip([steps >> 16, steps & 0xffff]) {
         *slot = half as f32;
     }
@@ -28,7 +28,7 @@ fn write_steps(slots: &mut [f32], steps: u32) {
 
 impl Net {
     /// The shape a blob of this network records (as [`Shape::of`] for the same bricks).
-    fn shape(&self, model: &[f32]) -> Option<Shape> {
+    pub(crate) fn shape(&self, model: &[f32]) -> Option<Shape> {
         Shape::of_params(&FlatRef { net: self, data: model }, self.inputs(), self.outputs())
     }
 
