@@ -1,12 +1,13 @@
 //! Networks described at run time: a list of [`LayerSpec`]s (any widths, any depth up to
-//! [`MAX_LAYERS`]), a loss and penalty ([`Objective`](crate::loss::Objective)), an optimizer ([`OptimizerSpec`]) and
-//! a batch size, checked once into a [`Net`]. Everything else lives in the caller's memory,
+//! [`MAX_LAYERS`]), a loss and penalty ([`Objective`](crate::loss::Objective)), an optimizer
+//! ([`OptimizerSpec`]) and a batch size, checked once into a [`Net`]. Everything else lives in the caller's memory,
 //! in three separate `f32` buffers whose sizes [`Net::memory`] reports:
 //!
 //! - the **model** (parameters, in the same order as the const-generic bricks), read only for
 //!   prediction, so it can sit in flash and serve several threads;
 //! - the **optimizer state** (step count, velocity or Adam's moments);
-//! - the **scratch** (activations and gradients of a step, or a prediction's activations).
+//! - the **scratch** (a step's activations and their gradients, then the parameters'
+//!   gradients, which a step leaves there; or a prediction's activations).
 //!
 //! The engine shares its core with the bricks: the step ([`crate::train::train_step`]'s
 //! checks, loss, penalty, clipping, momentum, Adam, the dry run before the update) is the

@@ -100,8 +100,9 @@ pub struct Memory {
     pub model: Region,
     /// The optimizer's state.
     pub optimizer: Region,
-    /// A training step's scratch (a batch's activations, their gradients, the parameters'
-    /// gradients).
+    /// A training step's scratch: a batch's activations and their gradients, then the
+    /// parameters' gradients (the last [`Net::params`] values: after a step, its gradient,
+    /// penalty included, as momentum or clipping left it).
     pub scratch: Region,
 }
 

@@ -58,8 +58,8 @@ impl Net {
         let model = prefix_mut(model, self.params, Buffer::Model)?;
         let state = prefix_mut(state, self.optimizer_floats(), Buffer::Optimizer)?;
         let scratch = prefix_mut(scratch, self.memory().scratch.floats, Buffer::Scratch)?;
-        let x = exact(x, self.batch * self.inputs(), Buffer::Input)?;
-        let y = exact(y, self.batch * self.outputs(), Buffer::Target)?;
+        let x = exact(x, self.batch.saturating_mul(self.inputs()), Buffer::Input)?;
+        let y = exact(y, self.batch.saturating_mul(self.outputs()), Buffer::Target)?;
         let (acts, grads) = scratch.split_at_mut(self.acts_floats(self.batch, true));
         let (slots, per_param) = state.split_at_mut(STEP_SLOTS);
         let steps = read_steps(slots);
@@ -96,7 +96,7 @@ impl Net {
     /// bricks' inference (same kernels, same fusion).
     pub fn predict(&self, model: &[f32], x: &[f32], out: &mut [f32], scratch: &mut [f32]) -> Result<(), RunError> {
         let rows = self.rows_of(x)?;
-        let out_len = rows * self.outputs();
+        let out_len = rows.saturating_mul(self.outputs());
         let got = out.len();
         let out = out.get_mut(..out_len).filter(|_| got == out_len).ok_or(RunError::Buffer {
             which: Buffer::Output,
@@ -136,7 +136,7 @@ impl Net {
     /// `rows × outputs` values (the loss's gradient, unused).
     pub fn loss(&self, model: &[f32], x: &[f32], y: &[f32], scratch: &mut [f32]) -> Result<f32, RunError> {
         let rows = self.rows_of(x)?;
-        let y = exact(y, rows * self.outputs(), Buffer::Target)?;
+        let y = exact(y, rows.saturating_mul(self.outputs()), Buffer::Target)?;
         let split = self.predict_scratch_floats(rows).min(scratch.len());
         let (acts, grad) = scratch.split_at_mut(split);
         let have = split + grad.len();
@@ -157,7 +157,7 @@ impl Net {
     pub fn accuracy(&self, model: &[f32], x: &[f32], y: &[f32], scratch: &mut [f32]) -> Result<f32, RunError> {
         let rows = self.rows_of(x)?;
         let n = self.outputs();
-        let y = exact(y, rows * n, Buffer::Target)?;
+        let y = exact(y, rows.saturating_mul(n), Buffer::Target)?;
         let out = self.forward_rows(model, x, rows, scratch)?;
         let hits = out.chunks_exact(n).zip(y.chunks_exact(n)).filter(|(o, t)| argmax(o) == argmax(t)).count();
         Ok(if rows == 0 { 0.0 } else { hits as f32 / rows as f32 })
