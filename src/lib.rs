@@ -68,7 +68,7 @@
 //! A network whose shape is known only at run time (read from a file, or described by a C
 //! caller) is a [`runtime::Net`]: layer descriptors checked once, parameters, optimizer state
 //! and scratch in caller buffers. It trains through the same step, kernels and blob format
-//! as the bricks (bit for bit the same trajectory on the scalar tier).
+//! as the bricks (bit for bit the same trajectory, on every tier).
 //!
 //! ## Crate features
 //! The library is `no_std` and allocation-free everywhere, and its error types implement

@@ -3,7 +3,7 @@
 //! bricks' typed one ([`Typed`], shapes as const generics, small products inline) and a
 //! run-time network's checked one ([`Shaped`], shapes as values, [`Kernels`]).
 
-use crate::kernels::{typed, Kernels, Mode, ShapeError};
+use crate::kernels::{small, typed, Kernels, Mode, ShapeError};
 
 /// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
 /// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
@@ -164,13 +164,29 @@ impl<const IN: usize, const OUT: usize, const B: usize> DenseKernels for Typed<I
 }
 
 /// A run-time network's front: the checked [`Kernels`] on flat row-major slices, `rows`
-/// rows, `inputs` → `outputs`.
+/// rows, `inputs` → `outputs`. Where [`typed`] runs a small product inline in the scalar
+/// tier's order, this front runs the scalar tier's kernel (the same bits), so a run-time
+/// network computes what the same bricks compute on every tier.
 pub(crate) struct Shaped {
     pub(crate) k: Kernels,
     pub(crate) rows: usize,
     pub(crate) inputs: usize,
     pub(crate) outputs: usize,
 }
+
+impl Shaped {
+    /// The kernels for an `m×k · k×n` product: the scalar tier where [`typed`] inlines it.
+    fn tier_for(&self, m: usize, k: usize, n: usize) -> Kernels {
+        if small::product(m, k, n) {
+            SCALAR
+        } else {
+            self.k
+        }
+    }
+}
+
+/// The scalar tier, available everywhere.
+const SCALAR: Kernels = Kernels::scalar();
 
 /// A kernel's shape check cannot fail for a [`Shaped`] front: every length comes from a
 /// checked run-time network description.
@@ -186,27 +202,42 @@ impl DenseKernels for Shaped {
     type Bias = [f32];
 
     fn matmul(&self, x: &[f32], w: &[f32], y: &mut [f32]) {
-        shaped(self.k.matmul(self.rows, self.inputs, self.outputs, x, w, y, Mode::Overwrite));
+        let (m, k, n) = (self.rows, self.inputs, self.outputs);
+        shaped(self.tier_for(m, k, n).matmul(m, k, n, x, w, y, Mode::Overwrite));
     }
 
     fn add_bias(&self, b: &[f32], y: &mut [f32]) {
-        shaped(self.k.add_bias(self.rows, self.outputs, b, y));
+        shaped(self.tier_for(self.rows, 1, self.outputs).add_bias(self.rows, self.outputs, b, y));
     }
 
+    /// As [`typed::matmul_bias_sigmoid`]: a small product is the scalar product and bias,
+    /// then σ on the active tier.
     fn matmul_bias_sigmoid(&self, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
-        shaped(self.k.matmul_bias_sigmoid(self.rows, self.inputs, self.outputs, x, w, b.unwrap_or_default(), y));
+        let (m, k, n) = (self.rows, self.inputs, self.outputs);
+        if small::product(m, k, n) {
+            self.matmul(x, w, y);
+            if let Some(b) = b {
+                self.add_bias(b, y);
+            }
+            self.k.sigmoid(y);
+        } else {
+            shaped(self.k.matmul_bias_sigmoid(m, k, n, x, w, b.unwrap_or_default(), y));
+        }
     }
 
     fn matmul_tn(&self, x: &[f32], dy: &[f32], gw: &mut [f32]) {
-        shaped(self.k.matmul_tn(self.inputs, self.rows, self.outputs, x, dy, gw, Mode::Overwrite));
+        let (m, k, n) = (self.inputs, self.rows, self.outputs);
+        shaped(self.tier_for(m, k, n).matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite));
     }
 
     fn sum_rows(&self, dy: &[f32], gb: &mut [f32]) {
-        shaped(self.k.sum_rows(self.rows, self.outputs, dy, gb, Mode::Overwrite));
+        let t = self.tier_for(self.rows, 1, self.outputs);
+        shaped(t.sum_rows(self.rows, self.outputs, dy, gb, Mode::Overwrite));
     }
 
     fn matmul_nt(&self, dy: &[f32], w: &[f32], dx: &mut [f32]) {
-        shaped(self.k.matmul_nt(self.rows, self.outputs, self.inputs, dy, w, dx, Mode::Overwrite));
+        let (m, k, n) = (self.rows, self.outputs, self.inputs);
+        shaped(self.tier_for(m, k, n).matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite));
     }
 
     fn matmul_tn_sigmoid_grad(
@@ -219,9 +250,10 @@ impl DenseKernels for Shaped {
         gb: Option<&mut [f32]>,
     ) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
+        let t = self.tier_for(m, k, n);
         shaped(match gb {
-            Some(gb) => self.k.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb),
-            None => self.k.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw),
+            Some(gb) => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb),
+            None => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw),
         });
     }
 }

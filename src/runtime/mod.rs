@@ -13,7 +13,9 @@
 //! checks, loss, penalty, clipping, momentum, Adam, the dry run before the update) is the
 //! same function over [`crate::nn::Params`], the layers run the same kernels
 //! ([`crate::kernels::Kernels`]) and activation functions, and blobs are the
-//! [`crate::persist`] format: a model trained either way loads into the other.
+//! [`crate::persist`] format: a model trained either way loads into the other. Where the
+//! bricks run a small product inline in the scalar tier's order, a run-time network runs the
+//! scalar tier's kernel, so the two compute the same bits on every tier.
 //!
 //! ```
 //! use stacknet::prelude::*;
