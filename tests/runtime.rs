@@ -493,3 +493,65 @@ fn blobs_with_optimizer_state_load_both_ways() {
         assert_eq!((bits(&a.model), bits(&a.state)), keep);
     });
 }
+
+/// `steps` SGD steps (with momentum) of the bricks `net` and of the run-time network `spec`
+/// from the same weights: whether every loss and every weight matched bit for bit.
+fn sgd_both_ways<M, const IN: usize, const OUT: usize, const B: usize>(
+    spec: &[LayerSpec],
+    mut net: M,
+    x: &[[f32; IN]; B],
+    y: &[[f32; OUT]; B],
+    objective: Objective,
+    steps: usize,
+) -> bool
+where
+    M: Layer<In = stacknet::nn::D<IN>, Out = stacknet::nn::D<OUT>>,
+{
+    let sgd = Sgd::new(0.5).unwrap().with_clip(Clip::Value(2.0)).unwrap();
+    let rt = Net::new(spec, B, objective, OptimizerSpec::SgdMomentum(sgd, 0.5)).unwrap();
+    let mut b = bufs(&rt);
+    b.model.copy_from_slice(&params(&net));
+    let mut opt = sgd.with_momentum(0.5, &net).unwrap();
+    let mut ws = Workspace::<M, B>::new();
+    let (xf, yf) = (flat(x), flat(y));
+    let mut identical = true;
+    for _ in 0..steps {
+        let want = train_step(&mut net, x, y, &mut ws, &mut opt, &objective).unwrap();
+        let got = rt.train_step(&mut b.model, &mut b.state, &mut b.scratch, &xf, &yf).unwrap();
+        identical &= got.loss.to_bits() == want.loss.to_bits() && bits(&b.model) == bits(&params(&net));
+    }
+    identical
+}
+
+/// Small shapes, which the bricks run inline (products of at most 64 multiply-adds), and
+/// bricks without a bias, an activation after an activation, a sigmoid not after a Dense.
+#[test]
+fn small_and_unusual_stacks_train_bit_identically_on_every_tier() {
+    let _l = lock();
+    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let y = [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]];
+    let nb = |inputs, outputs| LayerSpec::Dense { inputs, outputs, bias: Bias::Without };
+    for tier in available_tiers() {
+        kernels::force(tier).unwrap();
+        let mut rng = stacknet::init::rng(21);
+        type Tiny = (Dense<2, 3>, Sigmoid<3>, Dense<3, 2>, Sigmoid<2>);
+        let tiny: Tiny = Layer::random(&mut rng, Init::UniformFanIn);
+        let spec = [dense(2, 3), LayerSpec::Sigmoid, dense(3, 2), LayerSpec::Sigmoid];
+        let a = sgd_both_ways(&spec, tiny, &x, &y, Objective::mse_ridge(1e-3).unwrap(), 100);
+
+        type Odd = (Dense<2, 6>, Relu<6>, Sigmoid<6>, Dense<6, 5>, Tanh<5>, Dense<5, 2>);
+        let odd: Odd = (
+            Dense::new(Bias::Without, &mut rng, Init::HeNormal),
+            Relu,
+            Sigmoid,
+            Dense::new(Bias::With, &mut rng, Init::HeNormal),
+            Tanh,
+            Dense::new(Bias::Without, &mut rng, Init::XavierUniform),
+        );
+        let spec = [nb(2, 6), LayerSpec::Relu, LayerSpec::Sigmoid, dense(6, 5), LayerSpec::Tanh, nb(5, 2)];
+        let objective = Objective::new(Loss::SoftmaxCrossEntropy, Penalty::new(1e-3, 1e-3).unwrap());
+        let b = sgd_both_ways(&spec, odd, &x, &y, objective, 100);
+        kernels::reset();
+        assert!(a && b, "{tier:?}: tiny {a}, odd {b}");
+    }
+}
