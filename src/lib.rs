@@ -65,6 +65,11 @@
 //! can be a `static`. [`eval`] predicts and measures over any number of rows through
 //! them, and [`data::batches`] cuts an epoch into mini-batches.
 //!
+//! A network whose shape is known only at run time (read from a file, or described by a C
+//! caller) is a [`runtime::Net`]: layer descriptors checked once, parameters, optimizer state
+//! and scratch in caller buffers. It trains through the same step, kernels and blob format
+//! as the bricks (bit for bit the same trajectory, on every tier).
+//!
 //! ## Crate features
 //! The library is `no_std` and allocation-free everywhere, and its error types implement
 //! `core::error::Error` (which `std` re-exports as `std::error::Error`). Optional features,
@@ -131,6 +136,7 @@ pub mod nn;
 pub mod optim;
 pub mod persist;
 pub mod quant;
+pub mod runtime;
 pub mod sample;
 pub mod train;
 pub mod workspace;

@@ -34,7 +34,7 @@
 //! per-class scores the loss trained it for: [`softmax`] of the logits for cross-entropy,
 //! the outputs as they are for MSE.
 
-use crate::nn::{Layer, ParamKind};
+use crate::nn::{ParamKind, Params, ParamsRef};
 
 /// The data term of the objective.
 ///
@@ -247,30 +247,13 @@ impl Penalty {
     }
 
     /// The penalty's value for `model` with batch size `rows`.
-    pub fn value<M: Layer>(&self, model: &M, rows: usize) -> f32 {
+    pub fn value<M: ParamsRef + ?Sized>(&self, model: &M, rows: usize) -> f32 {
         if self.is_none() {
             return 0.0;
         }
-        let (mut sq, mut abs) = (0.0f32, 0.0f32);
-        let l1 = self.l1 != 0.0;
-        model.visit(&mut |kind, w| {
-            if kind == ParamKind::Weight {
-                sq += crate::kernels::typed::sum_sq(w);
-                // Skipped without L1: `0·Σ|W|` adds nothing (Σ|W| of finite weights can
-                // only overflow to +∞, and an infinite weight already makes `sq` +∞).
-                if l1 {
-                    for &v in w {
-                        abs += libm::fabsf(v);
-                    }
-                }
-            }
-        });
-        // Coefficients first: `λ₂·0.5/B ≤ λ₂/2` and `λ₁/B ≤ λ₁` are representable for every
-        // valid λ, so the value overflows only when the penalty itself does (`λ₂·ΣW²` first
-        // would overflow for λ₂ = f32::MAX even with small weights). With a power-of-two `B`
-        // only the product with the sum rounds, in either order (away from subnormals).
-        let inv_b = 1.0 / rows as f32;
-        self.l2 * 0.5 * inv_b * sq + self.l1 * inv_b * abs
+        let mut sums = PenaltySums::new(self);
+        model.visit(&mut |kind, w| sums.add(kind, w));
+        sums.value(self, rows)
     }
 
     /// What [`Penalty::add_grad`] does to the gradients with batch size `rows`, so that
@@ -291,7 +274,7 @@ impl Penalty {
     }
 
     /// Adds the penalty's gradient for `model` to `grads`.
-    pub fn add_grad<M: Layer>(&self, model: &M, grads: &mut M, rows: usize) {
+    pub fn add_grad<M: Params + ?Sized>(&self, model: &M, grads: &mut M, rows: usize) {
         let (c2, c1) = match self.grad_term(rows) {
             GradTerm::None => return,
             GradTerm::Ridge(c2) => return ridge_grad(c2, model, grads),
@@ -315,6 +298,46 @@ impl Penalty {
     }
 }
 
+/// The sums behind [`Penalty::value`], fed one parameter slice at a time, so that a model
+/// that is not a [`ParamsRef`] (a run-time network's read-only buffer) gets the same value.
+pub(crate) struct PenaltySums {
+    sq: f32,
+    abs: f32,
+    l1: bool,
+}
+
+impl PenaltySums {
+    pub(crate) fn new(p: &Penalty) -> Self {
+        PenaltySums { sq: 0.0, abs: 0.0, l1: p.l1 != 0.0 }
+    }
+
+    #[inline]
+    pub(crate) fn add(&mut self, kind: ParamKind, w: &[f32]) {
+        if kind == ParamKind::Weight {
+            self.sq += crate::kernels::typed::sum_sq(w);
+            // Skipped without L1: `0·Σ|W|` adds nothing (Σ|W| of finite weights can
+            // only overflow to +∞, and an infinite weight already makes `sq` +∞).
+            if self.l1 {
+                for &v in w {
+                    self.abs += libm::fabsf(v);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn value(&self, p: &Penalty, rows: usize) -> f32 {
+        if p.is_none() {
+            return 0.0;
+        }
+        // Coefficients first: `λ₂·0.5/B ≤ λ₂/2` and `λ₁/B ≤ λ₁` are representable for every
+        // valid λ, so the value overflows only when the penalty itself does (`λ₂·ΣW²` first
+        // would overflow for λ₂ = f32::MAX even with small weights). With a power-of-two `B`
+        // only the product with the sum rounds, in either order (away from subnormals).
+        let inv_b = 1.0 / rows as f32;
+        p.l2 * 0.5 * inv_b * self.sq + p.l1 * inv_b * self.abs
+    }
+}
+
 /// What [`Penalty::add_grad`] adds ([`Penalty::grad_term`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum GradTerm {
@@ -330,7 +353,7 @@ pub(crate) enum GradTerm {
 /// matrix (product then sum, no FMA, like the general loop). The general loop adds
 /// `c2·w + 0·sign(w)`, which equals `c2·w` except that it turns a `−0` term into `+0`,
 /// which can change the sign of a zero gradient and nothing else.
-fn ridge_grad<M: Layer>(c2: f32, model: &M, grads: &mut M) {
+fn ridge_grad<M: Params + ?Sized>(c2: f32, model: &M, grads: &mut M) {
     grads.zip_mut(model, &mut |kind, g, w| {
         if kind == ParamKind::Weight {
             crate::kernels::typed::axpy(c2, w, g);

@@ -61,7 +61,7 @@
 //! as they were. Bytes after the blob's recorded length are ignored (a flash sector is
 //! usually larger than the blob); [`load`] returns the length it used.
 
-use crate::nn::{Dim, Layer, ParamKind};
+use crate::nn::{Dim, Layer, ParamKind, Params, ParamsRef};
 use crate::optim::{Adam, Momentum, NoMomentum, Sgd};
 use crc::{Crc, CRC_32_ISO_HDLC};
 
@@ -117,6 +117,12 @@ pub struct Shape {
 impl Shape {
     /// The shape of `model`, or `None` if a count does not fit in 32 bits.
     pub fn of<M: Layer>(model: &M) -> Option<Shape> {
+        Shape::of_params(model, <M::In as Dim>::N, <M::Out as Dim>::N)
+    }
+
+    /// The shape of any [`Params`] with `inputs` and `outputs` columns: [`Shape::of`] for
+    /// a brick stack, and the same descriptor for a [`runtime`](crate::runtime) network.
+    pub(crate) fn of_params<P: ParamsRef + ?Sized>(model: &P, inputs: usize, outputs: usize) -> Option<Shape> {
         let mut digest = CRC32.digest();
         let (mut slices, mut params, mut fits) = (0u32, 0u32, true);
         model.visit(&mut |kind, s| {
@@ -132,8 +138,8 @@ impl Shape {
                 _ => fits = false,
             }
         });
-        let inputs = u32::try_from(<M::In as Dim>::N).ok()?;
-        let outputs = u32::try_from(<M::Out as Dim>::N).ok()?;
+        let inputs = u32::try_from(inputs).ok()?;
+        let outputs = u32::try_from(outputs).ok()?;
         fits.then(|| Shape { inputs, outputs, slices, params, hash: digest.finalize() })
     }
 }
@@ -387,7 +393,7 @@ impl core::error::Error for LoadError {}
 
 /// The part of an optimizer's velocity that is saved: nothing for plain SGD, one value per
 /// parameter for momentum.
-pub trait VelocityState<M: Layer> {
+pub trait VelocityState<M: ParamsRef + ?Sized> {
     /// Whether there is a velocity to save.
     const PRESENT: bool;
     /// Calls `f` on each velocity slice, in the model's visiting order.
@@ -396,13 +402,13 @@ pub trait VelocityState<M: Layer> {
     fn visit_state_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F);
 }
 
-impl<M: Layer> VelocityState<M> for NoMomentum {
+impl<M: ParamsRef + ?Sized> VelocityState<M> for NoMomentum {
     const PRESENT: bool = false;
     fn visit_state<F: FnMut(&[f32])>(&self, _f: &mut F) {}
     fn visit_state_mut<F: FnMut(&mut [f32])>(&mut self, _f: &mut F) {}
 }
 
-impl<M: Layer> VelocityState<M> for Momentum<M> {
+impl<M: Params> VelocityState<M> for Momentum<M> {
     const PRESENT: bool = true;
     fn visit_state<F: FnMut(&[f32])>(&self, f: &mut F) {
         self.0.visit(&mut |_, s| f(s));
@@ -445,7 +451,7 @@ impl StateKind {
 /// An optimizer whose state [`save_with_optimizer`] and [`load_with_optimizer`] keep:
 /// [`Sgd`] (the step counter, and the velocity with momentum) and [`Adam`] (the step
 /// counter and both moments).
-pub trait OptimizerState<M: Layer> {
+pub trait OptimizerState<M: ParamsRef + ?Sized> {
     /// What follows the step counter.
     const KIND: StateKind;
     /// Steps taken so far.
@@ -458,7 +464,7 @@ pub trait OptimizerState<M: Layer> {
     fn restore<F: FnMut(&mut [f32])>(&mut self, steps: u32, f: &mut F);
 }
 
-impl<M: Layer, V: VelocityState<M>> OptimizerState<M> for Sgd<V> {
+impl<M: ParamsRef + ?Sized, V: VelocityState<M>> OptimizerState<M> for Sgd<V> {
     const KIND: StateKind = if V::PRESENT { StateKind::Velocity } else { StateKind::StepsOnly };
     fn saved_steps(&self) -> u32 {
         self.steps()
@@ -472,7 +478,7 @@ impl<M: Layer, V: VelocityState<M>> OptimizerState<M> for Sgd<V> {
     }
 }
 
-impl<M: Layer> OptimizerState<M> for Adam<M> {
+impl<M: Params> OptimizerState<M> for Adam<M> {
     const KIND: StateKind = StateKind::Moments;
     fn saved_steps(&self) -> u32 {
         self.steps()
@@ -503,7 +509,7 @@ fn layout(each: impl FnOnce(&mut dyn FnMut(usize))) -> (usize, usize, u32) {
 }
 
 /// Whether the optimizer's state is `KIND.vectors()` copies of the model's slice lengths.
-fn state_fits<M: Layer, O: OptimizerState<M>>(model: &M, opt: &O) -> bool {
+fn state_fits<M: ParamsRef + ?Sized, O: OptimizerState<M>>(model: &M, opt: &O) -> bool {
     let model_layout = |f: &mut dyn FnMut(usize)| {
         for _ in 0..O::KIND.vectors() {
             model.visit(&mut |_, s| f(s.len()));
@@ -522,7 +528,7 @@ pub fn saved_len_with_optimizer<M: Layer, O: OptimizerState<M>>(model: &M, _opt:
     saved_len(model) + opt_section_len(O::KIND, param_count(model))
 }
 
-fn param_count<M: Layer>(model: &M) -> usize {
+fn param_count<M: ParamsRef + ?Sized>(model: &M) -> usize {
     let mut n = 0usize;
     model.visit(&mut |_, s| n = n.saturating_add(s.len()));
     n
@@ -548,7 +554,7 @@ fn opt_section_len(kind: StateKind, params: usize) -> usize {
 /// assert_eq!(persist::save(&net, &mut short), Err(SaveError::BufferTooSmall { needed: 244, got: 100 }));
 /// ```
 pub fn save<M: Layer>(model: &M, out: &mut [u8]) -> Result<usize, SaveError> {
-    write_blob::<M, Sgd>(model, None, out)
+    write_blob::<M, Sgd>(model, Shape::of(model), None, out)
 }
 
 /// Writes `model` and the state of `opt` (the step counter and, with momentum, the velocity,
@@ -578,11 +584,16 @@ pub fn save_with_optimizer<M: Layer, O: OptimizerState<M>>(
     opt: &O,
     out: &mut [u8],
 ) -> Result<usize, SaveError> {
-    write_blob(model, Some(opt), out)
+    write_blob(model, Shape::of(model), Some(opt), out)
 }
 
-fn write_blob<M: Layer, O: OptimizerState<M>>(model: &M, opt: Option<&O>, out: &mut [u8]) -> Result<usize, SaveError> {
-    let shape = Shape::of(model).ok_or(SaveError::TooLarge)?;
+pub(crate) fn write_blob<M: ParamsRef + ?Sized, O: OptimizerState<M>>(
+    model: &M,
+    shape: Option<Shape>,
+    opt: Option<&O>,
+    out: &mut [u8],
+) -> Result<usize, SaveError> {
+    let shape = shape.ok_or(SaveError::TooLarge)?;
     if let Some(opt) = opt {
         if !state_fits(model, opt) {
             return Err(SaveError::OptimizerMismatch);
@@ -675,7 +686,16 @@ impl Cells<'_> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load<M: Layer>(model: &mut M, bytes: &[u8]) -> Result<usize, LoadError> {
-    let blob = check_blob(model, bytes)?;
+    load_params(model, Shape::of(model), bytes)
+}
+
+/// [`load`] into any [`Params`] whose shape is `expected` (a run-time network's too).
+pub(crate) fn load_params<M: Params + ?Sized>(
+    model: &mut M,
+    expected: Option<Shape>,
+    bytes: &[u8],
+) -> Result<usize, LoadError> {
+    let blob = check_blob(expected, bytes)?;
     // Validate the optimizer section's values so a loadable blob is always a well-formed one.
     check_state(&blob)?;
     write_params(model, blob.weights());
@@ -691,7 +711,17 @@ pub fn load_with_optimizer<M: Layer, O: OptimizerState<M>>(
     opt: &mut O,
     bytes: &[u8],
 ) -> Result<usize, LoadError> {
-    let blob = check_blob(model, bytes)?;
+    load_params_with_optimizer(model, Shape::of(model), opt, bytes)
+}
+
+/// [`load_with_optimizer`] into any [`Params`] whose shape is `expected`.
+pub(crate) fn load_params_with_optimizer<M: Params + ?Sized, O: OptimizerState<M>>(
+    model: &mut M,
+    expected: Option<Shape>,
+    opt: &mut O,
+    bytes: &[u8],
+) -> Result<usize, LoadError> {
+    let blob = check_blob(expected, bytes)?;
     if blob.state != Some(O::KIND) || !state_fits(model, opt) {
         return Err(LoadError::OptimizerMismatch);
     }
@@ -771,13 +801,13 @@ fn fill(s: &mut [f32], cells: &mut core::slice::ChunksExact<'_, u8>) {
     }
 }
 
-fn write_params<M: Layer>(model: &mut M, weights: &[u8]) {
+fn write_params<M: Params + ?Sized>(model: &mut M, weights: &[u8]) {
     let mut cells = weights.chunks_exact(4);
     model.visit_mut(&mut |_, s| fill(s, &mut cells));
 }
 
 /// Every check that does not need the optimizer, reading `bytes` only.
-fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, LoadError> {
+fn check_blob<'a>(expected: Option<Shape>, bytes: &'a [u8]) -> Result<Blob<'a>, LoadError> {
     let truncated = |needed: usize| LoadError::Truncated { needed, got: bytes.len() };
     let magic = bytes.get(0..4).ok_or(truncated(HEADER_LEN))?;
     if magic != MAGIC {
@@ -833,7 +863,7 @@ fn check_blob<'a, M: Layer>(model: &M, bytes: &'a [u8]) -> Result<Blob<'a>, Load
     if want != len as u64 {
         return Err(LoadError::Malformed);
     }
-    match Shape::of(model) {
+    match expected {
         Some(expected) if expected == found => {}
         Some(expected) => return Err(LoadError::ShapeMismatch { expected, found }),
         None => return Err(LoadError::Malformed),

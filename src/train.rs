@@ -7,7 +7,7 @@
 use crate::arch::sqrt::sqrtf;
 use crate::kernels::typed;
 use crate::loss::{GradTerm, Objective, Penalty};
-use crate::nn::{Cache, Layer, Matrix, ParamKind, Rows};
+use crate::nn::{self, Cache, Layer, Matrix, ParamKind, Rows};
 use crate::optim::guard::rolled;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
@@ -115,8 +115,10 @@ fn sum_sq_scaled(acc: f32, m: &[f32]) -> f32 {
     })
 }
 
-fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
-    first_non_finite(m.flat()).map(|i| (i / R::COLS, i % R::COLS))
+/// The row and column of the first non-finite value of a row-major matrix with `cols`
+/// columns.
+fn check_rows(m: &[f32], cols: usize) -> Option<(usize, usize)> {
+    first_non_finite(m).map(|i| (i.checked_div(cols).unwrap_or(0), i.checked_rem(cols).unwrap_or(i)))
 }
 
 /// The L2 norm of all gradients, without overflow for any finite gradient; `Err(index)`
@@ -127,14 +129,14 @@ fn check_rows<R: Matrix>(m: &R) -> Option<(usize, usize)> {
 /// rescaled sum are needed only when `Σg²` is not finite.
 /// `train_step` gets `Σg²` from [`penalty_grad_and_squares`] and calls [`norm_from`].
 #[cfg(test)]
-fn grad_norm<M: Layer>(grads: &M) -> Result<f32, usize> {
+fn grad_norm<M: nn::Params>(grads: &M) -> Result<f32, usize> {
     let mut sum = 0.0f32;
     grads.visit(&mut |_, g| sum += typed::sum_sq(g));
     norm_from(sum, grads)
 }
 
 /// [`grad_norm`] from its `Σg²`.
-fn norm_from<M: Layer>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
+fn norm_from<M: nn::Params + ?Sized>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
     if sum_sq.is_finite() {
         return Ok(sqrtf(sum_sq));
     }
@@ -146,7 +148,12 @@ fn norm_from<M: Layer>(sum_sq: f32, grads: &M) -> Result<f32, usize> {
 /// and `optim::guard::update_bounded`, bit for bit. Without a penalty, or with ridge only, that is one
 /// kernel call per parameter slice (`axpy_sum_sq` for a weight under ridge, else
 /// `sum_sq_pair`) instead of three passes; with L1 the general loop runs first.
-fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut M, rows: usize) -> (f32, f32) {
+fn penalty_grad_and_squares<M: nn::Params + ?Sized>(
+    penalty: &Penalty,
+    model: &M,
+    grads: &mut M,
+    rows: usize,
+) -> (f32, f32) {
     let ridge = match penalty.grad_term(rows) {
         GradTerm::None => None,
         GradTerm::Ridge(c2) => Some(c2),
@@ -172,7 +179,7 @@ fn penalty_grad_and_squares<M: Layer>(penalty: &Penalty, model: &M, grads: &mut 
 /// pushes below the subnormal range come from components under 2⁶, and the sum that
 /// overflowed is at least 2¹²⁸: what they lose is far below one rounding of the result.
 #[cold]
-fn grad_norm_slow<M: Layer>(grads: &M) -> Result<f32, usize> {
+fn grad_norm_slow<M: nn::Params + ?Sized>(grads: &M) -> Result<f32, usize> {
     let mut norm = SlowNorm { scaled: 0.0, seen: 0, bad: None };
     grads.visit(&mut |_, g| norm.add(g));
     match norm.bad {
@@ -214,40 +221,108 @@ pub fn train_step<M: Layer, O: Optimizer<M>, const B: usize>(
     opt: &mut O,
     objective: &Objective,
 ) -> Result<StepReport, StepError> {
-    if let Some((row, col)) = check_rows(x) {
+    let batch = Batch {
+        x: x.flat(),
+        x_cols: <Rows<M::In, B> as Matrix>::COLS,
+        y: y.flat(),
+        y_cols: <Rows<M::Out, B> as Matrix>::COLS,
+        rows: B,
+    };
+    let mut pass = Bricks { x, cache: &mut ws.cache };
+    step(model, &mut ws.grads, &mut pass, &batch, opt, objective)
+}
+
+/// A training batch as flat row-major slices: `rows` rows of `x_cols` inputs and `y_cols`
+/// targets (the lengths match by construction or were checked by the caller).
+pub(crate) struct Batch<'a> {
+    pub(crate) x: &'a [f32],
+    pub(crate) x_cols: usize,
+    pub(crate) y: &'a [f32],
+    pub(crate) y_cols: usize,
+    pub(crate) rows: usize,
+}
+
+/// The network-specific half of a step, so that [`step`] (the checks, the loss, the
+/// penalty, the optimizer) is one piece of code for the const-generic bricks and for the
+/// run-time network.
+pub(crate) trait Pass<P: ?Sized> {
+    /// The forward pass of the batch's inputs through `model`.
+    fn forward(&mut self, model: &P);
+    /// The network's output and the buffer for the loss's gradient with respect to it.
+    fn output(&mut self) -> (&[f32], &mut [f32]);
+    /// The backward pass: the parameter gradients into `grads` (overwritten), from the
+    /// output gradient the loss wrote.
+    fn backward(&mut self, model: &P, grads: &mut P);
+}
+
+/// [`Pass`] for a stack of bricks over a [`Workspace`]'s cache.
+struct Bricks<'a, M: Layer, const B: usize> {
+    x: &'a Rows<M::In, B>,
+    cache: &'a mut M::Cache<B>,
+}
+
+impl<M: Layer, const B: usize> Pass<M> for Bricks<'_, M, B> {
+    #[inline(always)]
+    fn forward(&mut self, model: &M) {
+        model.forward(self.x, self.cache);
+    }
+
+    #[inline(always)]
+    fn output(&mut self) -> (&[f32], &mut [f32]) {
+        let (out, dout) = self.cache.split_mut();
+        (out.flat(), dout.flat_mut())
+    }
+
+    #[inline(always)]
+    fn backward(&mut self, model: &M, grads: &mut M) {
+        model.backward(self.x, self.cache, None, grads);
+    }
+}
+
+/// The transactional step over any [`nn::Params`] (see [`train_step`]): both the bricks and
+/// [`crate::runtime`] networks train through this one function.
+#[inline(always)]
+pub(crate) fn step<P: nn::Params + ?Sized, O: Optimizer<P> + ?Sized, S: Pass<P>>(
+    model: &mut P,
+    grads: &mut P,
+    pass: &mut S,
+    batch: &Batch<'_>,
+    opt: &mut O,
+    objective: &Objective,
+) -> Result<StepReport, StepError> {
+    if let Some((row, col)) = check_rows(batch.x, batch.x_cols) {
         return Err(StepError::NonFiniteInput { row, col });
     }
 
-    model.forward(x, &mut ws.cache);
-    let cols = <Rows<M::Out, B> as Matrix>::COLS;
-    let (out, dout) = ws.cache.split_mut();
-    let data_loss = objective.loss.eval(B, cols, out.flat(), y.flat(), dout.flat_mut());
-    let loss = data_loss + objective.penalty.value(model, B);
+    pass.forward(model);
+    let (out, dout) = pass.output();
+    let data_loss = objective.loss.eval(batch.rows, batch.y_cols, out, batch.y, dout);
+    let loss = data_loss + objective.penalty.value(model, batch.rows);
     if !loss.is_finite() {
         // The targets are checked only here: a NaN or ±∞ target always makes the data loss
         // non-finite (every loss adds a NaN or ∞ term for it, see `Loss::eval`), so a finite
         // loss proves them finite, and a bad target is still reported as such, before the
         // loss. Only the workspace has been written so far.
-        if let Some((row, col)) = check_rows(y) {
+        if let Some((row, col)) = check_rows(batch.y, batch.y_cols) {
             return Err(StepError::NonFiniteTarget { row, col });
         }
         return Err(StepError::NonFiniteLoss);
     }
 
-    model.backward(x, &mut ws.cache, None, &mut ws.grads);
+    pass.backward(model, grads);
     // The penalty's gradient, the gradient norm's Σg² and the weights' Σw² (for the update's
     // proof below; the weights do not change before it) in one pass over the parameters.
-    let (g2, w2) = penalty_grad_and_squares(&objective.penalty, model, &mut ws.grads, B);
-    let norm = norm_from(g2, &ws.grads).map_err(|index| StepError::NonFiniteGradient { index })?;
+    let (g2, w2) = penalty_grad_and_squares(&objective.penalty, model, grads, batch.rows);
+    let norm = norm_from(g2, grads).map_err(|index| StepError::NonFiniteGradient { index })?;
     // The optimizer turns the gradient into the direction `d`, in place (it cannot change
     // itself here: `direction` takes `&self`).
-    let dir = opt.direction(&mut ws.grads, norm);
+    let dir = opt.direction(grads, norm);
 
     // Dry run: refuse an update that could overflow, before anything is written.
-    if let Some(index) = opt.first_unsafe(model, &ws.grads, &dir, w2) {
+    if let Some(index) = opt.first_unsafe(model, grads, &dir, w2) {
         return Err(StepError::NonFiniteUpdate { index });
     }
-    opt.update(model, &ws.grads, &dir);
+    opt.update(model, grads, &dir);
     Ok(StepReport { loss, data_loss, grad_norm: norm, clipped: dir.clipped, lr: dir.lr, step: opt.steps() })
 }
 

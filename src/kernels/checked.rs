@@ -102,6 +102,11 @@ impl Kernels {
         Kernels { tier: active() }
     }
 
+    /// The scalar tier's kernels (always available).
+    pub(crate) const fn scalar() -> Kernels {
+        Kernels { tier: Tier::Scalar }
+    }
+
     /// The tier.
     pub const fn tier(self) -> Tier {
         self.tier

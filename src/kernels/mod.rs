@@ -12,7 +12,7 @@
 mod checked;
 mod detect;
 pub(crate) mod dispatch;
-mod small;
+pub(crate) mod small;
 pub mod typed;
 
 pub use crate::arch::AdamUpdate;

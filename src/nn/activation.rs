@@ -11,7 +11,6 @@ use super::shape::{Matrix, Rows, D};
 use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
 use crate::init::Init;
-use crate::kernels::typed;
 use rand_core::RngCore;
 
 macro_rules! activation {
@@ -107,13 +106,62 @@ macro_rules! activation {
     };
 }
 
+/// The activations' functions and derivatives on flat slices: the bricks below and the
+/// run-time network ([`crate::runtime`]) both call these, so each exists once.
+pub(crate) mod math {
+    use crate::kernels::typed;
+
+    /// `y ← σ(y)`.
+    #[inline]
+    pub(crate) fn sigmoid(y: &mut [f32]) {
+        typed::sigmoid(y);
+    }
+
+    /// `dx = dy·y·(1−y)`, from the sigmoid's output `y`.
+    #[inline]
+    pub(crate) fn sigmoid_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
+        typed::sigmoid_backward(dy, y, dx);
+    }
+
+    /// `y ← tanh(y)`.
+    #[inline]
+    pub(crate) fn tanh(y: &mut [f32]) {
+        for y in y {
+            *y = libm::tanhf(*y);
+        }
+    }
+
+    /// `dx = dy·(1−y²)`, from the output `y = tanh(x)`.
+    #[inline]
+    pub(crate) fn tanh_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
+        for ((d, &g), &t) in dx.iter_mut().zip(dy).zip(y) {
+            *d = g * (1.0 - t * t);
+        }
+    }
+
+    /// `y ← max(0, y)`, NaN kept.
+    #[inline]
+    pub(crate) fn relu(y: &mut [f32]) {
+        for y in y {
+            let x = *y;
+            *y = if x > 0.0 || x.is_nan() { x } else { 0.0 };
+        }
+    }
+
+    /// `dx = dy·[y > 0]`.
+    #[inline]
+    pub(crate) fn relu_backward(dy: &[f32], y: &[f32], dx: &mut [f32]) {
+        for ((d, &g), &r) in dx.iter_mut().zip(dy).zip(y) {
+            *d = if r > 0.0 { g } else { 0.0 };
+        }
+    }
+}
+
 activation!(
     /// The logistic sigmoid `σ(z) = 1/(1+e^(−z))` on `N` columns.
     Sigmoid,
-    apply: |y| typed::sigmoid(y),
-    backward: |dy, y, dx| {
-        typed::sigmoid_backward(dy, y, dx);
-    },
+    apply: math::sigmoid,
+    backward: math::sigmoid_backward,
     fuses_after_affine: true,
     fused: {
         /// After an affine brick: `σ(x·W + b)` in one kernel, each activation written once.
@@ -151,32 +199,15 @@ activation!(
 activation!(
     /// The hyperbolic tangent on `N` columns.
     Tanh,
-    apply: |y| {
-        for y in y {
-            *y = libm::tanhf(*y);
-        }
-    },
-    backward: |dy, y, dx| {
-        for ((d, &g), &t) in dx.iter_mut().zip(dy).zip(y) {
-            *d = g * (1.0 - t * t);
-        }
-    },
+    apply: math::tanh,
+    backward: math::tanh_backward,
     fuses_after_affine: false
 );
 
 activation!(
     /// The rectifier `max(0, z)` on `N` columns (gradient 0 at 0; NaN propagates).
     Relu,
-    apply: |y| {
-        for y in y {
-            let x = *y;
-            *y = if x > 0.0 || x.is_nan() { x } else { 0.0 };
-        }
-    },
-    backward: |dy, y, dx| {
-        for ((d, &g), &r) in dx.iter_mut().zip(dy).zip(y) {
-            *d = if r > 0.0 { g } else { 0.0 };
-        }
-    },
+    apply: math::relu,
+    backward: math::relu_backward,
     fuses_after_affine: false
 );

@@ -1,12 +1,12 @@
 //! `Dense<IN, OUT>`: `y = x·W + b`, with `W` as `[[f32; OUT]; IN]` (one row per input).
 
 use super::cache::Act;
+use super::dense_math::{self, Typed};
 use super::infer::{Infer, InferFrom};
 use super::shape::{Rows, D};
 use super::stack::{BackwardChain, ForwardChain};
 use super::{Layer, ParamKind};
 use crate::init::Init;
-use crate::kernels::typed;
 use rand_core::RngCore;
 
 /// Whether a [`Dense`] brick adds a learned bias to its outputs.
@@ -59,13 +59,6 @@ pub struct Dense<const IN: usize, const OUT: usize> {
     /// cannot hold an invalid value, and its bytes are fully determined by its values.
     no_bias: u32,
 }
-
-/// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
-/// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
-/// `G` and a latency chain. Scalar-only targets (microcontrollers) keep `sum_rows` after the
-/// product: the same bits, and one kernel less in flash (the fused one cost the Cortex-M4F
-/// step about 1 KiB).
-const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
     /// A brick with `bias` or not, its parameters drawn from `rng` with `scheme`: the
@@ -145,32 +138,15 @@ impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
 }
 
 impl<const IN: usize, const OUT: usize> Dense<IN, OUT> {
-    /// From the output gradient `dy` (`B × OUT`): the bias gradient and `dx = dy·Wᵀ`.
-    fn bias_and_input_grads<const B: usize>(
-        &self,
-        dy: &[[f32; OUT]; B],
-        dx: Option<&mut [[f32; IN]; B]>,
-        grads: &mut Self,
-    ) {
-        if self.has_bias() {
-            typed::sum_rows(dy, &mut grads.b);
-        }
-        self.input_grad(dy, dx);
-    }
-
-    /// `y = x·W + b`: the forward pass of both workspaces.
+    /// `y = x·W + b`: the forward pass of both workspaces ([`dense_math::forward`]).
     fn affine<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
-        typed::matmul(x, &self.w, y);
-        if self.has_bias() {
-            typed::add_bias(&self.b, y);
-        }
+        dense_math::forward(&Typed::<IN, OUT, B>, x, &self.w, self.bias(), y);
     }
 
-    /// `dx = dy·Wᵀ`, when wanted.
-    fn input_grad<const B: usize>(&self, dy: &[[f32; OUT]; B], dx: Option<&mut [[f32; IN]; B]>) {
-        if let Some(dx) = dx {
-            typed::matmul_nt(dy, &self.w, dx);
-        }
+    /// The gradients' parts: the weights' and, with a bias, the bias's.
+    fn grad_parts<'g>(&self, grads: &'g mut Self) -> (&'g mut [[f32; OUT]; IN], Option<&'g mut [f32; OUT]>) {
+        grads.no_bias = self.no_bias;
+        (&mut grads.w, self.has_bias().then_some(&mut grads.b))
     }
 }
 
@@ -198,11 +174,10 @@ pub trait Affine: Layer {
 
 impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
     fn forward_sigmoid<const B: usize>(&self, x: &[[f32; IN]; B], y: &mut [[f32; OUT]; B]) {
-        typed::matmul_bias_sigmoid(x, &self.w, self.has_bias().then_some(&self.b), y);
+        dense_math::forward_sigmoid(&Typed::<IN, OUT, B>, x, &self.w, self.bias(), y);
     }
 
-    /// The bias gradient is summed inside the same kernel where that pays (see
-    /// `FUSE_BIAS_GRAD`).
+    /// [`dense_math::backward_sigmoid`].
     fn backward_sigmoid<const B: usize>(
         &self,
         x: &[[f32; IN]; B],
@@ -212,14 +187,8 @@ impl<const IN: usize, const OUT: usize> Affine for Dense<IN, OUT> {
         dx: Option<&mut [[f32; IN]; B]>,
         grads: &mut Self,
     ) {
-        grads.no_bias = self.no_bias;
-        if FUSE_BIAS_GRAD && self.has_bias() {
-            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, Some(&mut grads.b));
-            self.input_grad(&cache.dy, dx);
-        } else {
-            typed::matmul_tn_sigmoid_grad(x, dy, y, &mut cache.dy, &mut grads.w, None);
-            self.bias_and_input_grads(&cache.dy, dx, grads);
-        }
+        let (gw, gb) = self.grad_parts(grads);
+        dense_math::backward_sigmoid(&Typed::<IN, OUT, B>, x, dy, y, &mut cache.dy, &self.w, gw, gb, dx);
     }
 }
 
@@ -247,10 +216,8 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         dx: Option<&mut Rows<D<IN>, B>>,
         grads: &mut Self,
     ) {
-        grads.no_bias = self.no_bias;
-        // dW = xᵀ·dy
-        typed::matmul_tn(x, &cache.dy, &mut grads.w);
-        self.bias_and_input_grads(&cache.dy, dx, grads);
+        let (gw, gb) = self.grad_parts(grads);
+        dense_math::backward(&Typed::<IN, OUT, B>, x, &cache.dy, &self.w, gw, gb, dx);
     }
 
     /// Hands itself to the next brick, which may fuse with it.

@@ -44,17 +44,21 @@
 mod activation;
 mod cache;
 mod dense;
+pub(crate) mod dense_math;
 mod infer;
+mod params;
 mod shape;
 mod stack;
 mod zeroable;
 
+pub(crate) use activation::math;
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use cache::{Act, Cache, CacheNew};
 #[doc(hidden)]
 pub use dense::Affine;
 pub use dense::{Bias, Dense};
 pub use infer::{Infer, InferFrom};
+pub use params::{Params, ParamsRef};
 pub use shape::{Dim, Matrix, Rows, D};
 pub use stack::Feeds;
 #[doc(hidden)]

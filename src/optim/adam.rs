@@ -6,7 +6,7 @@ use super::{apply_clip, check_clip, check_lr, check_schedule, StoredClip, Stored
 use super::{Clip, ConfigError, Direction, Optimizer, Schedule};
 use crate::arch::scalar::adam_one;
 use crate::kernels::{typed, AdamUpdate};
-use crate::nn::{Layer, ParamKind};
+use crate::nn::{Layer, ParamKind, Params};
 
 /// Adam, or AdamW with [`Adam::with_weight_decay`]. It keeps two values per parameter (the
 /// moments `m` and `v`, each shaped like the model) and the step counter.
@@ -99,7 +99,48 @@ impl<M: Layer> Adam<M> {
             v: model.zeroed_like(),
         })
     }
+}
 
+impl Adam<()> {
+    /// Adam's settings with no moments attached, defaults as [`Adam::new`]: for a
+    /// [`runtime`](crate::runtime) network, whose moments live in the caller's optimizer
+    /// state buffer and are attached for each step.
+    pub fn settings(lr: f32) -> Result<Self, ConfigError> {
+        Ok(Adam {
+            lr: check_lr(lr)?,
+            schedule: Schedule::Constant,
+            clip: Clip::None,
+            beta1: 0.9,
+            beta2: 0.999,
+            ln_betas: (libm::logf(0.9), libm::logf(0.999)),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            step: 0,
+            m: (),
+            v: (),
+        })
+    }
+
+    /// These settings with moments `m`, `v` after `steps` steps (a run-time network's step).
+    pub(crate) fn with_state<N>(&self, m: N, v: N, steps: u32) -> Adam<N> {
+        let s = *self;
+        Adam {
+            lr: s.lr,
+            schedule: s.schedule,
+            clip: s.clip,
+            beta1: s.beta1,
+            beta2: s.beta2,
+            ln_betas: s.ln_betas,
+            eps: s.eps,
+            weight_decay: s.weight_decay,
+            step: steps,
+            m,
+            v,
+        }
+    }
+}
+
+impl<M> Adam<M> {
     /// Sets the moments' decay rates β₁ and β₂, each in `[0, 1)`.
     pub fn with_betas(mut self, beta1: f32, beta2: f32) -> Result<Self, ConfigError> {
         self.beta1 = check_beta(beta1, ConfigError::Beta1)?;
@@ -257,7 +298,7 @@ fn for_kind(k: &AdamUpdate, kind: ParamKind) -> AdamUpdate {
     AdamUpdate { decay: if kind == ParamKind::Weight { k.decay } else { 0.0 }, ..*k }
 }
 
-impl<M: Layer> Optimizer<M> for Adam<M> {
+impl<M: Params> Optimizer<M> for Adam<M> {
     /// Clips the gradient; the moments and the update are computed in
     /// [`update`](Optimizer::update).
     fn direction(&self, grads: &mut M, norm: f32) -> Direction {

@@ -5,7 +5,7 @@
 use crate::arch::sqrt::sqrtf;
 #[cfg(test)]
 use crate::kernels::typed;
-use crate::nn::Layer;
+use crate::nn::Params;
 
 /// The values of `m` for a cold loop that should stay small: the optimizer sees neither the
 /// slice's length nor its values (`black_box`, identity in meaning), so it neither unrolls
@@ -45,7 +45,7 @@ fn position_unsafe_update(w: &[f32], d: &[f32], lr: f32) -> Option<usize> {
 /// refused and the index reported are unchanged.
 /// `train_step` gets `Σw²` from [`penalty_grad_and_squares`] and calls [`bounded_by`].
 #[cfg(test)]
-pub(crate) fn update_bounded<M: Layer>(model: &M, lr: f32, bound: f32) -> bool {
+pub(crate) fn update_bounded<M: Params>(model: &M, lr: f32, bound: f32) -> bool {
     let mut w2 = 0.0f32;
     model.visit(&mut |_, w| w2 += typed::sum_sq(w));
     bounded_by(w2, lr, bound)
@@ -59,7 +59,7 @@ pub(crate) fn bounded_by(w2: f32, lr: f32, bound: f32) -> bool {
 /// The index (in visiting order) of the first parameter whose update [`update_is_finite`]
 /// refuses, if any: the per-parameter dry run, for when [`update_bounded`] cannot prove the
 /// step safe (momentum, or a weight or gradient near the top of the range).
-pub(crate) fn first_unsafe_descent<M: Layer>(model: &M, d: &M, lr: f32) -> Option<usize> {
+pub(crate) fn first_unsafe_descent<M: Params + ?Sized>(model: &M, d: &M, lr: f32) -> Option<usize> {
     let (mut bad, mut base) = (None, 0usize);
     model.zip(d, &mut |_, w, d| {
         if bad.is_none() {

@@ -30,10 +30,11 @@ pub(crate) mod guard;
 mod sgd;
 
 pub use adam::Adam;
+pub(crate) use sgd::check_momentum;
 pub use sgd::{Momentum, NoMomentum, Sgd, Velocity};
 
 use crate::arch::sqrt::sqrtf;
-use crate::nn::Layer;
+use crate::nn::Params;
 
 /// How the learning rate changes with the step number `t` (starting at 0).
 ///
@@ -237,13 +238,13 @@ pub struct Direction {
 /// [`direction`]: Optimizer::direction
 /// [`first_unsafe`]: Optimizer::first_unsafe
 /// [`update`]: Optimizer::update
-pub trait Optimizer<M: Layer> {
+pub trait Optimizer<M: Params + ?Sized> {
     /// Prepares the gradient in `grads` (after the penalty; `norm` is its L2 norm, possibly
     /// +∞ with every component finite), in place: clipping, and for SGD with momentum the
     /// direction `d = g + μ·v`.
     fn direction(&self, grads: &mut M, norm: f32) -> Direction;
 
-    /// The first parameter (in [`Layer::visit`] order) whose update, or whose optimizer
+    /// The first parameter (in [`ParamsRef::visit`](crate::nn::ParamsRef::visit) order) whose update, or whose optimizer
     /// state, would not be finite; `None` if the step may be written. `d` is what
     /// [`direction`](Optimizer::direction) left in `grads`, `w2` is `Σw²` over `model` (for
     /// a proof that skips the per-parameter search).
@@ -296,7 +297,7 @@ pub(crate) fn direction_bound(clip: Clip, norm: f32) -> f32 {
 
 /// Clips `grads` in place by `clip`; returns whether anything changed. `norm` is the
 /// gradient's L2 norm, already computed by the caller.
-fn apply_clip<M: Layer>(clip: Clip, norm: f32, grads: &mut M) -> bool {
+fn apply_clip<M: Params + ?Sized>(clip: Clip, norm: f32, grads: &mut M) -> bool {
     match clip {
         Clip::None => false,
         Clip::Value(c) => {

@@ -3,10 +3,10 @@
 use super::{apply_clip, check_clip, check_lr, check_schedule, direction_bound, guard, StoredClip, StoredSchedule};
 use super::{Clip, ConfigError, Direction, Optimizer, Schedule};
 use crate::kernels::typed;
-use crate::nn::Layer;
+use crate::nn::{Layer, Params};
 
 /// Where an optimizer keeps (or does not keep) its velocity.
-pub trait Velocity<M: Layer>: Copy {
+pub trait Velocity<M: Params + ?Sized> {
     /// Whether [`direction`](Velocity::direction) leaves the gradient as it is (no momentum):
     /// then the gradient norm bounds the update, which lets `train_step` skip the per-parameter
     /// dry run in the common case.
@@ -21,7 +21,7 @@ pub trait Velocity<M: Layer>: Copy {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoMomentum;
 
-impl<M: Layer> Velocity<M> for NoMomentum {
+impl<M: Params + ?Sized> Velocity<M> for NoMomentum {
     const DIRECTION_IS_GRADIENT: bool = true;
     #[inline]
     fn direction(&self, _momentum: f32, _grads: &mut M) {}
@@ -33,7 +33,7 @@ impl<M: Layer> Velocity<M> for NoMomentum {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Momentum<M>(pub M);
 
-impl<M: Layer> Velocity<M> for Momentum<M> {
+impl<M: Params> Velocity<M> for Momentum<M> {
     fn direction(&self, momentum: f32, grads: &mut M) {
         grads.zip_mut(&self.0, &mut |_, g, v| {
             for (g, &v) in g.iter_mut().zip(v) {
@@ -80,6 +80,15 @@ pub struct Sgd<V = NoMomentum> {
     velocity: V,
 }
 
+/// `mu` if it is a valid momentum, in `[0, 1)`.
+pub(crate) fn check_momentum(mu: f32) -> Result<f32, ConfigError> {
+    if mu.is_finite() && (0.0..1.0).contains(&mu) {
+        Ok(mu)
+    } else {
+        Err(ConfigError::Momentum(mu))
+    }
+}
+
 impl Sgd<NoMomentum> {
     /// Plain SGD with a constant learning rate `lr`.
     pub fn new(lr: f32) -> Result<Self, ConfigError> {
@@ -95,17 +104,20 @@ impl Sgd<NoMomentum> {
 
     /// Adds momentum `mu` in `[0, 1)`, with a zero velocity shaped like `model`.
     pub fn with_momentum<M: Layer>(self, mu: f32, model: &M) -> Result<Sgd<Momentum<M>>, ConfigError> {
-        if !(mu.is_finite() && (0.0..1.0).contains(&mu)) {
-            return Err(ConfigError::Momentum(mu));
-        }
-        Ok(Sgd {
+        Ok(self.with_velocity(check_momentum(mu)?, model.zeroed_like()))
+    }
+
+    /// With momentum `mu` (already checked) and the velocity `v`: for a run-time network,
+    /// whose velocity is a view of the caller's optimizer state, attached for each step.
+    pub(crate) fn with_velocity<N>(self, mu: f32, v: N) -> Sgd<Momentum<N>> {
+        Sgd {
             lr: self.lr,
             schedule: self.schedule,
             clip: self.clip,
             momentum: mu,
             step: self.step,
-            velocity: Momentum(model.zeroed_like()),
-        })
+            velocity: Momentum(v),
+        }
     }
 }
 
@@ -195,7 +207,7 @@ impl<V> Sgd<V> {
     }
 }
 
-impl<M: Layer, V: Velocity<M>> Optimizer<M> for Sgd<V> {
+impl<M: Params + ?Sized, V: Velocity<M>> Optimizer<M> for Sgd<V> {
     /// Clips `grads` by the clipping rule, then adds `μ·v` with momentum. Without momentum
     /// `d` is the (clipped) gradient, so `norm` (or the clipping threshold, if smaller)
     /// bounds every `|dᵢ|`.

@@ -1,0 +1,259 @@
+//! The math of a `Dense` brick, once: which kernels its forward and backward passes run,
+//! in which order, fused with a following sigmoid or not. Two kernel fronts run it: the
+//! bricks' typed one ([`Typed`], shapes as const generics, small products inline) and a
+//! run-time network's checked one ([`Shaped`], shapes as values, [`Kernels`]).
+
+use crate::kernels::{small, typed, Kernels, Mode, ShapeError};
+
+/// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
+/// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
+/// `G` and a latency chain. Scalar-only targets (microcontrollers) keep `sum_rows` after the
+/// product: the same bits, and one kernel less in flash (the fused one cost the Cortex-M4F
+/// step about 1 KiB).
+const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
+/// The kernels a `Dense` brick runs on one batch. `X` holds rows of inputs (`x`, `dx`), `Y`
+/// rows of outputs (`y`, `dy`, `g`), `W` the weights (one row per input), `Bias` the bias.
+pub(crate) trait DenseKernels {
+    type X: ?Sized;
+    type Y: ?Sized;
+    type W: ?Sized;
+    type Bias: ?Sized;
+    /// `y = x·W`.
+    fn matmul(&self, x: &Self::X, w: &Self::W, y: &mut Self::Y);
+    /// `y += b` on every row.
+    fn add_bias(&self, b: &Self::Bias, y: &mut Self::Y);
+    /// `y = σ(x·W + b)`.
+    fn matmul_bias_sigmoid(&self, x: &Self::X, w: &Self::W, b: Option<&Self::Bias>, y: &mut Self::Y);
+    /// `gw = xᵀ·dy`.
+    fn matmul_tn(&self, x: &Self::X, dy: &Self::Y, gw: &mut Self::W);
+    /// `gb` = the column sums of `dy`.
+    fn sum_rows(&self, dy: &Self::Y, gb: &mut Self::Bias);
+    /// `dx = dy·Wᵀ`.
+    fn matmul_nt(&self, dy: &Self::Y, w: &Self::W, dx: &mut Self::X);
+    /// `g = dy⊙y⊙(1−y)`, `gw = xᵀ·g`, and with `gb` the column sums of `g`.
+    #[allow(clippy::too_many_arguments)]
+    fn matmul_tn_sigmoid_grad(
+        &self,
+        x: &Self::X,
+        dy: &Self::Y,
+        y: &Self::Y,
+        g: &mut Self::Y,
+        gw: &mut Self::W,
+        gb: Option<&mut Self::Bias>,
+    );
+}
+
+/// `y = x·W + b`.
+#[inline(always)]
+pub(crate) fn forward<K: DenseKernels>(k: &K, x: &K::X, w: &K::W, b: Option<&K::Bias>, y: &mut K::Y) {
+    k.matmul(x, w, y);
+    if let Some(b) = b {
+        k.add_bias(b, y);
+    }
+}
+
+/// `y = σ(x·W + b)` in one kernel (a `Dense` followed by a `Sigmoid`).
+#[inline(always)]
+pub(crate) fn forward_sigmoid<K: DenseKernels>(k: &K, x: &K::X, w: &K::W, b: Option<&K::Bias>, y: &mut K::Y) {
+    k.matmul_bias_sigmoid(x, w, b, y);
+}
+
+/// From the output gradient `dy`: `gw = xᵀ·dy`, `gb = Σ rows of dy`, `dx = dy·Wᵀ`.
+#[inline(always)]
+pub(crate) fn backward<K: DenseKernels>(
+    k: &K,
+    x: &K::X,
+    dy: &K::Y,
+    w: &K::W,
+    gw: &mut K::W,
+    gb: Option<&mut K::Bias>,
+    dx: Option<&mut K::X>,
+) {
+    k.matmul_tn(x, dy, gw);
+    if let Some(gb) = gb {
+        k.sum_rows(dy, gb);
+    }
+    if let Some(dx) = dx {
+        k.matmul_nt(dy, w, dx);
+    }
+}
+
+/// The backward pass of a `Dense` and the `Sigmoid` after it, from the sigmoid's output `y`
+/// and output gradient `dy`: the Dense's output gradient `g = dy⊙y⊙(1−y)` computed inside
+/// the weight gradient, the bias gradient (inside the same kernel where that pays, see
+/// [`FUSE_BIAS_GRAD`]), and `dx = g·Wᵀ`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn backward_sigmoid<K: DenseKernels>(
+    k: &K,
+    x: &K::X,
+    dy: &K::Y,
+    y: &K::Y,
+    g: &mut K::Y,
+    w: &K::W,
+    gw: &mut K::W,
+    gb: Option<&mut K::Bias>,
+    dx: Option<&mut K::X>,
+) {
+    match gb {
+        Some(gb) if FUSE_BIAS_GRAD => k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, Some(gb)),
+        gb => {
+            k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, None);
+            if let Some(gb) = gb {
+                k.sum_rows(g, gb);
+            }
+        }
+    }
+    if let Some(dx) = dx {
+        k.matmul_nt(g, w, dx);
+    }
+}
+
+/// The bricks' front: [`typed`] kernels on arrays, shapes in the types.
+pub(crate) struct Typed<const IN: usize, const OUT: usize, const B: usize>;
+
+impl<const IN: usize, const OUT: usize, const B: usize> DenseKernels for Typed<IN, OUT, B> {
+    type X = [[f32; IN]; B];
+    type Y = [[f32; OUT]; B];
+    type W = [[f32; OUT]; IN];
+    type Bias = [f32; OUT];
+
+    #[inline(always)]
+    fn matmul(&self, x: &Self::X, w: &Self::W, y: &mut Self::Y) {
+        typed::matmul(x, w, y);
+    }
+
+    #[inline(always)]
+    fn add_bias(&self, b: &Self::Bias, y: &mut Self::Y) {
+        typed::add_bias(b, y);
+    }
+
+    #[inline(always)]
+    fn matmul_bias_sigmoid(&self, x: &Self::X, w: &Self::W, b: Option<&Self::Bias>, y: &mut Self::Y) {
+        typed::matmul_bias_sigmoid(x, w, b, y);
+    }
+
+    #[inline(always)]
+    fn matmul_tn(&self, x: &Self::X, dy: &Self::Y, gw: &mut Self::W) {
+        typed::matmul_tn(x, dy, gw);
+    }
+
+    #[inline(always)]
+    fn sum_rows(&self, dy: &Self::Y, gb: &mut Self::Bias) {
+        typed::sum_rows(dy, gb);
+    }
+
+    #[inline(always)]
+    fn matmul_nt(&self, dy: &Self::Y, w: &Self::W, dx: &mut Self::X) {
+        typed::matmul_nt(dy, w, dx);
+    }
+
+    #[inline(always)]
+    fn matmul_tn_sigmoid_grad(
+        &self,
+        x: &Self::X,
+        dy: &Self::Y,
+        y: &Self::Y,
+        g: &mut Self::Y,
+        gw: &mut Self::W,
+        gb: Option<&mut Self::Bias>,
+    ) {
+        typed::matmul_tn_sigmoid_grad(x, dy, y, g, gw, gb);
+    }
+}
+
+/// A run-time network's front: the checked [`Kernels`] on flat row-major slices, `rows`
+/// rows, `inputs` → `outputs`. Where [`typed`] runs a small product inline in the scalar
+/// tier's order, this front runs the scalar tier's kernel (the same bits), so a run-time
+/// network computes what the same bricks compute on every tier.
+pub(crate) struct Shaped {
+    pub(crate) k: Kernels,
+    pub(crate) rows: usize,
+    pub(crate) inputs: usize,
+    pub(crate) outputs: usize,
+}
+
+impl Shaped {
+    /// The kernels for an `m×k · k×n` product: the scalar tier where [`typed`] inlines it.
+    fn tier_for(&self, m: usize, k: usize, n: usize) -> Kernels {
+        if small::product(m, k, n) {
+            SCALAR
+        } else {
+            self.k
+        }
+    }
+}
+
+/// The scalar tier, available everywhere.
+const SCALAR: Kernels = Kernels::scalar();
+
+/// A kernel's shape check cannot fail for a [`Shaped`] front: every length comes from a
+/// checked run-time network description.
+#[inline]
+fn shaped(r: Result<(), ShapeError>) {
+    debug_assert!(r.is_ok(), "{r:?}");
+}
+
+impl DenseKernels for Shaped {
+    type X = [f32];
+    type Y = [f32];
+    type W = [f32];
+    type Bias = [f32];
+
+    fn matmul(&self, x: &[f32], w: &[f32], y: &mut [f32]) {
+        let (m, k, n) = (self.rows, self.inputs, self.outputs);
+        shaped(self.tier_for(m, k, n).matmul(m, k, n, x, w, y, Mode::Overwrite));
+    }
+
+    fn add_bias(&self, b: &[f32], y: &mut [f32]) {
+        shaped(self.tier_for(self.rows, 1, self.outputs).add_bias(self.rows, self.outputs, b, y));
+    }
+
+    /// As [`typed::matmul_bias_sigmoid`]: a small product is the scalar product and bias,
+    /// then σ on the active tier.
+    fn matmul_bias_sigmoid(&self, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
+        let (m, k, n) = (self.rows, self.inputs, self.outputs);
+        if small::product(m, k, n) {
+            self.matmul(x, w, y);
+            if let Some(b) = b {
+                self.add_bias(b, y);
+            }
+            self.k.sigmoid(y);
+        } else {
+            shaped(self.k.matmul_bias_sigmoid(m, k, n, x, w, b.unwrap_or_default(), y));
+        }
+    }
+
+    fn matmul_tn(&self, x: &[f32], dy: &[f32], gw: &mut [f32]) {
+        let (m, k, n) = (self.inputs, self.rows, self.outputs);
+        shaped(self.tier_for(m, k, n).matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite));
+    }
+
+    fn sum_rows(&self, dy: &[f32], gb: &mut [f32]) {
+        let t = self.tier_for(self.rows, 1, self.outputs);
+        shaped(t.sum_rows(self.rows, self.outputs, dy, gb, Mode::Overwrite));
+    }
+
+    fn matmul_nt(&self, dy: &[f32], w: &[f32], dx: &mut [f32]) {
+        let (m, k, n) = (self.rows, self.outputs, self.inputs);
+        shaped(self.tier_for(m, k, n).matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite));
+    }
+
+    fn matmul_tn_sigmoid_grad(
+        &self,
+        x: &[f32],
+        dy: &[f32],
+        y: &[f32],
+        g: &mut [f32],
+        gw: &mut [f32],
+        gb: Option<&mut [f32]>,
+    ) {
+        let (m, k, n) = (self.inputs, self.rows, self.outputs);
+        let t = self.tier_for(m, k, n);
+        shaped(match gb {
+            Some(gb) => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb),
+            None => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw),
+        });
+    }
+}
