@@ -108,8 +108,8 @@ impl Adam<()> {
     pub fn settings(lr: f32) -> Result<Self, ConfigError> {
         Ok(Adam {
             lr: check_lr(lr)?,
-            schedule: Schedule::Constant,
-            clip: Clip::None,
+            schedule: StoredSchedule::new(Schedule::Constant),
+            clip: StoredClip::new(Clip::None),
             beta1: 0.9,
             beta2: 0.999,
             ln_betas: (libm::logf(0.9), libm::logf(0.999)),
