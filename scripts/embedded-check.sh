@@ -8,7 +8,8 @@
 #  3. runs `bench` on each bare-metal target (instructions per train_step from the QEMU
 #     plugin, stack high-water from painting, RAM of model + workspace + optimizer) and
 #     checks the M4F budgets and that the M4F code calls no soft-float helper; the same for
-#     one AdamW step (`bench_adamw`, M4F and M0 budgets);
+#     one AdamW step (`bench_adamw`, M4F and M0 budgets); one step of the same network
+#     described at run time (`bench_runtime`, `stacknet::runtime`);
 #  4. inference only: runs `digits` (the desktop-trained 64-32-10 digits classifier, loaded
 #     from flash, over the 450 test images) on every target, checks the desktop's count
 #     (409/450) and the same prediction hash everywhere, measures load and prediction
@@ -152,7 +153,7 @@ done
 
 # --- footprint: instructions, stack, RAM per train_step --------------------------------
 sym() { llvm-nm "$1" | awk -v s="$2" '$3==s {print "0x"$1}'; }
-declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam infer_q8 layers_q8 features_q8
+declare -A insns232 stack232 ram232 infer232 infer_digits insns_adam ram_adam infer_q8 layers_q8 features_q8 insns_rt stack_rt
 for t in "${targets[@]}"; do
   elf="target/$t/release/bench"
   [ -n "${built[$t]:-}" ] || { fail "$t: bench not built"; continue; }
@@ -214,6 +215,23 @@ for t in "${targets[@]}"; do
   ram_adam[$t]=$(sed -n 's/^bench 2-3-2 adamw: .* = \([0-9]*\) B$/\1/p' <<<"$aout")
   pass "$t: AdamW 2-3-2 $((a1 - a0)) insns/step"
   grep '^bench 2-3-2 adamw' <<<"$aout" | sed 's/^/      /'
+  # One step of the same 2-3-2 network described at run time (bench_runtime, own image).
+  elf="target/$t/release/bench_runtime"
+  rc=0
+  # shellcheck disable=SC2086
+  rout=$(timeout 120 ${qemu[$t]} "${semi[@]}" -plugin "$plugin,start=$(sym "$elf" bench_start),end=$(sym "$elf" bench_end)" \
+    -d plugin -kernel "$elf" 2>&1) || rc=$?
+  r0=$(sed -n 's/^insncount: window 0 = //p' <<<"$rout")
+  r1=$(sed -n 's/^insncount: window 1 = //p' <<<"$rout")
+  if [ "$rc" -ne 0 ] || [ -z "$r1" ]; then
+    fail "$t: bench_runtime (status $rc)"
+    sed 's/^/      /' <<<"$rout"
+    continue
+  fi
+  insns_rt[$t]=$((r1 - r0))
+  stack_rt[$t]=$(sed -n 's/^bench 2-3-2 runtime: stack \([0-9]*\) B.*/\1/p' <<<"$rout")
+  pass "$t: run-time 2-3-2 $((r1 - r0)) insns/step (const: ${insns232[$t]}), stack ${stack_rt[$t]} B (const: ${stack232[$t]} B)"
+  grep '^bench 2-3-2 runtime' <<<"$rout" | sed 's/^/      /'
 done
 
 # --- flash: what one train_step pulls in, by owner (scripts/embedded/flash.py) ---------
@@ -283,6 +301,11 @@ budget "thumbv6m-none-eabi digits int8 insns/prediction" "${infer_q8[thumbv6m-no
 budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 13500
 budget "thumbv6m-none-eabi digits int8 insns/prediction from f32 features" "${features_q8[thumbv6m-none-eabi]:-}" 70000
 budget "$m4 digits int8 insns/prediction from f32 features" "${features_q8[$m4]:-}" 16000
+# A network described at run time (stacknet::runtime): its 2-3-2 step, against regressions
+# (it takes 2.4x the const path's instructions on the M4F; its stack must stay within the
+# const path's).
+budget "$m4 run-time 2-3-2 insns/step" "${insns_rt[$m4]:-}" 5600
+budget "$m4 run-time 2-3-2 stack (B) vs const (${stack232[$m4]:-?} B)" "${stack_rt[$m4]:-}" "${stack232[$m4]:-0}"
 budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------
