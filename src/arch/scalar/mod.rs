@@ -40,6 +40,7 @@ fn zero_plus(x: f32) -> f32 {
 /// [`zero_plus`] makes the first `0 +` cheap without an FPU). Narrow outputs (`n ≤ 4`, the
 /// small nets microcontrollers train) keep a row of `c` in registers: no `fill`, no reload
 /// per product, no bounds checks.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_narrow::<1>(k, a, b, c, acc),
@@ -114,6 +115,7 @@ fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]
 ///
 /// Every `c_ij` is `(…((0 or c_ij) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
 /// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
@@ -185,6 +187,7 @@ fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 ///
 /// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
 /// dot products (`k ≤ 4`) are unrolled.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match k {
         1 => matmul_nt_short::<1>(n, a, b, c, acc),
