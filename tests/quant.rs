@@ -215,6 +215,14 @@ fn quantize_blob<M: quant::Quantize>(net: &M, calibration: &[f32]) -> Vec<u8> {
     blob
 }
 
+/// The digits network quantized as the firmware and the C fixture carry it: calibrated on
+/// its training rows.
+fn digits_blob(net: &Digits) -> Vec<u8> {
+    let (train, _) = digits_rows();
+    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
+    quantize_blob(net, &calib)
+}
+
 /// int8 accuracy within one percentage point of f32 on both networks, numbers pinned.
 #[test]
 fn int8_accuracy_is_within_one_point_of_f32() {
@@ -234,9 +242,8 @@ fn int8_accuracy_is_within_one_point_of_f32() {
     );
 
     let net = digits_net();
-    let (train, test) = digits_rows();
-    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
-    let blob = quantize_blob(&net, &calib);
+    let (_, test) = digits_rows();
+    let blob = digits_blob(&net);
     let model = QuantModel::from_bytes(&blob).unwrap();
     let f_digits = f32_correct(&net, &test);
     let preds = int8_predictions(&model, &test);
@@ -263,9 +270,8 @@ const PINNED_DIGITS: (usize, usize) = (409, 410);
 #[test]
 fn digits_int8_predictions_are_the_same_everywhere() {
     let net = digits_net();
-    let (train, test) = digits_rows();
-    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
-    let blob = quantize_blob(&net, &calib);
+    let (_, test) = digits_rows();
+    let blob = digits_blob(&net);
     let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&blob);
     let model = QuantModel::from_bytes(&blob).unwrap();
     let mut hashes = Vec::new();
@@ -487,9 +493,7 @@ fn export_writes_the_blob_as_source() {
 #[test]
 fn firmware_int8_model_is_current() {
     let net = digits_net();
-    let (train, _) = digits_rows();
-    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
-    let blob = quantize_blob(&net, &calib);
+    let blob = digits_blob(&net);
     let mut src = String::new();
     quant::write_rust(
         &mut src,
@@ -532,9 +536,7 @@ fn firmware_int8_model_is_current() {
 fn c_api_int8_fixture_is_current() {
     use std::fmt::Write;
     let net = digits_net();
-    let (train, _) = digits_rows();
-    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
-    let blob = quantize_blob(&net, &calib);
+    let blob = digits_blob(&net);
     let mut src = String::new();
     quant::write_c(
         &mut src,
@@ -570,9 +572,7 @@ fn c_api_int8_fixture_is_current() {
 #[test]
 fn int8_blob_is_a_quarter_of_f32_plus_per_channel_overhead() {
     let net = digits_net();
-    let (train, _) = digits_rows();
-    let calib: Vec<f32> = train.iter().flat_map(|(x, _)| *x).collect();
-    let blob = quantize_blob(&net, &calib);
+    let blob = digits_blob(&net);
     let f32_len = stacknet::persist::saved_len(&net);
     assert_eq!((blob.len(), f32_len), (3096, 9676));
     assert_eq!(blob.len(), 2368 + 42 * 9 + 256 + 32 + 2 * 28 + 4 + 2); // weights, channels, table, headers, CRC, padding

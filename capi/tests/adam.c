@@ -6,47 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness.h"
 #include "stacknet.h"
 
 #define B STACKNET_XOR_2_10_2_BIAS_BATCH
 #define TEST_ROWS 400
 
-static int passed, failed;
-
-static void check(int line, const char *what, int ok) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("adam.c:%d: %s\n", line, what);
-    }
-}
-#define CHECK(cond) check(__LINE__, #cond, (cond))
-
 static stacknet_xor_2_10_2_bias_t net, resumed, snapshot;
 static float x[B * 2], y[B * 2], tx[TEST_ROWS * 2], ty[TEST_ROWS * 2];
 static uint8_t blob[STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE], again[STACKNET_XOR_2_10_2_BIAS_SAVE_SIZE];
-
-/* xorshift32, reseeded per batch: batch `i` is the same points whoever trains on it. */
-static void xor_batch(float *px, float *py, size_t rows, uint32_t seed) {
-    uint32_t s = seed * 2654435761u + 1u;
-    size_t r;
-    for (r = 0; r < rows; r++) {
-        float a, b;
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        a = (float)(s >> 8) / 8388608.0f - 1.0f;
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        b = (float)(s >> 8) / 8388608.0f - 1.0f;
-        px[2 * r] = a;
-        px[2 * r + 1] = b;
-        py[2 * r] = ((a > 0.0f) != (b > 0.0f)) ? 0.0f : 1.0f;
-        py[2 * r + 1] = 1.0f - py[2 * r];
-    }
-}
 
 /* Steps batches first..first+n-1 on `s`; 0 if every step succeeded. */
 static int train(stacknet_xor_2_10_2_bias_t *s, uint32_t first, uint32_t n, stacknet_step_report_t *rep) {
@@ -65,8 +33,8 @@ static int unchanged(void) { return memcmp(&snapshot, &net, sizeof net) == 0; }
  * unchanged state. */
 static void refused(int line, const char *what, const stacknet_hyper_t *h) {
     take_snapshot();
-    check(line, what, stacknet_xor_2_10_2_bias_set_hyper(&net, h) == STACKNET_ERR_HYPERPARAMETER);
-    check(line, what, unchanged());
+    check(__FILE__, line, what, stacknet_xor_2_10_2_bias_set_hyper(&net, h) == STACKNET_ERR_HYPERPARAMETER);
+    check(__FILE__, line, what, unchanged());
 }
 
 static void run(uint32_t optimizer, const char *name) {

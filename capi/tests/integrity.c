@@ -11,48 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "stacknet.h"
 
 #define B STACKNET_XOR_2_3_2_BIAS_BATCH
 #define SIZE STACKNET_XOR_2_3_2_BIAS_STATE_SIZE
 typedef stacknet_xor_2_3_2_bias_t net_t;
 
-static int passed, failed;
-
-static void check(int line, const char *what, int ok) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("integrity.c:%d: %s\n", line, what);
-    }
-}
-#define CHECK(cond) check(__LINE__, #cond, (cond))
-
 static net_t good, flipped, copy, zeros, ones;
 static float x[B * 2], y[B * 2], out_ref[B * 2], out[B * 2];
 static uint8_t blob[STACKNET_XOR_2_3_2_BIAS_SAVE_SIZE];
-
-/* xorshift32, reseeded per batch: batch `i` is the same points whoever trains on it. */
-static void xor_batch(float *px, float *py, size_t rows, uint32_t seed) {
-    uint32_t s = seed * 2654435761u + 1u;
-    size_t r;
-    for (r = 0; r < rows; r++) {
-        float a, b;
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        a = (float)(s >> 8) / 8388608.0f - 1.0f;
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        b = (float)(s >> 8) / 8388608.0f - 1.0f;
-        px[2 * r] = a;
-        px[2 * r + 1] = b;
-        py[2 * r] = ((a > 0.0f) != (b > 0.0f)) ? 0.0f : 1.0f;
-        py[2 * r + 1] = 1.0f - py[2 * r];
-    }
-}
 
 /* Steps batches first..first+n-1 on `s`; 0 if every step succeeded. */
 static int train(net_t *s, uint32_t first, uint32_t n, stacknet_step_report_t *rep) {

@@ -57,7 +57,7 @@ fn flip_every_bit<H: Api>(good: &Block) -> usize {
                 _ => STACKNET_ERR_STATE_CORRUPT,
             };
             assert_eq!(v, want, "{}: bit {bit}", H::NAME);
-            let got = call_every::<H>(&mut b, &other_blob);
+            let got = call_all::<H>(b.at::<H>(0), Some(&other_blob));
             assert!(got.iter().all(|s| *s == want), "{}: bit {bit}: {got:?}", H::NAME);
             assert!(state(&b) == before, "{}: bit {bit}: a refused call changed the state", H::NAME);
         } else {
@@ -74,28 +74,6 @@ fn flip_every_bit<H: Api>(good: &Block) -> usize {
         }
     }
     checked
-}
-
-/// Every function except init on the state in `b`, with valid other arguments (`blob` to load).
-fn call_every<H: Api>(b: &mut Block, blob: &[u8]) -> Vec<stacknet_status_t> {
-    let (x, y) = batch::<H>(H::BATCH, 3);
-    let h = hyper();
-    let (mut out, mut v, mut hh) = (vec![0.0; H::BATCH * H::OUT], 0.0f32, hyper());
-    let (mut buf, mut n) = (vec![0u8; H::SAVE], 0usize);
-    let p = b.at::<H>(0);
-    unsafe {
-        vec![
-            H::validate(p),
-            H::set_hyper(p, &h),
-            H::get_hyper(p, &mut hh),
-            H::train(p, x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()),
-            H::predict(p, x.as_ptr(), H::BATCH, out.as_mut_ptr()),
-            H::loss(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
-            H::accuracy(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
-            H::save(p, buf.as_mut_ptr(), buf.len(), &mut n),
-            H::load(p, blob.as_ptr(), blob.len(), null_mut()),
-        ]
-    }
 }
 
 /// Bytes before the workspace: magic, id, CRC (12), hyperparameters (56), the model and the

@@ -35,40 +35,16 @@ fn init_refuses_null_misaligned_and_small_buffers() {
     for_all_shapes!(init_checks);
 }
 
-/// Calls every function except init on the state at `p`, with valid other arguments.
-fn call_all<H: Api>(p: *mut H) -> Vec<S> {
-    let (x, y) = batch::<H>(H::BATCH, 3);
-    let h = hyper();
-    let mut out = vec![0.0; H::BATCH * H::OUT];
-    let mut v = 0.0f32;
-    let mut hh = hyper();
-    let mut buf = vec![0u8; H::SAVE];
-    let mut n = 0usize;
-    unsafe {
-        vec![
-            H::validate(p),
-            H::set_hyper(p, &h),
-            H::get_hyper(p, &mut hh),
-            H::train(p, x.as_ptr(), y.as_ptr(), H::BATCH, null_mut()),
-            H::predict(p, x.as_ptr(), H::BATCH, out.as_mut_ptr()),
-            H::loss(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
-            H::accuracy(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
-            H::save(p, buf.as_mut_ptr(), buf.len(), &mut n),
-            H::load(p, buf.as_ptr(), buf.len(), null_mut()),
-        ]
-    }
-}
-
 fn uninit_and_wrong_model<H: Api>() {
     // A zeroed block was never initialised.
     let mut b = Block::new();
     let before = b.bytes();
-    assert!(call_all::<H>(b.at(0)).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
+    assert!(call_all::<H>(b.at(0), None).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
     assert!(b.bytes() == before);
     // So was one that holds garbage.
     b.0.iter_mut().enumerate().for_each(|(i, w)| *w = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let before = b.bytes();
-    assert!(call_all::<H>(b.at(0)).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
+    assert!(call_all::<H>(b.at(0), None).iter().all(|s| *s == STACKNET_ERR_NOT_INITIALIZED), "{}", H::NAME);
     assert!(b.bytes() == before);
     // A state of another shape is recognised as such.
     let mut other = Block::new();
@@ -78,16 +54,21 @@ fn uninit_and_wrong_model<H: Api>() {
         assert_eq!(unsafe { stacknet_xor_2_3_2_init(other.at(0), 1 << 17, 1) }, STACKNET_OK);
     }
     let before = other.bytes();
-    assert!(call_all::<H>(other.at(0)).iter().all(|s| *s == STACKNET_ERR_WRONG_MODEL), "{}", H::NAME);
+    assert!(call_all::<H>(other.at(0), None).iter().all(|s| *s == STACKNET_ERR_WRONG_MODEL), "{}", H::NAME);
     assert!(other.bytes() == before);
     // Null and misaligned states.
-    assert!(call_all::<H>(null_mut()).iter().all(|s| *s == STACKNET_ERR_NULL), "{}", H::NAME);
+    assert!(call_all::<H>(null_mut(), None).iter().all(|s| *s == STACKNET_ERR_NULL), "{}", H::NAME);
     let mut s = fresh::<H>(1);
     let before = s.bytes();
-    assert!(call_all::<H>(s.at(4)).iter().all(|s| *s == STACKNET_ERR_MISALIGNED), "{}", H::NAME);
+    assert!(call_all::<H>(s.at(4), None).iter().all(|s| *s == STACKNET_ERR_MISALIGNED), "{}", H::NAME);
     assert!(s.bytes() == before);
     // And the same state, properly addressed, takes every call.
-    assert!(call_all::<H>(s.at(0)).iter().all(|s| *s == STACKNET_OK), "{}: {:?}", H::NAME, call_all::<H>(s.at(0)));
+    assert!(
+        call_all::<H>(s.at(0), None).iter().all(|s| *s == STACKNET_OK),
+        "{}: {:?}",
+        H::NAME,
+        call_all::<H>(s.at(0), None)
+    );
 }
 
 #[test]
@@ -595,7 +576,7 @@ fn adam_persist_checks<H: Api>() {
         });
         // Every call refuses the same bad arguments on an Adam state as on an SGD state.
         let before = c.bytes();
-        assert!(call_all::<H>(c.at(4)).iter().all(|s| *s == STACKNET_ERR_MISALIGNED), "{}", H::NAME);
+        assert!(call_all::<H>(c.at(4), None).iter().all(|s| *s == STACKNET_ERR_MISALIGNED), "{}", H::NAME);
         assert!(c.bytes() == before);
     }
 }
@@ -634,7 +615,7 @@ fn adam_switch_checks<H: Api>() {
     let mut d = fresh::<H>(43);
     d.0[6] = (d.0[6] & !0xffff_ffff) | 7; // bytes 48..52: `hyper.optimizer`
     let before = d.bytes();
-    assert!(call_all::<H>(d.at(0)).iter().all(|s| *s == STACKNET_ERR_STATE_CORRUPT), "{}", H::NAME);
+    assert!(call_all::<H>(d.at(0), None).iter().all(|s| *s == STACKNET_ERR_STATE_CORRUPT), "{}", H::NAME);
     assert!(d.bytes() == before);
 }
 

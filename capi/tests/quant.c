@@ -9,19 +9,8 @@
 #include <string.h>
 
 #include "q8_digits.h"
+#include "harness.h"
 #include "stacknet.h"
-
-static int passed, failed;
-
-static void check(int line, const char *what, int ok) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("quant.c:%d: %s\n", line, what);
-    }
-}
-#define CHECK(cond) check(__LINE__, #cond, (cond))
 
 #define SCRATCH 128
 static int8_t scratch[SCRATCH];

@@ -5,11 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness.h"
 #include "stacknet.h"
 
 #define B STACKNET_XOR_2_10_2_BIAS_BATCH
-
-static int passed, failed;
 
 static const char *name_of(stacknet_status_t s) {
     const char *n = "(unknown)";
@@ -26,16 +25,6 @@ static void expect(int line, const char *what, stacknet_status_t got, stacknet_s
     }
 }
 #define EXPECT(call, want) expect(__LINE__, #call, (call), (want))
-
-static void check(int line, const char *what, int ok) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("status.c:%d: %s\n", line, what);
-    }
-}
-#define CHECK(cond) check(__LINE__, #cond, (cond))
 
 static stacknet_xor_2_10_2_bias_t net, snapshot, never_initialised;
 /* A buffer that holds either shape, for the wrong-model case. */

@@ -244,7 +244,7 @@ pub fn write_rust<W: core::fmt::Write>(out: &mut W, name: &str, comment: &str, b
 }
 
 /// Writes `blob` as a C header (`static const uint8_t name[NAME_LEN]`) into `out`, with
-/// `comment` in its first line: a model for `stacknet_quant_predict`-style C code.
+/// `comment` in its first line: a model for the C API's `stacknet_q8_check` / `stacknet_q8_predict`.
 pub fn write_c<W: core::fmt::Write>(out: &mut W, name: &str, comment: &str, blob: &[u8]) -> core::fmt::Result {
     writeln!(out, "/* {comment}\n * An int8 stacknet model (magic STQ8, CRC-32). */")?;
     writeln!(out, "#include <stdint.h>\n")?;

@@ -169,3 +169,29 @@ pub fn saved<H: Api>(b: &mut Block) -> Vec<u8> {
 pub fn stored_params(blob: &[u8]) -> usize {
     u32::from_le_bytes(blob[24..28].try_into().unwrap()) as usize
 }
+
+/// Calls every function except init on the state at `p`, with valid other arguments; `load`
+/// gets `blob`, or (when `None`) what `save` just wrote.
+pub fn call_all<H: Api>(p: *mut H, blob: Option<&[u8]>) -> Vec<S> {
+    let (x, y) = batch::<H>(H::BATCH, 3);
+    let h = hyper();
+    let (mut out, mut v, mut hh) = (vec![0.0; H::BATCH * H::OUT], 0.0f32, hyper());
+    let (mut buf, mut n) = (vec![0u8; H::SAVE], 0usize);
+    // SAFETY (test): `p` is null, misaligned or a block of at least the shape's size (the
+    // callers'), and every buffer is as long as the count passed with it.
+    unsafe {
+        let mut got = vec![
+            H::validate(p),
+            H::set_hyper(p, &h),
+            H::get_hyper(p, &mut hh),
+            H::train(p, x.as_ptr(), y.as_ptr(), H::BATCH, std::ptr::null_mut()),
+            H::predict(p, x.as_ptr(), H::BATCH, out.as_mut_ptr()),
+            H::loss(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
+            H::accuracy(p, x.as_ptr(), y.as_ptr(), H::BATCH, &mut v),
+            H::save(p, buf.as_mut_ptr(), buf.len(), &mut n),
+        ];
+        let blob = blob.unwrap_or(&buf);
+        got.push(H::load(p, blob.as_ptr(), blob.len(), std::ptr::null_mut()));
+        got
+    }
+}

@@ -56,25 +56,42 @@ pub(crate) fn neon_path() -> NeonPath {
     }
 }
 
+/// The row loop both bodies share: `acc[j] = Σ x·w[row j]`, 16 bytes at a time by `step`
+/// (into a 4-lane partial sum), the remainder by the oracle.
+///
 /// # Safety
-/// NEON; `w.len() == x.len() · acc.len()`.
-#[target_feature(enable = "neon")]
-unsafe fn dot_rows_smull(x: &[i8], w: &[i8], acc: &mut [i32]) {
+/// `w.len() == x.len() · acc.len()`, and the CPU runs `step`.
+#[inline(always)]
+unsafe fn rows16(x: &[i8], w: &[i8], acc: &mut [i32], step: impl Fn(int32x4_t, int8x16_t, int8x16_t) -> int32x4_t) {
     let n = x.len();
     let full = n / 16 * 16;
     for (j, a) in acc.iter_mut().enumerate() {
         let row = j * n;
-        let mut v = vdupq_n_s32(0);
+        // SAFETY: NEON, which every aarch64 CPU has (the callers are NEON functions).
+        let mut v = unsafe { vdupq_n_s32(0) };
         let mut i = 0;
         while i < full {
             // SAFETY: `i + 16 ≤ n`: 16 bytes at `x[i]` and `w[row + i]` are in bounds.
             let (p, q) = unsafe { (vld1q_s8(x.as_ptr().add(i)), vld1q_s8(w.as_ptr().add(row + i))) };
-            v = vpadalq_s16(v, vmull_s8(vget_low_s8(p), vget_low_s8(q)));
-            v = vpadalq_s16(v, vmull_high_s8(p, q));
+            v = step(v, p, q);
             i += 16;
         }
         let tail = dot_scalar(x.get(full..).unwrap_or(&[]), w.get(row + full..row + n).unwrap_or(&[]));
-        *a = vaddvq_s32(v).wrapping_add(tail);
+        // SAFETY: as for `vdupq_n_s32` above.
+        *a = unsafe { vaddvq_s32(v) }.wrapping_add(tail);
+    }
+}
+
+/// # Safety
+/// NEON; `w.len() == x.len() · acc.len()`.
+#[target_feature(enable = "neon")]
+unsafe fn dot_rows_smull(x: &[i8], w: &[i8], acc: &mut [i32]) {
+    // SAFETY: the caller's obligations; the step is plain NEON.
+    unsafe {
+        rows16(x, w, acc, |v, p, q| {
+            let v = vpadalq_s16(v, vmull_s8(vget_low_s8(p), vget_low_s8(q)));
+            vpadalq_s16(v, vmull_high_s8(p, q))
+        })
     }
 }
 
@@ -82,31 +99,22 @@ unsafe fn dot_rows_smull(x: &[i8], w: &[i8], acc: &mut [i32]) {
 /// NEON and `dotprod`; `w.len() == x.len() · acc.len()`.
 #[target_feature(enable = "neon,dotprod")]
 unsafe fn dot_rows_sdot(x: &[i8], w: &[i8], acc: &mut [i32]) {
-    let n = x.len();
-    let full = n / 16 * 16;
-    for (j, a) in acc.iter_mut().enumerate() {
-        let row = j * n;
-        let mut v = vdupq_n_s32(0);
-        let mut i = 0;
-        while i < full {
-            // SAFETY: `i + 16 ≤ n`: 16 bytes at `x[i]` and `w[row + i]` are in bounds.
-            let (p, q) = unsafe { (vld1q_s8(x.as_ptr().add(i)), vld1q_s8(w.as_ptr().add(row + i))) };
-            // SAFETY: register arithmetic only; `dotprod` is enabled for this function
-            // (the caller's obligation that the CPU has it).
-            unsafe {
-                core::arch::asm!(
-                    "sdot {v:v}.4s, {p:v}.16b, {q:v}.16b",
-                    v = inout(vreg) v,
-                    p = in(vreg) p,
-                    q = in(vreg) q,
-                    options(pure, nomem, nostack, preserves_flags),
-                );
-            }
-            i += 16;
+    let step = |mut v: int32x4_t, p: int8x16_t, q: int8x16_t| {
+        // SAFETY: register arithmetic only; `dotprod` is enabled for this function, hence
+        // for its closure (the caller's CPU has it).
+        unsafe {
+            core::arch::asm!(
+                "sdot {v:v}.4s, {p:v}.16b, {q:v}.16b",
+                v = inout(vreg) v,
+                p = in(vreg) p,
+                q = in(vreg) q,
+                options(pure, nomem, nostack, preserves_flags),
+            );
         }
-        let tail = dot_scalar(x.get(full..).unwrap_or(&[]), w.get(row + full..row + n).unwrap_or(&[]));
-        *a = vaddvq_s32(v).wrapping_add(tail);
-    }
+        v
+    };
+    // SAFETY: the caller's obligations, and the CPU runs the step (above).
+    unsafe { rows16(x, w, acc, step) }
 }
 
 impl Neon {

@@ -58,7 +58,7 @@ pub(crate) fn dot_scalar(x: &[i8], w: &[i8]) -> i32 {
 }
 
 /// The scalar tier's dot product: on a Cortex-M with the DSP extension (the `thumbv7em`
-/// targets: M4, M7; an M33 built with `-C target-cpu=cortex-m33`) two products per
+/// targets: M4, M7; an M33 built with `+dsp` or `target-cpu=cortex-m33`) two products per
 /// `SMLAD`, elsewhere [`dot_scalar`]. Both sums are exact, so the results are the same bits.
 #[inline(always)]
 fn dot_mcu(x: &[i8], w: &[i8]) -> i32 {
