@@ -40,7 +40,6 @@ fn zero_plus(x: f32) -> f32 {
 /// [`zero_plus`] makes the first `0 +` cheap without an FPU). Narrow outputs (`n ≤ 4`, the
 /// small nets microcontrollers train) keep a row of `c` in registers: no `fill`, no reload
 /// per product, no bounds checks.
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_narrow::<1>(k, a, b, c, acc),
@@ -80,6 +79,7 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // Rows by `chunks_exact` (the caller checked every length), not by index ranges: no
     // bounds check and so no panic path in the code (one per range otherwise), and less
@@ -115,7 +115,6 @@ fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]
 ///
 /// Every `c_ij` is `(…((0 or c_ij) + a_0i·b_0j) + a_1i·b_1j) + …`, left to right; narrow
 /// outputs (`n ≤ 4`) accumulate a row of `c` in registers.
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
         1 => matmul_tn_narrow::<1>(m, a, b, c, acc),
@@ -153,6 +152,7 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
     }
 }
 
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // As in `matmul_wide`: rows by `chunks_exact`, no index ranges.
     if m == 0 || n == 0 {
@@ -187,7 +187,6 @@ fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f
 ///
 /// Every `c_ij` is `s` or `c_ij + s` with `s = (…(0 + a_i0·b_j0) + a_i1·b_j1) + …`; short
 /// dot products (`k ≤ 4`) are unrolled.
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 pub fn matmul_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match k {
         1 => matmul_nt_short::<1>(n, a, b, c, acc),
@@ -216,6 +215,7 @@ fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32]
     }
 }
 
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // As in `matmul_wide`: rows by `chunks_exact`, no index ranges. Here `k` is 0 or ≥ 5
     // (shorter dot products take `matmul_nt_short`); with `k == 0` every sum is `0`.
