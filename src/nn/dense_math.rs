@@ -45,7 +45,7 @@ pub(crate) trait DenseKernels {
 }
 
 /// `y = x·W + b`.
-#[inline(always)]
+#[inline]
 pub(crate) fn forward<K: DenseKernels>(k: &K, x: &K::X, w: &K::W, b: Option<&K::Bias>, y: &mut K::Y) {
     k.matmul(x, w, y);
     if let Some(b) = b {
@@ -54,13 +54,13 @@ pub(crate) fn forward<K: DenseKernels>(k: &K, x: &K::X, w: &K::W, b: Option<&K::
 }
 
 /// `y = σ(x·W + b)` in one kernel (a `Dense` followed by a `Sigmoid`).
-#[inline(always)]
+#[inline]
 pub(crate) fn forward_sigmoid<K: DenseKernels>(k: &K, x: &K::X, w: &K::W, b: Option<&K::Bias>, y: &mut K::Y) {
     k.matmul_bias_sigmoid(x, w, b, y);
 }
 
 /// From the output gradient `dy`: `gw = xᵀ·dy`, `gb = Σ rows of dy`, `dx = dy·Wᵀ`.
-#[inline(always)]
+#[inline]
 pub(crate) fn backward<K: DenseKernels>(
     k: &K,
     x: &K::X,
@@ -84,7 +84,7 @@ pub(crate) fn backward<K: DenseKernels>(
 /// the weight gradient, the bias gradient (inside the same kernel where that pays, see
 /// [`FUSE_BIAS_GRAD`]), and `dx = g·Wᵀ`.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline]
 pub(crate) fn backward_sigmoid<K: DenseKernels>(
     k: &K,
     x: &K::X,
@@ -119,37 +119,37 @@ impl<const IN: usize, const OUT: usize, const B: usize> DenseKernels for Typed<I
     type W = [[f32; OUT]; IN];
     type Bias = [f32; OUT];
 
-    #[inline(always)]
+    #[inline]
     fn matmul(&self, x: &Self::X, w: &Self::W, y: &mut Self::Y) {
         typed::matmul(x, w, y);
     }
 
-    #[inline(always)]
+    #[inline]
     fn add_bias(&self, b: &Self::Bias, y: &mut Self::Y) {
         typed::add_bias(b, y);
     }
 
-    #[inline(always)]
+    #[inline]
     fn matmul_bias_sigmoid(&self, x: &Self::X, w: &Self::W, b: Option<&Self::Bias>, y: &mut Self::Y) {
         typed::matmul_bias_sigmoid(x, w, b, y);
     }
 
-    #[inline(always)]
+    #[inline]
     fn matmul_tn(&self, x: &Self::X, dy: &Self::Y, gw: &mut Self::W) {
         typed::matmul_tn(x, dy, gw);
     }
 
-    #[inline(always)]
+    #[inline]
     fn sum_rows(&self, dy: &Self::Y, gb: &mut Self::Bias) {
         typed::sum_rows(dy, gb);
     }
 
-    #[inline(always)]
+    #[inline]
     fn matmul_nt(&self, dy: &Self::Y, w: &Self::W, dx: &mut Self::X) {
         typed::matmul_nt(dy, w, dx);
     }
 
-    #[inline(always)]
+    #[inline]
     fn matmul_tn_sigmoid_grad(
         &self,
         x: &Self::X,
