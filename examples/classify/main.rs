@@ -1,10 +1,12 @@
 //! Multi-class classification of your own data: a CSV with numeric features and a label
-//! column, a network `FEATURES → hidden → classes` (tanh or ReLU hidden layer, softmax
-//! cross-entropy), SGD with momentum and a step-decay schedule on shuffled mini-batches.
+//! column, a network `features → hidden layers → classes` described on the command line
+//! (`--layers`, run by [`stacknet::runtime::Net`]), softmax cross-entropy, SGD with momentum
+//! and a step-decay schedule on shuffled mini-batches.
 //!
 //! ```text
 //! cargo run --release --example classify                       # the 8×8 handwritten digits
 //! cargo run --release --example classify -- --help             # every flag
+//! cargo run --release --example classify -- --layers 64relu,32tanh
 //! cargo run --release --example classify -- --data mine.csv --header --label-column 1
 //! ```
 //!
@@ -19,13 +21,12 @@ mod out;
 mod plot;
 mod train;
 
-use clap::{Parser, ValueEnum};
-use stacknet::nn::{Dense, Relu, Tanh};
+use clap::Parser;
 use stacknet::optim::Schedule;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use train::{Config, Epoch, Optim, Outcome, BATCH, FEATURES};
+use train::{Config, Epoch, Optim, Outcome, BATCH};
 
 /// Train a classifier on a CSV file and report its held-out test accuracy. With no
 /// arguments: the 8×8 handwritten digits shipped in `data/digits` (1,797 rows, 64 features,
@@ -45,12 +46,10 @@ struct Args {
     /// The share of rows, taken from the end of the file, kept apart as the test set.
     #[arg(long, default_value_t = 0.25)]
     test_fraction: f64,
-    /// Hidden-layer width: 16, 32 or 64.
-    #[arg(long, default_value_t = 32)]
-    hidden: usize,
-    /// Hidden-layer activation.
-    #[arg(long, value_enum, default_value_t = Activation::Tanh)]
-    activation: Activation,
+    /// The hidden layers, input side first, separated by commas: each a width with an
+    /// optional activation (tanh, the default, relu or sigmoid), e.g. `64relu,32tanh`.
+    #[arg(long, default_value = "32tanh")]
+    layers: String,
     /// Passes over the training rows (each in mini-batches of 32 in a fresh random order;
     /// the rows left over after the last full batch wait for the next epoch's order).
     #[arg(long, default_value_t = 30)]
@@ -88,61 +87,6 @@ struct Args {
     export: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Activation {
-    Tanh,
-    Relu,
-}
-
-/// Runs the network `FEATURES → H → C` with the chosen activation.
-fn with_shape<const H: usize, const C: usize>(
-    args: &Args,
-    split: &data::Split,
-    cfg: &Config,
-    report: &mut dyn FnMut(&Epoch),
-) -> Result<Outcome, String> {
-    match args.activation {
-        Activation::Tanh => train::run::<(Dense<FEATURES, H>, Tanh<H>, Dense<H, C>), C>(split, cfg, report),
-        Activation::Relu => train::run::<(Dense<FEATURES, H>, Relu<H>, Dense<H, C>), C>(split, cfg, report),
-    }
-}
-
-fn with_classes<const C: usize>(
-    args: &Args,
-    split: &data::Split,
-    cfg: &Config,
-    report: &mut dyn FnMut(&Epoch),
-) -> Result<Outcome, String> {
-    match args.hidden {
-        16 => with_shape::<16, C>(args, split, cfg, report),
-        32 => with_shape::<32, C>(args, split, cfg, report),
-        64 => with_shape::<64, C>(args, split, cfg, report),
-        h => Err(format!("--hidden {h}: compiled widths are 16, 32 and 64")),
-    }
-}
-
-/// Picks the monomorphized network for the number of classes (a const generic).
-fn dispatch(
-    args: &Args,
-    classes: usize,
-    split: &data::Split,
-    cfg: &Config,
-    report: &mut dyn FnMut(&Epoch),
-) -> Result<Outcome, String> {
-    match classes {
-        2 => with_classes::<2>(args, split, cfg, report),
-        3 => with_classes::<3>(args, split, cfg, report),
-        4 => with_classes::<4>(args, split, cfg, report),
-        5 => with_classes::<5>(args, split, cfg, report),
-        6 => with_classes::<6>(args, split, cfg, report),
-        7 => with_classes::<7>(args, split, cfg, report),
-        8 => with_classes::<8>(args, split, cfg, report),
-        9 => with_classes::<9>(args, split, cfg, report),
-        10 => with_classes::<10>(args, split, cfg, report),
-        c => Err(format!("{c} classes: the example is compiled for 2 to 10")),
-    }
-}
-
 fn main() -> ExitCode {
     let words: Vec<String> = std::env::args().skip(1).collect();
     let command = ["cargo run --release --example classify".to_string()]
@@ -169,9 +113,7 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
     let label = args.label_column.map_or(data::LabelColumn::Last, data::LabelColumn::At);
     let table = data::read_csv(&args.data, label, args.header)?;
     let features = table.features[0].len();
-    if features > FEATURES {
-        return Err(format!("{features} features: the example's networks take up to {FEATURES}"));
-    }
+    let hidden = train::parse_layers(&args.layers)?;
     let split = data::split(&table, args.test_fraction)?;
     if split.train.0.len() < BATCH {
         return Err(format!("{} training rows: need at least one batch of {BATCH}", split.train.0.len()));
@@ -203,7 +145,9 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
         Optim::Adamw => format!("AdamW weight decay {}", args.weight_decay),
     };
     let classes = table.classes.len();
-    let shape = format!("{features}-{}-{classes} {:?}", args.hidden, args.activation).to_lowercase();
+    let (layers, net_type) = train::describe(features, &hidden, classes);
+    let widths: Vec<String> = hidden.iter().map(|h| format!("{}{:?}", h.width, h.activation).to_lowercase()).collect();
+    let shape = format!("{features}-{}-{classes}", widths.join("-"));
     println!(
         "classify: {} ({} rows: {} train, {} test), {features} features, {classes} classes; network {shape}, \
          batch {BATCH}, {} epochs, {optimizer}, lr {} halved every {} epochs, ridge {}, seed {}, kernels {}",
@@ -228,7 +172,7 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
         }
     };
     let started = Instant::now();
-    let run = dispatch(args, classes, &split, &cfg, &mut report)?;
+    let run = train::run(&layers, net_type, &split, &cfg, &mut report)?;
     let secs = started.elapsed().as_secs_f64();
     println!("trained {} steps in {secs:.2} s (including the evaluation after each epoch)", run.steps);
 
@@ -259,6 +203,7 @@ fn main_with(args: &Args, command: &str) -> Result<Epoch, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stacknet::nn::{Dense, Relu, Tanh};
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("stacknet-classify-{name}-{}", std::process::id()));
@@ -286,7 +231,9 @@ mod tests {
             ridge: 1e-3,
             seed: 1,
         };
-        let run = dispatch(&args, 10, &split, &cfg, &mut |_| {}).unwrap();
+        let (layers, net_type) = train::describe(64, &train::parse_layers(&args.layers).unwrap(), 10);
+        assert_eq!(net_type, "(Dense<64, 32>, Tanh<32>, Dense<32, 10>)");
+        let run = train::run(&layers, net_type, &split, &cfg, &mut |_| {}).unwrap();
         let (first, last) = (run.history[0], *run.history.last().unwrap());
         assert!(first.test.accuracy < 0.2, "{first:?}");
         assert!(last.train.accuracy > 0.97 && last.test.accuracy > 0.88, "{last:?}");
@@ -303,7 +250,7 @@ mod tests {
             assert!(out.join(name).metadata().unwrap().len() > 0, "{name}");
         }
         // The exported blob loads into the network it was trained as.
-        let mut net: (Dense<FEATURES, 32>, Tanh<32>, Dense<32, 10>) = stacknet::nn::Layer::ZERO;
+        let mut net: (Dense<64, 32>, Tanh<32>, Dense<32, 10>) = stacknet::nn::Layer::ZERO;
         let blob = std::fs::read(out.join("model.bin")).unwrap();
         assert_eq!(stacknet::persist::load(&mut net, &blob), Ok(blob.len()));
         std::fs::remove_dir_all(out).unwrap();
@@ -346,6 +293,56 @@ mod tests {
         let args = Args::parse_from(["classify", "--out", out.to_str().unwrap(), "--export", export.to_str().unwrap()]);
         let err = main_with(&args, "classify test").unwrap_err();
         assert!(err.starts_with("--export: cannot create folder"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `--layers` takes any stack of hidden layers; a malformed one is refused by name.
+    #[test]
+    fn layers_parse_into_a_network_of_any_depth() {
+        use train::{Activation, Hidden};
+        let h = train::parse_layers("64relu, 32, 8Sigmoid").unwrap();
+        let want = [(64, Activation::Relu), (32, Activation::Tanh), (8, Activation::Sigmoid)];
+        assert_eq!(h, want.map(|(width, activation)| Hidden { width, activation }));
+        let (layers, net_type) = train::describe(5, &h, 3);
+        assert_eq!(
+            net_type,
+            "(Dense<5, 64>, Relu<64>, Dense<64, 32>, Tanh<32>, Dense<32, 8>, Sigmoid<8>, Dense<8, 3>)"
+        );
+        assert_eq!(layers.len(), 7);
+        for bad in ["", "0", "32x", "relu", "32,,8"] {
+            let err = train::parse_layers(bad).unwrap_err();
+            assert!(err.starts_with("--layers: "), "{bad}: {err}");
+        }
+    }
+
+    /// A two-hidden-layer network on a CSV of 3 features and 3 classes (no padding, no
+    /// compiled-in widths) learns well-separated clusters.
+    #[test]
+    fn a_deeper_network_learns_a_small_csv() {
+        let dir = scratch("deep");
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("blobs.csv");
+        let mut csv = String::new();
+        let mut state = 12345u32;
+        let mut noise = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let centres = [[0.0, 0.0, 0.0], [3.0, 0.0, 1.0], [0.0, 3.0, -1.0]];
+        for i in 0..600 {
+            let (c, name) = (i % 3, ["a", "b", "c"][i % 3]);
+            let row: Vec<String> = centres[c].iter().map(|&v: &f32| (v + noise()).to_string()).collect();
+            csv.push_str(&format!("{},{name}\n", row.join(",")));
+        }
+        std::fs::write(&data, csv).unwrap();
+        let out = dir.join("out");
+        let argv = ["classify", "--data", data.to_str().unwrap(), "--layers", "16tanh,8relu", "--epochs", "5"];
+        let args = Args::parse_from(argv.iter().copied().chain(["--out", out.to_str().unwrap()]));
+        let last = main_with(&args, "classify test").unwrap();
+        assert!(last.test.accuracy > 0.95 && last.train.accuracy > 0.95, "{last:?}");
+        let mut net: (Dense<3, 16>, Tanh<16>, Dense<16, 8>, Relu<8>, Dense<8, 3>) = stacknet::nn::Layer::ZERO;
+        let blob = std::fs::read(out.join("model.bin")).unwrap();
+        assert_eq!(stacknet::persist::load(&mut net, &blob), Ok(blob.len()), "the blob loads into the bricks");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

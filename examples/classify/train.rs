@@ -1,19 +1,15 @@
-//! The training loop: shuffled mini-batches of [`BATCH`] rows each epoch, SGD with momentum
-//! (or Adam / AdamW) and a step schedule on softmax cross-entropy (+ ridge), and evaluation
-//! of the training and test sets after every epoch.
+//! The training loop: a network described at run time ([`stacknet::runtime::Net`]: any
+//! hidden layers, any number of features and classes), shuffled mini-batches of [`BATCH`]
+//! rows each epoch, SGD with momentum (or Adam / AdamW) and a step schedule on softmax
+//! cross-entropy (+ ridge), and evaluation of the training and test sets after every epoch.
 
 use crate::data::Split;
-use stacknet::data::{batches, one_hot};
-use stacknet::nn::{InferFrom, D};
-use stacknet::optim::Optimizer;
+use stacknet::eval::argmax;
 use stacknet::prelude::*;
+use stacknet::runtime::{LayerSpec, Net, OptimizerSpec};
 use stacknet::sample::shuffle_pair;
 
-/// Inputs the example's networks take; a dataset with fewer features is zero-padded (a
-/// padded input is always 0, so its weights never change the output).
-pub const FEATURES: usize = 64;
-
-/// Rows per mini-batch (a const generic: the workspace holds exactly this many).
+/// Rows per mini-batch.
 pub const BATCH: usize = 32;
 
 /// The settings of one run.
@@ -82,108 +78,180 @@ pub struct Outcome {
     pub net_type: String,
 }
 
-fn padded(row: &[f32]) -> [f32; FEATURES] {
-    let mut x = [0.0; FEATURES];
-    x[..row.len()].copy_from_slice(row);
-    x
+/// A hidden layer of `--layers`: its width and activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hidden {
+    /// Neurons.
+    pub width: usize,
+    /// The activation after it.
+    pub activation: Activation,
 }
 
-/// Loss and accuracy of `net` on all rows of `xs` (`ys` one-hot), `BATCH` rows at a time.
-fn score<Net, const C: usize>(
-    net: &Net,
-    xs: &[[f32; FEATURES]],
-    ys: &[[f32; C]],
-    ws: &mut Inference<Net, BATCH>,
-    objective: &Objective,
-) -> Score
-where
-    Net: InferFrom<In = D<FEATURES>, Out = D<C>>,
-{
-    let e = evaluate(net, xs, ys, ws, objective);
-    Score { loss: e.data_loss, accuracy: e.accuracy }
+/// A hidden layer's activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `tanh`.
+    Tanh,
+    /// `relu`.
+    Relu,
+    /// `sigmoid`.
+    Sigmoid,
 }
 
-/// Trains `Net` on `split` with `cfg`, calling `report` after every epoch.
-pub fn run<Net, const C: usize>(split: &Split, cfg: &Config, report: &mut dyn FnMut(&Epoch)) -> Result<Outcome, String>
-where
-    Net: InferFrom<In = D<FEATURES>, Out = D<C>>,
-{
-    let rows = |(xs, labels): &(Vec<Vec<f32>>, Vec<usize>)| -> (Vec<[f32; FEATURES]>, Vec<[f32; C]>) {
-        (xs.iter().map(|r| padded(r)).collect(), labels.iter().map(|&k| one_hot::<C>(k)).collect())
-    };
-    let ((train_x, train_y), (test_x, test_y)) = (rows(&split.train), rows(&split.test));
-    let mut rng = stacknet::init::rng(cfg.seed);
-    let net: Net = Layer::random(&mut rng, Init::XavierUniform);
-    match cfg.optim {
-        Optim::Sgd => {
-            let opt = Sgd::new(cfg.lr)
-                .and_then(|o| o.with_schedule(cfg.decay))
-                .and_then(|o| o.with_momentum(cfg.momentum, &net))
-                .map_err(|e| e.to_string())?;
-            fit((net, opt), ((train_x, train_y), (test_x, test_y)), split, cfg, rng, report)
+impl Activation {
+    fn spec(self) -> LayerSpec {
+        match self {
+            Activation::Tanh => LayerSpec::Tanh,
+            Activation::Relu => LayerSpec::Relu,
+            Activation::Sigmoid => LayerSpec::Sigmoid,
         }
-        Optim::Adam | Optim::Adamw => {
-            let lambda = if cfg.optim == Optim::Adamw { cfg.weight_decay } else { 0.0 };
-            let opt = Adam::new(cfg.lr, &net)
-                .and_then(|o| o.with_schedule(cfg.decay))
-                .and_then(|o| o.with_weight_decay(lambda))
-                .map_err(|e| e.to_string())?;
-            fit((net, opt), ((train_x, train_y), (test_x, test_y)), split, cfg, rng, report)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "Tanh",
+            Activation::Relu => "Relu",
+            Activation::Sigmoid => "Sigmoid",
         }
     }
 }
 
-/// Rows of one set: features and one-hot labels.
-type Rows<const C: usize> = (Vec<[f32; FEATURES]>, Vec<[f32; C]>);
+/// Parses `--layers`: hidden layers separated by commas, each a width with an optional
+/// activation (`tanh`, the default, `relu` or `sigmoid`), e.g. `32`, `64relu,32tanh`.
+pub fn parse_layers(text: &str) -> Result<Vec<Hidden>, String> {
+    text.split(',')
+        .map(|word| {
+            let word = word.trim();
+            let digits = word.find(|c: char| !c.is_ascii_digit()).unwrap_or(word.len());
+            let (width, act) = word.split_at(digits);
+            let width = width.parse::<usize>().ok().filter(|&w| w > 0);
+            let activation = match act.to_ascii_lowercase().as_str() {
+                "" | "tanh" => Some(Activation::Tanh),
+                "relu" => Some(Activation::Relu),
+                "sigmoid" => Some(Activation::Sigmoid),
+                _ => None,
+            };
+            match (width, activation) {
+                (Some(width), Some(activation)) => Ok(Hidden { width, activation }),
+                _ => Err(format!("--layers: `{word}` is not a width ≥ 1 with an optional tanh, relu or sigmoid")),
+            }
+        })
+        .collect()
+}
 
-/// [`run`]'s training loop with the optimizer `opt`.
-fn fit<Net, O, const C: usize>(
-    (mut net, mut opt): (Net, O),
-    ((mut train_x, mut train_y), (test_x, test_y)): (Rows<C>, Rows<C>),
+/// The layer descriptors of `features → hidden… → classes` (every `Dense` with a bias, the
+/// last one's outputs the logits), and the same network as the bricks' Rust type.
+pub fn describe(features: usize, hidden: &[Hidden], classes: usize) -> (Vec<LayerSpec>, String) {
+    let dense = |inputs, outputs| LayerSpec::Dense { inputs, outputs, bias: Bias::With };
+    let (mut layers, mut names, mut width) = (Vec::new(), Vec::new(), features);
+    for h in hidden {
+        layers.extend([dense(width, h.width), h.activation.spec()]);
+        names.extend([format!("Dense<{width}, {}>", h.width), format!("{}<{}>", h.activation.name(), h.width)]);
+        width = h.width;
+    }
+    layers.push(dense(width, classes));
+    names.push(format!("Dense<{width}, {classes}>"));
+    (layers, format!("({})", names.join(", ")))
+}
+
+/// The caller buffers of one network: parameters, optimizer state, a step's scratch.
+struct Buffers {
+    model: Vec<f32>,
+    state: Vec<f32>,
+    scratch: Vec<f32>,
+}
+
+/// Loss and accuracy of `model` on all rows of `xs` (`ys` one-hot), `BATCH` rows at a
+/// time: each row's loss ([`Loss::eval`] on one row) summed in row order, over the rows.
+fn score(net: &Net, model: &[f32], xs: &[Vec<f32>], ys: &[Vec<f32>], scratch: &mut [f32]) -> Score {
+    let classes = net.outputs();
+    let (mut sum, mut hits) = (0.0f32, 0usize);
+    let (mut grad, mut out) = (vec![0.0f32; classes], vec![0.0f32; BATCH * classes]);
+    for (x, y) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
+        let flat: Vec<f32> = x.concat();
+        let out = &mut out[..x.len() * classes];
+        net.predict(model, &flat, out, scratch).expect("buffers sized by the network");
+        for (h, y) in out.chunks_exact(classes).zip(y) {
+            sum += net.objective().loss.eval(1, classes, h, y, &mut grad);
+            hits += usize::from(argmax(h) == argmax(y));
+        }
+    }
+    let rows = xs.len() as f32;
+    Score { loss: sum / rows, accuracy: hits as f32 / rows }
+}
+
+/// Trains the network `layers` (Rust type `net_type`) on `split` with `cfg`, calling
+/// `report` after every epoch.
+pub fn run(
+    layers: &[LayerSpec],
+    net_type: String,
     split: &Split,
     cfg: &Config,
-    mut rng: impl rand_core::RngCore,
     report: &mut dyn FnMut(&Epoch),
-) -> Result<Outcome, String>
-where
-    Net: InferFrom<In = D<FEATURES>, Out = D<C>>,
-    O: Optimizer<Net>,
-{
-    // The training workspace holds a gradient per parameter (47 KiB for 64-32-10 at batch
-    // 32, fine on a desktop stack); evaluation needs only each Dense's outputs (5 KiB).
-    let mut ws = Workspace::<Net, BATCH>::new();
-    let mut eval_ws = Inference::<Net, BATCH>::new();
-    let objective = Objective::softmax_cross_entropy_ridge(cfg.ridge).map_err(|e| e.to_string())?;
-
-    let scores = |net: &Net, epoch, train: (&[_], &[_]), ws: &mut Inference<Net, BATCH>| Epoch {
-        epoch,
-        train: score(net, train.0, train.1, ws, &objective),
-        test: score(net, &test_x, &test_y, ws, &objective),
+) -> Result<Outcome, String> {
+    let classes = match layers.last() {
+        Some(&LayerSpec::Dense { outputs, .. }) => outputs,
+        _ => return Err("the network must end with a Dense layer (the logits)".into()),
     };
-    let mut history = vec![scores(&net, 0, (&train_x, &train_y), &mut eval_ws)];
+    let objective = Objective::softmax_cross_entropy_ridge(cfg.ridge).map_err(|e| e.to_string())?;
+    let optimizer = match cfg.optim {
+        Optim::Sgd => {
+            let sgd = Sgd::new(cfg.lr).and_then(|o| o.with_schedule(cfg.decay)).map_err(|e| e.to_string())?;
+            OptimizerSpec::SgdMomentum(sgd, cfg.momentum)
+        }
+        Optim::Adam | Optim::Adamw => {
+            let lambda = if cfg.optim == Optim::Adamw { cfg.weight_decay } else { 0.0 };
+            let adam = Adam::settings(cfg.lr)
+                .and_then(|o| o.with_schedule(cfg.decay))
+                .and_then(|o| o.with_weight_decay(lambda))
+                .map_err(|e| e.to_string())?;
+            OptimizerSpec::Adam(adam)
+        }
+    };
+    let net = Net::new(layers, BATCH, objective, optimizer).map_err(|e| format!("--layers: {e}"))?;
+    let mem = net.memory();
+    let mut buf = Buffers {
+        model: vec![0.0; mem.model.floats],
+        state: vec![0.0; mem.optimizer.floats],
+        scratch: vec![0.0; mem.scratch.floats.max(net.predict_scratch_floats(BATCH))],
+    };
+    let mut rng = stacknet::init::rng(cfg.seed);
+    net.init(&mut buf.model, &mut rng, Init::XavierUniform).map_err(|e| e.to_string())?;
+
+    let one_hot = |labels: &[usize]| -> Vec<Vec<f32>> {
+        labels.iter().map(|&k| (0..classes).map(|c| f32::from(u8::from(c == k))).collect()).collect()
+    };
+    let (mut train_x, mut train_y) = (split.train.0.clone(), one_hot(&split.train.1));
+    let (test_x, test_y) = (&split.test.0, one_hot(&split.test.1));
+    let scores = |buf: &mut Buffers, epoch, train_x: &[Vec<f32>], train_y: &[Vec<f32>]| Epoch {
+        epoch,
+        train: score(&net, &buf.model, train_x, train_y, &mut buf.scratch),
+        test: score(&net, &buf.model, test_x, &test_y, &mut buf.scratch),
+    };
+    let mut history = vec![scores(&mut buf, 0, &train_x, &train_y)];
     report(&history[0]);
     let mut steps = 0;
     for epoch in 1..=cfg.epochs {
         shuffle_pair(&mut train_x, &mut train_y, &mut rng);
-        for (x, y) in batches::<BATCH, FEATURES, C>(&train_x, &train_y) {
-            let step = train_step(&mut net, x, y, &mut ws, &mut opt, &objective)
+        for (x, y) in train_x.chunks_exact(BATCH).zip(train_y.chunks_exact(BATCH)) {
+            let (x, y) = (x.concat(), y.concat());
+            let step = net
+                .train_step(&mut buf.model, &mut buf.state, &mut buf.scratch, &x, &y)
                 .map_err(|e| format!("epoch {epoch}: step refused: {e}"))?;
             steps = step.step;
         }
-        let e = scores(&net, epoch, (&train_x, &train_y), &mut eval_ws);
+        let e = scores(&mut buf, epoch, &train_x, &train_y);
         report(&e);
         history.push(e);
     }
 
-    let mut predicted = vec![0usize; test_x.len()];
-    predict_into(&net, &test_x, &mut eval_ws, &mut predicted);
-    let mut confusion = vec![vec![0u32; C]; C];
-    for (&truth, &p) in split.test.1.iter().zip(&predicted) {
-        confusion[truth][p] += 1;
+    let mut confusion = vec![vec![0u32; classes]; classes];
+    let mut out = vec![0.0f32; classes];
+    for (x, &truth) in test_x.iter().zip(&split.test.1) {
+        net.predict(&buf.model, x, &mut out, &mut buf.scratch).map_err(|e| e.to_string())?;
+        confusion[truth][argmax(&out)] += 1;
     }
-    let mut blob = vec![0u8; stacknet::persist::saved_len(&net)];
-    stacknet::persist::save(&net, &mut blob).map_err(|e| e.to_string())?;
-    let net_type =
-        std::any::type_name::<Net>().replace("stacknet::nn::dense::", "").replace("stacknet::nn::activation::", "");
+    let mut blob = vec![0u8; net.saved_len()];
+    net.save(&buf.model, &mut blob).map_err(|e| e.to_string())?;
     Ok(Outcome { history, confusion, steps, blob, net_type })
 }
