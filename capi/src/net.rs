@@ -254,7 +254,10 @@ pub unsafe extern "C" fn stacknet_net_validate(
 /// # Safety
 /// `net` is null or readable for `STACKNET_NET_SIZE` bytes; `out` is null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn stacknet_net_info(net: *const stacknet_net_t, out: *mut stacknet_net_sizes_t) -> stacknet_status_t {
+pub unsafe extern "C" fn stacknet_net_info(
+    net: *const stacknet_net_t,
+    out: *mut stacknet_net_sizes_t,
+) -> stacknet_status_t {
     status((|| {
         non_null(net)?;
         non_null(out)?;
@@ -380,7 +383,8 @@ pub unsafe extern "C" fn stacknet_net_train_step(
         let mem = n.memory();
         let (nm, no, ns) = (n.params(), mem.optimizer.floats, mem.scratch.floats);
         let (nx, ny) = (count(rows, n.inputs())?, count(rows, n.outputs())?);
-        let (sm, so, ss) = (need(model, model_size, nm)?, need(optimizer, optimizer_size, no)?, need(scratch, scratch_size, ns)?);
+        let (sm, so, ss) =
+            (need(model, model_size, nm)?, need(optimizer, optimizer_size, no)?, need(scratch, scratch_size, ns)?);
         let (sx, sy) = (span(x, nx)?, span(y, ny)?);
         disjoint(&[handle_span(net), sm, so, ss, opt_span(report)], &[sx, sy])?;
         if h.tracked & TRACK_MODEL == 0 || h.tracked & TRACK_OPT == 0 {
@@ -508,7 +512,9 @@ pub unsafe extern "C" fn stacknet_net_predict(
 ) -> stacknet_status_t {
     status((|| {
         // SAFETY: forwarded from this function's contract.
-        let e = unsafe { eval(net, model, model_size, x, None, rows, (out.cast_const(), true), scratch, scratch_size, false)? };
+        let e = unsafe {
+            eval(net, model, model_size, x, None, rows, (out.cast_const(), true), scratch, scratch_size, false)?
+        };
         let no = count(rows, e.net.outputs())?;
         // SAFETY: non-null, aligned, in range, disjoint from the inputs and scratch (checked
         // in `eval`); writable per the contract.
@@ -539,7 +545,9 @@ pub unsafe extern "C" fn stacknet_net_loss(
 ) -> stacknet_status_t {
     status((|| {
         // SAFETY: forwarded from this function's contract.
-        let e = unsafe { eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, true)? };
+        let e = unsafe {
+            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, true)?
+        };
         let v = e.net.loss(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
         // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
         unsafe { out.write(v) };
@@ -569,7 +577,9 @@ pub unsafe extern "C" fn stacknet_net_accuracy(
 ) -> stacknet_status_t {
     status((|| {
         // SAFETY: forwarded from this function's contract.
-        let e = unsafe { eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, false)? };
+        let e = unsafe {
+            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, false)?
+        };
         let v = e.net.accuracy(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
         // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
         unsafe { out.write(v) };
@@ -822,7 +832,10 @@ pub unsafe extern "C" fn stacknet_net_set_hyper(
 /// # Safety
 /// `net` null or readable; `out` null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn stacknet_net_get_hyper(net: *const stacknet_net_t, out: *mut stacknet_hyper_t) -> stacknet_status_t {
+pub unsafe extern "C" fn stacknet_net_get_hyper(
+    net: *const stacknet_net_t,
+    out: *mut stacknet_hyper_t,
+) -> stacknet_status_t {
     status((|| {
         non_null(net)?;
         non_null(out)?;

@@ -169,7 +169,13 @@ pub(crate) fn optimizer(hyper: &stacknet_hyper_t) -> Check<OptimizerSpec> {
 /// `STACKNET_ERR_DIMENSIONS` (no layers, too many, a first layer that is not `DENSE`, a zero
 /// width, widths that do not chain, batch 0, sizes that overflow), then
 /// `STACKNET_ERR_HYPERPARAMETER` (any optimizer setting, ridge or L1 out of range).
-pub(crate) fn build(layers: &[stacknet_layer_t], loss: u32, batch: u32, l1: f32, hyper: &stacknet_hyper_t) -> Check<Net> {
+pub(crate) fn build(
+    layers: &[stacknet_layer_t],
+    loss: u32,
+    batch: u32,
+    l1: f32,
+    hyper: &stacknet_hyper_t,
+) -> Check<Net> {
     if layers.is_empty() || layers.len() > STACKNET_NET_MAX_LAYERS {
         return Err(STACKNET_ERR_DIMENSIONS);
     }
