@@ -15,10 +15,10 @@ use crate::hyper::stacknet_hyper_t;
 use crate::model::stacknet_step_report_t;
 use crate::net_config::{
     STACKNET_INIT_HE_NORMAL, STACKNET_INIT_UNIFORM_FAN_IN, STACKNET_INIT_XAVIER_UNIFORM, STACKNET_NET_MAX_LAYERS,
-    build, is_adam, sizes, stacknet_layer_t, stacknet_net_config_t, stacknet_net_sizes_t,
+    is_adam, prepare, sizes, spec_status, stacknet_layer_t, stacknet_net_config_t, stacknet_net_sizes_t,
 };
 use crate::net_handle::{
-    Handle, TRACK_MODEL, TRACK_OPT, crc_of, handle_aligned, handle_span, open, stacknet_net_t, verify,
+    Handle, TRACK_MODEL, TRACK_OPT, crc_of, handle_aligned, handle_span, net, open, stacknet_net_t, verify,
 };
 use crate::status::{Check, stacknet_status_t, stacknet_status_t::*, status};
 use core::slice::{from_raw_parts, from_raw_parts_mut};
@@ -87,8 +87,8 @@ fn run_status(e: RunError) -> stacknet_status_t {
     }
 }
 
-/// Reads the layers and the configuration (both checked for null, alignment, count and
-/// overlap with `written` first) and builds the network.
+/// Reads the layers and the configuration (both checked for null and alignment by the
+/// caller; count and overlap with `written` here).
 ///
 /// # Safety
 /// `layers` is null or valid for reading `n_layers` descriptors, `config` null or readable.
@@ -97,7 +97,7 @@ unsafe fn describe(
     n_layers: usize,
     config: *const stacknet_net_config_t,
     written: Span,
-) -> Check<(Net, [stacknet_layer_t; STACKNET_NET_MAX_LAYERS], stacknet_net_config_t)> {
+) -> Check<([stacknet_layer_t; STACKNET_NET_MAX_LAYERS], stacknet_net_config_t)> {
     if n_layers == 0 || n_layers > STACKNET_NET_MAX_LAYERS {
         return Err(STACKNET_ERR_DIMENSIONS);
     }
@@ -111,9 +111,7 @@ unsafe fn describe(
         }
         config.read()
     };
-    let used = copy.get(..n_layers).unwrap_or_default();
-    let net = build(used, cfg.loss, cfg.batch, cfg.l1, &cfg.hyper)?;
-    Ok((net, copy, cfg))
+    Ok((copy, cfg))
 }
 
 /// Reports the buffers a network needs, from its description alone (nothing else is needed
@@ -146,8 +144,10 @@ pub unsafe extern "C" fn stacknet_net_sizes(
         aligned(config, align_of::<stacknet_net_config_t>())?;
         let out = out_ptr(out)?;
         // SAFETY: forwarded from this function's contract.
-        let (net, _, cfg) = unsafe { describe(layers, n_layers, config, span(out, 1)?)? };
-        let s = sizes(&net, is_adam(&cfg.hyper))?;
+        let (copy, cfg) = unsafe { describe(layers, n_layers, config, span(out, 1)?)? };
+        let p = prepare(copy.get(..n_layers).unwrap_or_default(), cfg.loss, cfg.batch, cfg.l1, &cfg.hyper)?;
+        let built = p.net();
+        let s = sizes(built.as_ref().map_err(spec_status)?, is_adam(&cfg.hyper))?;
         // SAFETY: non-null, aligned, not overlapping the inputs (checked); writable per the contract.
         unsafe { out.write(s) };
         Ok(())
@@ -186,8 +186,10 @@ pub unsafe extern "C" fn stacknet_net_init(
             return Err(STACKNET_ERR_BUFFER_TOO_SMALL);
         }
         // SAFETY: forwarded from this function's contract.
-        let (_, copy, cfg) = unsafe { describe(layers, n_layers, config, handle_span(net))? };
-        let h = Handle::new(copy.get(..n_layers).unwrap_or_default(), cfg.loss, cfg.batch, cfg.l1, cfg.hyper);
+        let (copy, cfg) = unsafe { describe(layers, n_layers, config, handle_span(net))? };
+        let used = copy.get(..n_layers).unwrap_or_default();
+        prepare(used, cfg.loss, cfg.batch, cfg.l1, &cfg.hyper)?.net().map_err(|e| spec_status(&e))?;
+        let h = Handle::new(used, cfg.loss, cfg.batch, cfg.l1, cfg.hyper);
         // SAFETY: non-null, aligned and at least as large as a `Handle` (checked), writable
         // and exclusive per the contract; a `Handle` has no padding, so every byte written
         // is one of its fields.
@@ -226,7 +228,9 @@ pub unsafe extern "C" fn stacknet_net_validate(
             }
         }
         // SAFETY: non-null and aligned (checked); readable per the contract.
-        let (h, n) = unsafe { verify(net)? };
+        let h = unsafe { verify(net)? };
+        let built;
+        let n = net!(h, built);
         let bufs = [(model, model_size, n.params(), TRACK_MODEL, h.model_crc)];
         let opt = [(optimizer, optimizer_size, n.memory().optimizer.floats, TRACK_OPT, h.opt_crc)];
         for (p, size, floats, bit, crc) in bufs.into_iter().chain(opt) {
@@ -264,9 +268,11 @@ pub unsafe extern "C" fn stacknet_net_info(
         handle_aligned(net)?;
         let out = out_ptr(out)?;
         // SAFETY: non-null and aligned (checked); readable per the contract.
-        let (h, n) = unsafe { verify(net)? };
+        let h = unsafe { verify(net)? };
+        let built;
+        let n = net!(h, built);
         disjoint(&[span(out, 1)?], &[handle_span(net)])?;
-        let s = sizes(&n, is_adam(&h.hyper))?;
+        let s = sizes(n, is_adam(&h.hyper))?;
         // SAFETY: non-null, aligned, outside the handle (checked); writable per the contract.
         unsafe { out.write(s) };
         Ok(())
@@ -295,7 +301,9 @@ pub unsafe extern "C" fn stacknet_net_init_model(
     status((|| {
         pointers(net.cast_const(), &[model.cast_const()], &[])?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, n) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
+        let built;
+        let n = net!(h, built);
         let sm = need(model, model_size, n.params())?;
         disjoint(&[handle_span(net), sm], &[])?;
         let init = scheme(scheme_code)?;
@@ -326,7 +334,9 @@ pub unsafe extern "C" fn stacknet_net_reset_optimizer(
     status((|| {
         pointers(net.cast_const(), &[optimizer.cast_const()], &[])?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, n) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
+        let built;
+        let n = net!(h, built);
         let floats = n.memory().optimizer.floats;
         let so = need(optimizer, optimizer_size, floats)?;
         disjoint(&[handle_span(net), so], &[])?;
@@ -376,7 +386,9 @@ pub unsafe extern "C" fn stacknet_net_train_step(
         pointers(net.cast_const(), &[model.cast_const(), optimizer.cast_const(), scratch.cast_const(), x, y], &[])?;
         let report = opt_out_ptr(report)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, n) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
+        let built;
+        let n = net!(h, built);
         if rows != n.batch() {
             return Err(STACKNET_ERR_DIMENSIONS);
         }
@@ -428,7 +440,6 @@ pub unsafe extern "C" fn stacknet_net_train_step(
 
 /// The pieces predict, loss and accuracy share: checked, read-only model and inputs.
 struct Eval<'a> {
-    net: Net,
     model: &'a [f32],
     x: &'a [f32],
     y: &'a [f32],
@@ -437,12 +448,13 @@ struct Eval<'a> {
 
 /// The checks of predict, loss and accuracy, in phase order; `y` is NULL for predict;
 /// `extra` is the scratch per row beyond the activations (the loss's gradient); `out` is
-/// the output's span (rows × outputs floats for predict, one float otherwise).
+/// the output's span (rows × outputs floats for predict, one float otherwise). Then runs
+/// `run` with the network (built once, in this frame) and the checked buffers.
 ///
 /// # Safety
 /// As the three functions' contracts.
 #[allow(clippy::too_many_arguments)]
-unsafe fn eval<'a>(
+unsafe fn eval(
     net: *const stacknet_net_t,
     model: *const f32,
     model_size: usize,
@@ -453,11 +465,14 @@ unsafe fn eval<'a>(
     scratch: *mut f32,
     scratch_size: usize,
     loss_scratch: bool,
-) -> Check<Eval<'a>> {
+    run: impl FnOnce(&Net, Eval<'_>) -> Check,
+) -> Check {
     let (out_p, per_row) = out;
     pointers(net, &[model, x, y.unwrap_or(x), out_p, scratch.cast_const()], &[])?;
     // SAFETY: non-null and aligned (checked); readable per the contract.
-    let (_, n) = unsafe { verify(net)? };
+    let h = unsafe { verify(net)? };
+    let built;
+    let n = net!(h, built);
     if rows == 0 {
         return Err(STACKNET_ERR_DIMENSIONS);
     }
@@ -473,7 +488,6 @@ unsafe fn eval<'a>(
     // (checked); valid per the contract.
     let e = unsafe {
         Eval {
-            net: n,
             model: from_raw_parts(model, n.params()),
             x: from_raw_parts(x, nx),
             y: from_raw_parts(y.unwrap_or(x), if y.is_some() { ny } else { 0 }),
@@ -482,7 +496,7 @@ unsafe fn eval<'a>(
     };
     finite(e.x)?;
     finite(e.y)?;
-    Ok(e)
+    run(n, e)
 }
 
 /// The network's outputs for `rows` ≥ 1 rows of `x` into `out` (`rows × outputs`): for
@@ -510,17 +524,19 @@ pub unsafe extern "C" fn stacknet_net_predict(
     scratch: *mut f32,
     scratch_size: usize,
 ) -> stacknet_status_t {
-    status((|| {
-        // SAFETY: forwarded from this function's contract.
-        let e = unsafe {
-            eval(net, model, model_size, x, None, rows, (out.cast_const(), true), scratch, scratch_size, false)?
+    status({
+        let run = |n: &Net, e: Eval<'_>| {
+            let no = count(rows, n.outputs())?;
+            // SAFETY: non-null, aligned, in range, disjoint from the inputs and scratch (checked
+            // in `eval`); writable per the contract.
+            let out = unsafe { from_raw_parts_mut(out, no) };
+            n.predict(e.model, e.x, out, e.scratch).map_err(run_status)
         };
-        let no = count(rows, e.net.outputs())?;
-        // SAFETY: non-null, aligned, in range, disjoint from the inputs and scratch (checked
-        // in `eval`); writable per the contract.
-        let out = unsafe { from_raw_parts_mut(out, no) };
-        e.net.predict(e.model, e.x, out, e.scratch).map_err(run_status)
-    })())
+        // SAFETY: forwarded from this function's contract.
+        unsafe {
+            eval(net, model, model_size, x, None, rows, (out.cast_const(), true), scratch, scratch_size, false, run)
+        }
+    })
 }
 
 /// The objective (data loss plus penalty) on `rows` ≥ 1 rows, as a training step on them
@@ -543,16 +559,18 @@ pub unsafe extern "C" fn stacknet_net_loss(
     scratch_size: usize,
     out: *mut f32,
 ) -> stacknet_status_t {
-    status((|| {
-        // SAFETY: forwarded from this function's contract.
-        let e = unsafe {
-            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, true)?
+    status({
+        let run = |n: &Net, e: Eval<'_>| {
+            let v = n.loss(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
+            // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
+            unsafe { out.write(v) };
+            Ok(())
         };
-        let v = e.net.loss(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
-        // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
-        unsafe { out.write(v) };
-        Ok(())
-    })())
+        // SAFETY: forwarded from this function's contract.
+        unsafe {
+            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, true, run)
+        }
+    })
 }
 
 /// The share of `rows` ≥ 1 rows whose largest output is where the target's largest value
@@ -575,29 +593,33 @@ pub unsafe extern "C" fn stacknet_net_accuracy(
     scratch_size: usize,
     out: *mut f32,
 ) -> stacknet_status_t {
-    status((|| {
-        // SAFETY: forwarded from this function's contract.
-        let e = unsafe {
-            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, false)?
+    status({
+        let run = |n: &Net, e: Eval<'_>| {
+            let v = n.accuracy(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
+            // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
+            unsafe { out.write(v) };
+            Ok(())
         };
-        let v = e.net.accuracy(e.model, e.x, e.y, e.scratch).map_err(run_status)?;
-        // SAFETY: non-null, aligned, outside the inputs and scratch (checked); writable.
-        unsafe { out.write(v) };
-        Ok(())
-    })())
+        // SAFETY: forwarded from this function's contract.
+        unsafe {
+            eval(net, model, model_size, x, Some(y), rows, (out.cast_const(), false), scratch, scratch_size, false, run)
+        }
+    })
 }
 
-/// Checks shared by the two saves; returns the network and the output buffer.
+/// Checks shared by the two saves, then `save` with the network and the output buffer;
+/// writes the length it returns to `*written`.
 ///
 /// # Safety
 /// As the saves' contracts.
-unsafe fn save_checks<'a>(
+unsafe fn save_checks(
     net: *const stacknet_net_t,
     bufs: &[(*const f32, usize, bool)],
     buf: *mut u8,
     cap: usize,
     written: *mut usize,
-) -> Check<(Net, &'a mut [u8], *mut usize)> {
+    save: impl FnOnce(&Net, &mut [u8]) -> Check<usize>,
+) -> Check {
     non_null(net)?;
     for (p, _, _) in bufs {
         non_null(*p)?;
@@ -610,14 +632,19 @@ unsafe fn save_checks<'a>(
     }
     let written = out_ptr(written)?;
     // SAFETY: non-null and aligned (checked); readable per the contract.
-    let (_, n) = unsafe { verify(net)? };
+    let h = unsafe { verify(net)? };
+    let built;
+    let n = net!(h, built);
     let mut read = [handle_span(net), Span { addr: 0, len: 0 }, Span { addr: 0, len: 0 }];
     for ((p, size, is_model), r) in bufs.iter().zip(read.iter_mut().skip(1)) {
         *r = need(*p, *size, if *is_model { n.params() } else { n.memory().optimizer.floats })?;
     }
     disjoint(&[span(buf, cap)?, span(written, 1)?], &read)?;
     // SAFETY: non-null, in range, disjoint from every input (checked); writable per the contract.
-    Ok((n, unsafe { from_raw_parts_mut(buf, cap) }, written))
+    let len = save(n, unsafe { from_raw_parts_mut(buf, cap) })?;
+    // SAFETY: non-null, aligned, outside the other buffers (checked); writable per the contract.
+    unsafe { written.write(len) };
+    Ok(())
 }
 
 /// Saves the model as a stacknet blob (the bytes Rust's `persist::save` writes for the same
@@ -639,16 +666,15 @@ pub unsafe extern "C" fn stacknet_net_save(
     cap: usize,
     written: *mut usize,
 ) -> stacknet_status_t {
-    status((|| {
+    status({
+        let run = |n: &Net, out: &mut [u8]| {
+            // SAFETY: checked in `save_checks`: non-null, aligned, `params` floats in range.
+            let model = unsafe { from_raw_parts(model, n.params()) };
+            n.save(model, out).map_err(run_status)
+        };
         // SAFETY: forwarded from this function's contract.
-        let (n, out, written) = unsafe { save_checks(net, &[(model, model_size, true)], buf, cap, written)? };
-        // SAFETY: checked in `save_checks`: non-null, aligned, `params` floats in range.
-        let model = unsafe { from_raw_parts(model, n.params()) };
-        let len = n.save(model, out).map_err(run_status)?;
-        // SAFETY: non-null, aligned, outside the other buffers (checked); writable.
-        unsafe { written.write(len) };
-        Ok(())
-    })())
+        unsafe { save_checks(net, &[(model, model_size, true)], buf, cap, written, run) }
+    })
 }
 
 /// Saves the model and the optimizer state (step count; SGD's velocity or Adam's two
@@ -672,18 +698,17 @@ pub unsafe extern "C" fn stacknet_net_save_with_optimizer(
     cap: usize,
     written: *mut usize,
 ) -> stacknet_status_t {
-    status((|| {
+    status({
         let bufs = [(model, model_size, true), (optimizer, optimizer_size, false)];
+        let run = |n: &Net, out: &mut [u8]| {
+            // SAFETY: checked in `save_checks`: non-null, aligned, in range.
+            let (model, opt) =
+                unsafe { (from_raw_parts(model, n.params()), from_raw_parts(optimizer, n.memory().optimizer.floats)) };
+            n.save_with_optimizer(model, opt, out).map_err(run_status)
+        };
         // SAFETY: forwarded from this function's contract.
-        let (n, out, written) = unsafe { save_checks(net, &bufs, buf, cap, written)? };
-        // SAFETY: checked in `save_checks`: non-null, aligned, in range.
-        let (model, opt) =
-            unsafe { (from_raw_parts(model, n.params()), from_raw_parts(optimizer, n.memory().optimizer.floats)) };
-        let len = n.save_with_optimizer(model, opt, out).map_err(run_status)?;
-        // SAFETY: non-null, aligned, outside the other buffers (checked); writable.
-        unsafe { written.write(len) };
-        Ok(())
-    })())
+        unsafe { save_checks(net, &bufs, buf, cap, written, run) }
+    })
 }
 
 /// Loads a model blob (from `stacknet_net_save`, Rust's `persist::save` of the same bricks,
@@ -711,7 +736,9 @@ pub unsafe extern "C" fn stacknet_net_load(
         pointers(net.cast_const(), &[model.cast_const()], &[buf])?;
         let used = opt_out_ptr(used)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, n) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
+        let built;
+        let n = net!(h, built);
         let sm = need(model, model_size, n.params())?;
         disjoint(&[handle_span(net), sm, opt_span(used)], &[span(buf, len)?])?;
         // SAFETY: non-null, aligned, in range, disjoint (checked); valid per the contract.
@@ -754,7 +781,9 @@ pub unsafe extern "C" fn stacknet_net_load_with_optimizer(
         pointers(net.cast_const(), &[model.cast_const(), optimizer.cast_const()], &[buf])?;
         let used = opt_out_ptr(used)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, n) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
+        let built;
+        let n = net!(h, built);
         let no = n.memory().optimizer.floats;
         let (sm, so) = (need(model, model_size, n.params())?, need(optimizer, optimizer_size, no)?);
         disjoint(&[handle_span(net), sm, so, opt_span(used)], &[span(buf, len)?])?;
@@ -801,13 +830,15 @@ pub unsafe extern "C" fn stacknet_net_set_hyper(
         pointers(net.cast_const(), &[optimizer.cast_const()], &[hyper.cast()])?;
         aligned(hyper, align_of::<stacknet_hyper_t>())?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
-        let (h, _) = unsafe { open(net)? };
+        let h = unsafe { open(net)? };
         let so = span(optimizer, optimizer_size / F)?;
         disjoint(&[handle_span(net), so], &[span(hyper, 1)?])?;
         // SAFETY: non-null, aligned, outside the handle (checked); every bit pattern is a
         // valid `stacknet_hyper_t` (only u32 and f32 fields).
         let new = unsafe { hyper.read() };
-        let n = h.net_with(&new)?;
+        let p = h.prepared_with(&new)?;
+        let built = p.net();
+        let n = built.as_ref().map_err(spec_status)?;
         if is_adam(&new) != is_adam(&h.hyper) {
             let floats = n.memory().optimizer.floats;
             need(optimizer, optimizer_size, floats)?;
@@ -842,7 +873,7 @@ pub unsafe extern "C" fn stacknet_net_get_hyper(
         handle_aligned(net)?;
         let out = out_ptr(out)?;
         // SAFETY: non-null and aligned (checked); readable per the contract.
-        let (h, _) = unsafe { verify(net)? };
+        let h = unsafe { verify(net)? };
         disjoint(&[span(out, 1)?], &[handle_span(net)])?;
         // SAFETY: non-null, aligned, outside the handle (checked); writable per the contract.
         unsafe { out.write(h.hyper) };
@@ -869,7 +900,9 @@ pub unsafe extern "C" fn stacknet_net_steps(
         pointers(net, &[optimizer], &[steps.cast_const().cast()])?;
         let steps = out_ptr(steps)?;
         // SAFETY: non-null and aligned (checked); readable per the contract.
-        let (_, n) = unsafe { verify(net)? };
+        let h = unsafe { verify(net)? };
+        let built;
+        let n = net!(h, built);
         let floats = n.memory().optimizer.floats;
         let so = need(optimizer, optimizer_size, floats)?;
         disjoint(&[span(steps, 1)?], &[handle_span(net), so])?;

@@ -163,19 +163,51 @@ pub(crate) fn optimizer(hyper: &stacknet_hyper_t) -> Check<OptimizerSpec> {
     })
 }
 
-/// Builds the checked network: layers through `Net::new`, loss code, ridge (`hyper.ridge`)
-/// and L1 through `Penalty::new`, the optimizer through `stacknet_hyper_t::validate`.
-/// Statuses: `STACKNET_ERR_BAD_ARGUMENT` (unknown layer kind, bias flag or loss code),
-/// `STACKNET_ERR_DIMENSIONS` (no layers, too many, a first layer that is not `DENSE`, a zero
-/// width, widths that do not chain, batch 0, sizes that overflow), then
-/// `STACKNET_ERR_HYPERPARAMETER` (any optimizer setting, ridge or L1 out of range).
-pub(crate) fn build(
+/// A description translated into stacknet's types, every code and value but the layers'
+/// widths checked; [`Prepared::net`] checks the rest and builds the network. Two steps so
+/// that the (large) `Net` is built once, directly in the frame of the function that uses it,
+/// and is borrowed from there rather than moved through return values (which cost its size
+/// in stack at each level on a microcontroller).
+pub(crate) struct Prepared {
+    specs: [LayerSpec; STACKNET_NET_MAX_LAYERS],
+    len: usize,
+    batch: usize,
+    objective: Objective,
+    opt: OptimizerSpec,
+}
+
+impl Prepared {
+    /// `Net::new` on the prepared description. Inlined, so `Net::new` writes its result
+    /// straight into the caller's frame.
+    #[inline(always)]
+    pub(crate) fn net(&self) -> Result<Net, SpecError> {
+        Net::new(self.specs.get(..self.len).unwrap_or_default(), self.batch, self.objective, self.opt)
+    }
+}
+
+/// The status of a refused description: `STACKNET_ERR_HYPERPARAMETER` for an optimizer
+/// setting, `STACKNET_ERR_DIMENSIONS` for the layers' widths, count or sizes, and the batch.
+pub(crate) fn spec_status(e: &SpecError) -> crate::status::stacknet_status_t {
+    match e {
+        SpecError::Optimizer(_) => STACKNET_ERR_HYPERPARAMETER,
+        _ => STACKNET_ERR_DIMENSIONS,
+    }
+}
+
+/// Translates a description: layer codes, loss code, ridge (`hyper.ridge`) and L1 through
+/// `Penalty::new`, the optimizer through `stacknet_hyper_t::validate`. Statuses:
+/// `STACKNET_ERR_DIMENSIONS` (no layers or too many), `STACKNET_ERR_BAD_ARGUMENT` (unknown
+/// layer kind, bias flag or loss code), `STACKNET_ERR_HYPERPARAMETER` (any optimizer
+/// setting, ridge or L1 out of range). Then [`Prepared::net`] refuses, with [`spec_status`],
+/// a first layer that is not `DENSE`, a zero width, widths that do not chain, batch 0 and
+/// sizes that overflow.
+pub(crate) fn prepare(
     layers: &[stacknet_layer_t],
     loss: u32,
     batch: u32,
     l1: f32,
     hyper: &stacknet_hyper_t,
-) -> Check<Net> {
+) -> Check<Prepared> {
     if layers.is_empty() || layers.len() > STACKNET_NET_MAX_LAYERS {
         return Err(STACKNET_ERR_DIMENSIONS);
     }
@@ -190,11 +222,7 @@ pub(crate) fn build(
     };
     let opt = optimizer(hyper)?;
     let penalty = Penalty::new(hyper.ridge, l1).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?;
-    let specs = specs.get(..layers.len()).unwrap_or_default();
-    Net::new(specs, batch as usize, Objective::new(loss, penalty), opt).map_err(|e| match e {
-        SpecError::Optimizer(_) => STACKNET_ERR_HYPERPARAMETER,
-        _ => STACKNET_ERR_DIMENSIONS,
-    })
+    Ok(Prepared { specs, len: layers.len(), batch: batch as usize, objective: Objective::new(loss, penalty), opt })
 }
 
 /// The optimizer state's floats for `net`'s optimizer kind: the step count's two slots, then

@@ -12,10 +12,9 @@ use crate::check::{Span, aligned};
 use crate::checksum::crc32;
 use crate::hyper::stacknet_hyper_t;
 use crate::model::STACKNET_STATE_ALIGN;
-use crate::net_config::{STACKNET_NET_MAX_LAYERS, build, stacknet_layer_t};
+use crate::net_config::{Prepared, STACKNET_NET_MAX_LAYERS, prepare, stacknet_layer_t};
 use crate::status::{Check, stacknet_status_t::*};
 use core::mem::offset_of;
-use stacknet::runtime::Net;
 
 /// Bytes of a run-time network handle (`stacknet_net_t`).
 pub const STACKNET_NET_SIZE: usize = 96 + 16 * STACKNET_NET_MAX_LAYERS;
@@ -113,17 +112,28 @@ impl Handle {
         self.layers.get(..self.n_layers as usize).unwrap_or_default()
     }
 
-    /// The network with hyperparameters `hyper` (the handle's own, or new ones to check).
-    pub(crate) fn net_with(&self, hyper: &stacknet_hyper_t) -> Check<Net> {
-        build(self.layers(), self.loss, self.batch, self.l1, hyper)
+    /// The description with hyperparameters `hyper` (the handle's own, or new ones to check).
+    pub(crate) fn prepared_with(&self, hyper: &stacknet_hyper_t) -> Check<Prepared> {
+        prepare(self.layers(), self.loss, self.batch, self.l1, hyper)
     }
 
-    /// The network, rebuilt through the same builders as at `init`; with a matching CRC they
-    /// pass, so a failure means bytes this library did not write.
-    pub(crate) fn net(&self) -> Check<Net> {
-        self.net_with(&self.hyper).map_err(|_| STACKNET_ERR_STATE_CORRUPT)
+    /// The description, translated through the same builders as at `init`; with a matching
+    /// CRC they pass, so a failure means bytes this library did not write. Build the network
+    /// with [`net!`](crate::net_handle::net).
+    pub(crate) fn prepared(&self) -> Check<Prepared> {
+        self.prepared_with(&self.hyper).map_err(|_| STACKNET_ERR_STATE_CORRUPT)
     }
 }
+
+/// `net!(handle, built)`: the handle's network as a `&Net` borrowed from `built`, a local of
+/// the calling frame (see `Prepared`); `STACKNET_ERR_STATE_CORRUPT` if it does not build.
+macro_rules! net {
+    ($h:expr, $built:ident) => {{
+        $built = $h.prepared()?.net();
+        $built.as_ref().map_err(|_| $crate::status::stacknet_status_t::STACKNET_ERR_STATE_CORRUPT)?
+    }};
+}
+pub(crate) use net;
 
 /// The bytes of a handle, for overlap checks.
 pub(crate) fn handle_span(p: *const stacknet_net_t) -> Span {
@@ -136,12 +146,13 @@ pub(crate) fn handle_aligned(p: *const stacknet_net_t) -> Check {
 }
 
 /// The handle's magic, then its CRC-32: `STACKNET_ERR_NOT_INITIALIZED`,
-/// `STACKNET_ERR_STATE_CORRUPT`. Then the network it describes, rebuilt.
+/// `STACKNET_ERR_STATE_CORRUPT`. The caller then builds the network with [`net!`] (one `Net`
+/// per call, built in the caller's frame: it is large, so it is not passed around).
 ///
 /// # Safety
 /// `p` is non-null, aligned to `STACKNET_STATE_ALIGN` and valid for reads of
 /// `STACKNET_NET_SIZE` bytes, and no reference that writes that memory is live.
-pub(crate) unsafe fn verify<'a>(p: *const stacknet_net_t) -> Check<(&'a Handle, Net)> {
+pub(crate) unsafe fn verify<'a>(p: *const stacknet_net_t) -> Check<&'a Handle> {
     // SAFETY: `stacknet_net_t` is as large and as aligned as a `Handle` (checked at compile
     // time), readable per the contract, and every bit pattern is a valid `Handle` (plain
     // numbers, no padding), so a reference may be formed over whatever bytes C left there.
@@ -152,20 +163,19 @@ pub(crate) unsafe fn verify<'a>(p: *const stacknet_net_t) -> Check<(&'a Handle, 
     if h.crc != h.checksum() {
         return Err(STACKNET_ERR_STATE_CORRUPT);
     }
-    let net = h.net()?;
-    Ok((h, net))
+    Ok(h)
 }
 
 /// [`verify`], then the handle for writing.
 ///
 /// # Safety
 /// As [`verify`], and `p` is valid for writes and no other reference to it is live.
-pub(crate) unsafe fn open<'a>(p: *mut stacknet_net_t) -> Check<(&'a mut Handle, Net)> {
+pub(crate) unsafe fn open<'a>(p: *mut stacknet_net_t) -> Check<&'a mut Handle> {
     // SAFETY: forwarded from this function's contract; the shared reference ends here.
-    let (_, net) = unsafe { verify(p)? };
+    unsafe { verify(p)? };
     // SAFETY: as in `verify` (any bytes are a valid `Handle`), writable and exclusive per
     // the contract.
-    Ok((unsafe { &mut *p.cast::<Handle>() }, net))
+    Ok(unsafe { &mut *p.cast::<Handle>() })
 }
 
 /// The CRC-32 of a float buffer's bytes (as they are in memory).

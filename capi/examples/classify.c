@@ -51,7 +51,7 @@ static void clusters(float *px, float *py, size_t rows) {
         unsigned c = (unsigned)(uniform() * 3.0f) % 3u;
         for (j = 0; j < IN; j++) {
             float centre = (j == c) ? 1.5f : (j == 3 ? -0.5f * (float)c : 0.0f);
-            px[r * IN + j] = centre + (uniform() + uniform() + uniform() - 1.5f) * 1.0f;
+            px[r * IN + j] = centre + uniform() + uniform() + uniform() - 1.5f;
         }
         for (j = 0; j < OUT; j++) py[r * OUT + j] = (j == c) ? 1.0f : 0.0f;
     }
