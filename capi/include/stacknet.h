@@ -187,6 +187,11 @@
 #define STACKNET_LAYER_SIZE 16
 
 /**
+ * Bytes of a `stacknet_net_config_t`.
+ */
+#define STACKNET_NET_CONFIG_SIZE (12 + STACKNET_HYPER_SIZE)
+
+/**
  * Bytes of a run-time network handle (`stacknet_net_t`).
  */
 #define STACKNET_NET_SIZE (96 + (16 * STACKNET_NET_MAX_LAYERS))

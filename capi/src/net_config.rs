@@ -3,7 +3,7 @@
 //! value is range-checked by stacknet's own builders (`Net::new`, `Penalty::new`,
 //! `stacknet_hyper_t::validate`); this file only maps codes to types.
 
-use crate::hyper::{Choice, stacknet_hyper_t};
+use crate::hyper::{Choice, STACKNET_HYPER_SIZE, stacknet_hyper_t};
 use crate::status::{Check, stacknet_status_t::*};
 use stacknet::loss::{Loss, Objective, Penalty};
 use stacknet::nn::Bias;
@@ -111,7 +111,7 @@ pub struct stacknet_net_sizes_t {
 /// Bytes of a `stacknet_layer_t`.
 pub const STACKNET_LAYER_SIZE: usize = 16;
 /// Bytes of a `stacknet_net_config_t`.
-pub const STACKNET_NET_CONFIG_SIZE: usize = 12 + crate::hyper::STACKNET_HYPER_SIZE;
+pub const STACKNET_NET_CONFIG_SIZE: usize = 12 + STACKNET_HYPER_SIZE;
 
 const _: () = {
     assert!(size_of::<stacknet_layer_t>() == STACKNET_LAYER_SIZE);
