@@ -229,8 +229,7 @@ pub unsafe extern "C" fn stacknet_net_validate(
         }
         // SAFETY: non-null and aligned (checked); readable per the contract.
         let h = unsafe { verify(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let bufs = [(model, model_size, n.params(), TRACK_MODEL, h.model_crc)];
         let opt = [(optimizer, optimizer_size, n.memory().optimizer.floats, TRACK_OPT, h.opt_crc)];
         for (p, size, floats, bit, crc) in bufs.into_iter().chain(opt) {
@@ -269,8 +268,7 @@ pub unsafe extern "C" fn stacknet_net_info(
         let out = out_ptr(out)?;
         // SAFETY: non-null and aligned (checked); readable per the contract.
         let h = unsafe { verify(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         disjoint(&[span(out, 1)?], &[handle_span(net)])?;
         let s = sizes(n, is_adam(&h.hyper))?;
         // SAFETY: non-null, aligned, outside the handle (checked); writable per the contract.
@@ -302,8 +300,7 @@ pub unsafe extern "C" fn stacknet_net_init_model(
         pointers(net.cast_const(), &[model.cast_const()], &[])?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
         let h = unsafe { open(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let sm = need(model, model_size, n.params())?;
         disjoint(&[handle_span(net), sm], &[])?;
         let init = scheme(scheme_code)?;
@@ -335,8 +332,7 @@ pub unsafe extern "C" fn stacknet_net_reset_optimizer(
         pointers(net.cast_const(), &[optimizer.cast_const()], &[])?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
         let h = unsafe { open(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let floats = n.memory().optimizer.floats;
         let so = need(optimizer, optimizer_size, floats)?;
         disjoint(&[handle_span(net), so], &[])?;
@@ -387,8 +383,7 @@ pub unsafe extern "C" fn stacknet_net_train_step(
         let report = opt_out_ptr(report)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
         let h = unsafe { open(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         if rows != n.batch() {
             return Err(STACKNET_ERR_DIMENSIONS);
         }
@@ -471,8 +466,7 @@ unsafe fn eval(
     pointers(net, &[model, x, y.unwrap_or(x), out_p, scratch.cast_const()], &[])?;
     // SAFETY: non-null and aligned (checked); readable per the contract.
     let h = unsafe { verify(net)? };
-    let built;
-    let n = net!(h, built);
+    net!(let n = h, built);
     if rows == 0 {
         return Err(STACKNET_ERR_DIMENSIONS);
     }
@@ -633,8 +627,7 @@ unsafe fn save_checks(
     let written = out_ptr(written)?;
     // SAFETY: non-null and aligned (checked); readable per the contract.
     let h = unsafe { verify(net)? };
-    let built;
-    let n = net!(h, built);
+    net!(let n = h, built);
     let mut read = [handle_span(net), Span { addr: 0, len: 0 }, Span { addr: 0, len: 0 }];
     for ((p, size, is_model), r) in bufs.iter().zip(read.iter_mut().skip(1)) {
         *r = need(*p, *size, if *is_model { n.params() } else { n.memory().optimizer.floats })?;
@@ -737,8 +730,7 @@ pub unsafe extern "C" fn stacknet_net_load(
         let used = opt_out_ptr(used)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
         let h = unsafe { open(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let sm = need(model, model_size, n.params())?;
         disjoint(&[handle_span(net), sm, opt_span(used)], &[span(buf, len)?])?;
         // SAFETY: non-null, aligned, in range, disjoint (checked); valid per the contract.
@@ -782,8 +774,7 @@ pub unsafe extern "C" fn stacknet_net_load_with_optimizer(
         let used = opt_out_ptr(used)?;
         // SAFETY: non-null and aligned (checked); exclusive per the contract.
         let h = unsafe { open(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let no = n.memory().optimizer.floats;
         let (sm, so) = (need(model, model_size, n.params())?, need(optimizer, optimizer_size, no)?);
         disjoint(&[handle_span(net), sm, so, opt_span(used)], &[span(buf, len)?])?;
@@ -901,8 +892,7 @@ pub unsafe extern "C" fn stacknet_net_steps(
         let steps = out_ptr(steps)?;
         // SAFETY: non-null and aligned (checked); readable per the contract.
         let h = unsafe { verify(net)? };
-        let built;
-        let n = net!(h, built);
+        net!(let n = h, built);
         let floats = n.memory().optimizer.floats;
         let so = need(optimizer, optimizer_size, floats)?;
         disjoint(&[span(steps, 1)?], &[handle_span(net), so])?;

@@ -125,13 +125,14 @@ impl Handle {
     }
 }
 
-/// `net!(handle, built)`: the handle's network as a `&Net` borrowed from `built`, a local of
-/// the calling frame (see `Prepared`); `STACKNET_ERR_STATE_CORRUPT` if it does not build.
+/// `net!(let n = handle, built)`: binds `n` to the handle's network, a `&Net` borrowed from
+/// `built`, a local of the calling frame (see `Prepared`), built where it is declared so that
+/// `Net::new` writes it in place; `STACKNET_ERR_STATE_CORRUPT` if it does not build.
 macro_rules! net {
-    ($h:expr, $built:ident) => {{
-        $built = $h.prepared()?.net();
-        $built.as_ref().map_err(|_| $crate::status::stacknet_status_t::STACKNET_ERR_STATE_CORRUPT)?
-    }};
+    (let $n:ident = $h:expr, $built:ident) => {
+        let $built = $h.prepared()?.net();
+        let $n = $built.as_ref().map_err(|_| $crate::status::stacknet_status_t::STACKNET_ERR_STATE_CORRUPT)?;
+    };
 }
 pub(crate) use net;
 
