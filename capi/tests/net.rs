@@ -1062,3 +1062,129 @@ fn handle_bytes_depend_only_on_the_calls() {
     assert_eq!(a, b);
     assert!(a.windows(2).all(|w| w[0] != w[1]), "each call changed the handle");
 }
+
+/// MSE, sigmoid layers and a `DENSE` without bias: the C path against `runtime::Net` and the
+/// bricks (initial weights, every step's report and weights), with SGD and momentum, on XOR.
+#[test]
+fn an_mse_sigmoid_network_without_a_bias_matches_rust() {
+    use stacknet::nn::{Bias, Sigmoid};
+    let layers = [
+        stacknet_layer_t { kind: STACKNET_LAYER_DENSE, inputs: 2, outputs: 10, bias: 0 },
+        act(STACKNET_LAYER_SIGMOID),
+        stacknet_layer_t { kind: STACKNET_LAYER_DENSE, inputs: 10, outputs: 2, bias: 1 },
+        act(STACKNET_LAYER_SIGMOID),
+    ];
+    let spec = [
+        LayerSpec::Dense { inputs: 2, outputs: 10, bias: Bias::Without },
+        LayerSpec::Sigmoid,
+        LayerSpec::Dense { inputs: 10, outputs: 2, bias: Bias::With },
+        LayerSpec::Sigmoid,
+    ];
+    let mut h = hyper();
+    h.learning_rate = 2.0;
+    h.momentum = 0.9;
+    let c = stacknet_net_config_t { loss: STACKNET_LOSS_MSE, batch: 4, l1: 0.0, hyper: h };
+    let s = sizes_of(&layers, &c).unwrap();
+    assert_eq!(s.params, 2 * 10 + 10 * 2 + 2);
+    let rt = Net::new(&spec, 4, Objective::mse(), OptimizerSpec::SgdMomentum(Sgd::new(2.0).unwrap(), 0.9)).unwrap();
+    let mut net = zeroed_handle();
+    let (mut m, mut o, mut sc) =
+        (vec![0.0f32; s.model_size / 4], vec![0.0f32; s.optimizer_size / 4], vec![0.0f32; s.scratch_size / 4]);
+    let (mut rm, mut ro, mut rs) =
+        (vec![0.0; rt.params()], vec![0.0; rt.memory().optimizer.floats], vec![0.0; rt.memory().scratch.floats]);
+    unsafe {
+        assert_eq!(stacknet_net_init(&mut *net, STACKNET_NET_SIZE, layers.as_ptr(), 4, &c), STACKNET_OK);
+        assert_eq!(
+            stacknet_net_init_model(&mut *net, m.as_mut_ptr(), s.model_size, 9, STACKNET_INIT_UNIFORM_FAN_IN),
+            STACKNET_OK
+        );
+        assert_eq!(stacknet_net_reset_optimizer(&mut *net, o.as_mut_ptr(), s.optimizer_size), STACKNET_OK);
+    }
+    rt.init(&mut rm, &mut stacknet::init::rng(9), Init::UniformFanIn).unwrap();
+    let bricks: (Dense<2, 10>, Sigmoid<10>, Dense<10, 2>, Sigmoid<2>) = {
+        let mut b = (Dense::zeros(Bias::Without), Sigmoid, Dense::zeros(Bias::With), Sigmoid);
+        b.init(&mut stacknet::init::rng(9), Init::UniformFanIn);
+        b
+    };
+    assert_eq!(bits(&m), bits(&rm));
+    assert_eq!(bits(&m), bits(&params(&bricks)));
+    let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
+    let y = [1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+    let mut first = 0.0;
+    for i in 0..300 {
+        let want = rt.train_step(&mut rm, &mut ro, &mut rs, &x, &y).unwrap();
+        let mut r = stacknet_step_report_t {
+            loss: 0.0,
+            data_loss: 0.0,
+            grad_norm: 0.0,
+            learning_rate: 0.0,
+            step: 0,
+            clipped: 0,
+        };
+        let st = unsafe {
+            stacknet_net_train_step(
+                &mut *net,
+                m.as_mut_ptr(),
+                s.model_size,
+                o.as_mut_ptr(),
+                s.optimizer_size,
+                sc.as_mut_ptr(),
+                s.scratch_size,
+                x.as_ptr(),
+                y.as_ptr(),
+                4,
+                &mut r,
+            )
+        };
+        assert_eq!((st, r.loss.to_bits(), r.step), (STACKNET_OK, want.loss.to_bits(), want.step), "step {i}");
+        if i == 0 {
+            first = r.loss;
+        }
+        assert_eq!(bits(&m), bits(&rm));
+    }
+    let mut acc = 0.0f32;
+    let mut ps = vec![0.0f32; 4 * s.predict_scratch_per_row / 4];
+    let st = unsafe {
+        stacknet_net_accuracy(
+            &*net,
+            m.as_ptr(),
+            s.model_size,
+            x.as_ptr(),
+            y.as_ptr(),
+            4,
+            ps.as_mut_ptr(),
+            ps.len() * 4,
+            &mut acc,
+        )
+    };
+    assert_eq!(st, STACKNET_OK);
+    let mut blob = vec![0u8; s.save_size];
+    let mut n = 0;
+    assert_eq!(
+        unsafe { stacknet_net_save(&*net, m.as_ptr(), s.model_size, blob.as_mut_ptr(), blob.len(), &mut n) },
+        STACKNET_OK
+    );
+    let mut back = bricks;
+    assert_eq!(stacknet::persist::load(&mut back, &blob[..n]), Ok(n));
+    assert_eq!(bits(&params(&back)), bits(&m));
+    let mut last = 0.0;
+    unsafe {
+        let mut ls = vec![0.0f32; 4 * s.loss_scratch_per_row / 4];
+        assert_eq!(
+            stacknet_net_loss(
+                &*net,
+                m.as_ptr(),
+                s.model_size,
+                x.as_ptr(),
+                y.as_ptr(),
+                4,
+                ls.as_mut_ptr(),
+                ls.len() * 4,
+                &mut last
+            ),
+            STACKNET_OK
+        );
+    }
+    assert!(last < 0.25 * first, "{first} -> {last}");
+    assert!(acc >= 0.75, "{acc}");
+}
