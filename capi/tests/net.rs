@@ -1188,3 +1188,43 @@ fn an_mse_sigmoid_network_without_a_bias_matches_rust() {
     assert!(last < 0.25 * first, "{first} -> {last}");
     assert!(acc >= 0.75, "{acc}");
 }
+
+/// Two threads predict at once from one handle and one read-only model, each with its own
+/// scratch, and get the single-threaded outputs.
+#[test]
+fn two_threads_share_a_model() {
+    let mut f = Fix::new(&sgd_config(0.1, 0.9), 17);
+    f.train(0, 20);
+    let (x, _) = blobs(64, 5);
+    let want = f.predict(&x);
+    let (net, model, sizes) = (&*f.net, &f.model[..], f.sizes);
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = vec![0.0f32; 64 * 3];
+                    let mut scratch = vec![0.0f32; 64 * sizes.predict_scratch_per_row / 4];
+                    for _ in 0..50 {
+                        let st = unsafe {
+                            stacknet_net_predict(
+                                net,
+                                model.as_ptr(),
+                                model.len() * 4,
+                                x.as_ptr(),
+                                64,
+                                out.as_mut_ptr(),
+                                scratch.as_mut_ptr(),
+                                scratch.len() * 4,
+                            )
+                        };
+                        assert_eq!(st, STACKNET_OK);
+                    }
+                    out
+                })
+            })
+            .collect();
+        for r in runs {
+            assert_eq!(bits(&r.join().unwrap()), bits(&want));
+        }
+    });
+}
