@@ -1101,7 +1101,7 @@ stacknet_status_t stacknet_net_init_model(stacknet_net_t *net,
                                           float *model,
                                           size_t model_size,
                                           uint64_t seed,
-                                          uint32_t scheme_code);
+                                          uint32_t scheme);
 
 /**
  * Zeroes the optimizer state (step 0, zero velocity or moments) and tracks its CRC-32.

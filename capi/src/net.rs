@@ -62,7 +62,7 @@ fn rows_span(p: *const f32, rows: usize, width: usize) -> Check<Span> {
 }
 
 /// The initialisation scheme for a `STACKNET_INIT_*` code.
-fn scheme(code: u32) -> Check<Init> {
+fn init_scheme(code: u32) -> Check<Init> {
     match code {
         STACKNET_INIT_UNIFORM_FAN_IN => Ok(Init::UniformFanIn),
         STACKNET_INIT_XAVIER_UNIFORM => Ok(Init::XavierUniform),
@@ -294,7 +294,7 @@ pub unsafe extern "C" fn stacknet_net_init_model(
     model: *mut f32,
     model_size: usize,
     seed: u64,
-    scheme_code: u32,
+    scheme: u32,
 ) -> stacknet_status_t {
     status((|| {
         pointers(net.cast_const(), &[model.cast_const()], &[])?;
@@ -303,7 +303,7 @@ pub unsafe extern "C" fn stacknet_net_init_model(
         net!(let n = h, built);
         let sm = need(model, model_size, n.params())?;
         disjoint(&[handle_span(net), sm], &[])?;
-        let init = scheme(scheme_code)?;
+        let init = init_scheme(scheme)?;
         // SAFETY: non-null, aligned, in range, outside the handle (checked); writable per the contract.
         let model = unsafe { from_raw_parts_mut(model, n.params()) };
         n.init(model, &mut rng(seed), init).map_err(run_status)?;
