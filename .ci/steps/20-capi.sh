@@ -10,9 +10,10 @@
 #            semihosting; the program's exit status comes back as QEMU's), where
 #            firmware/stack.c also measures each call's stack use by painting;
 #   Cortex-M0 firmware (soft float, qemu-system-arm microbit: 16 KB of RAM, so only
-#            tests/reproducible.c and tests/quant.c);
-# tests/reproducible.c must print the same model hash on all four; tests/integrity.c under
-# valgrind too (no byte of a state left undefined); a link-time check of which exported
+#            tests/reproducible.c, tests/quant.c and tests/net.c);
+# examples/classify.c and tests/net.c drive run-time networks (stacknet_net_*);
+# tests/reproducible.c must print the same model hash on all four; tests/integrity.c and
+# tests/net.c under valgrind too (no byte of a state left undefined); a link-time check of which exported
 # functions can reach the panic handler; and the recipe for linking next to another Rust
 # no_std staticlib (capi/second-staticlib-check.sh).
 set -euo pipefail
@@ -22,7 +23,7 @@ mkdir -p "$out"
 t0=$(date +%s)
 section() { printf -- '--- [%4ss] capi: %s\n' "$(($(date +%s) - t0))" "$*"; }
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Icapi/include)
-progs=(examples/xor tests/status tests/reproducible tests/adam tests/quant tests/integrity)
+progs=(examples/xor examples/classify tests/status tests/reproducible tests/adam tests/quant tests/integrity tests/net)
 
 section "Rust tests, clippy, fmt"
 cargo test -p stacknet-capi
@@ -58,6 +59,11 @@ struct probe { char c; stacknet_xor_2_3_2_t s; };
 typedef char align_ok[offsetof(struct probe, s) == STACKNET_STATE_ALIGN ? 1 : -1];
 typedef char size_ok[sizeof(stacknet_xor_2_10_2_t) == STACKNET_XOR_2_10_2_STATE_SIZE ? 1 : -1];
 typedef char hyper_ok[sizeof(stacknet_hyper_t) == STACKNET_HYPER_SIZE ? 1 : -1];
+struct net_probe { char c; stacknet_net_t n; };
+typedef char net_align_ok[offsetof(struct net_probe, n) == STACKNET_STATE_ALIGN ? 1 : -1];
+typedef char net_size_ok[sizeof(stacknet_net_t) == STACKNET_NET_SIZE ? 1 : -1];
+typedef char layer_ok[sizeof(stacknet_layer_t) == STACKNET_LAYER_SIZE ? 1 : -1];
+typedef char config_ok[sizeof(stacknet_net_config_t) == STACKNET_NET_CONFIG_SIZE ? 1 : -1];
 int main(void) { return 0; }
 EOF
 strict=(-Wall -Wextra -Werror -pedantic -Icapi/include)
@@ -70,7 +76,7 @@ done
 g++ -x c++ -std=c++11 "${strict[@]}" "$out/header.c" -o "$out/header-cxx" && "$out/header-cxx"
 g++ -m32 -ffreestanding -x c++ -std=c++11 "${strict[@]}" -c "$out/header.c" -o "$out/header-cxx-m32.o"
 
-section "x86_64: examples/xor.c and tests/{status,reproducible,adam,quant,integrity}.c under ASan + UBSan"
+section "x86_64: examples/{xor,classify}.c and tests/{status,reproducible,adam,quant,integrity,net}.c under ASan + UBSan"
 for p in "${progs[@]}"; do
   exe="$out/x86_64-$(basename "$p")"
   gcc "${cflags[@]}" -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -78,10 +84,18 @@ for p in "${progs[@]}"; do
   "$exe" | tee "$out/x86_64-$(basename "$p").out"
 done
 
-section "x86_64: tests/integrity.c under valgrind (no byte of a state left undefined)"
+section "x86_64: tests/{integrity,net}.c under valgrind (no byte of a state left undefined)"
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
-gcc "${cflags[@]}" -g capi/tests/integrity.c target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$out/x86_64-integrity-vg"
-valgrind -q --error-exitcode=1 "$out/x86_64-integrity-vg"
+for p in integrity net; do
+  gcc "${cflags[@]}" -g "capi/tests/$p.c" target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$out/x86_64-$p-vg"
+  valgrind -q --error-exitcode=1 "$out/x86_64-$p-vg"
+done
+
+section "x86_64: text size of a program on the run-time engine (examples/classify.c) and of one fixed shape (examples/xor.c)"
+for p in xor classify; do
+  gcc "${cflags[@]}" "capi/examples/$p.c" target/capi/libstacknet_capi.a -Wl,--gc-sections -lm -o "$out/x86_64-$p-size"
+  size "$out/x86_64-$p-size"
+done
 
 section "link-time panic check (every exported function, x86_64)"
 bash capi/panic-check.sh
@@ -120,7 +134,7 @@ done
 section "Cortex-M0: staticlib, the programs that fit the microbit's 16 KB of RAM, in qemu-system-arm"
 # The others hold several model states (a 2-10-2 state is 7,136 B) and do not fit.
 scripts/xcargo build -Zbuild-std=core -p stacknet-capi --profile capi --target thumbv6m-none-eabi
-for p in tests/reproducible tests/quant; do
+for p in tests/reproducible tests/quant tests/net; do
   elf="$out/m0-$(basename "$p").elf"
   arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -mfloat-abi=soft "${cflags[@]}" \
     --specs=rdimon.specs -T capi/firmware/microbit.ld -Wl,--gc-sections -Wl,-z,noexecstack \

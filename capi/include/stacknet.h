@@ -131,6 +131,77 @@
 #define STACKNET_STATE_ALIGN 8
 
 /**
+ * `kind` of a `stacknet_layer_t`: `y = x·W (+ b)` with `inputs` → `outputs`.
+ */
+#define STACKNET_LAYER_DENSE 0
+
+/**
+ * `kind`: the logistic sigmoid (widths and bias ignored: it takes the width before it).
+ */
+#define STACKNET_LAYER_SIGMOID 1
+
+/**
+ * `kind`: the hyperbolic tangent (widths and bias ignored).
+ */
+#define STACKNET_LAYER_TANH 2
+
+/**
+ * `kind`: the rectifier max(0, x) (widths and bias ignored).
+ */
+#define STACKNET_LAYER_RELU 3
+
+/**
+ * `loss` of a `stacknet_net_config_t`: mean squared error Σ(Y−H)²/(2B).
+ */
+#define STACKNET_LOSS_MSE 0
+
+/**
+ * `loss`: softmax cross-entropy over each row; the last layer is a `DENSE` (its outputs
+ * are the logits, which `stacknet_net_predict` returns).
+ */
+#define STACKNET_LOSS_SOFTMAX_CE 1
+
+/**
+ * `scheme` of `stacknet_net_init_model`: U(−1/√fan_in, 1/√fan_in) for weights and biases.
+ */
+#define STACKNET_INIT_UNIFORM_FAN_IN 0
+
+/**
+ * `scheme`: Xavier/Glorot uniform weights, zero biases.
+ */
+#define STACKNET_INIT_XAVIER_UNIFORM 1
+
+/**
+ * `scheme`: He normal weights, zero biases (for ReLU networks).
+ */
+#define STACKNET_INIT_HE_NORMAL 2
+
+/**
+ * The most layer descriptors (activations included) a run-time network holds.
+ */
+#define STACKNET_NET_MAX_LAYERS 16
+
+/**
+ * Bytes of a `stacknet_layer_t`.
+ */
+#define STACKNET_LAYER_SIZE 16
+
+/**
+ * Bytes of a `stacknet_net_config_t`.
+ */
+#define STACKNET_NET_CONFIG_SIZE (12 + STACKNET_HYPER_SIZE)
+
+/**
+ * Bytes of a run-time network handle (`stacknet_net_t`).
+ */
+#define STACKNET_NET_SIZE (96 + (16 * STACKNET_NET_MAX_LAYERS))
+
+/**
+ * The handle size in 64-bit words (`stacknet_net_t`'s array length).
+ */
+#define STACKNET_NET_WORDS (STACKNET_NET_SIZE / 8)
+
+/**
  *`xor_2_3_2`: inputs per row.
  */
 #define STACKNET_XOR_2_3_2_INPUTS 2
@@ -555,6 +626,169 @@ typedef struct {
 } stacknet_hyper_t;
 
 /**
+ * One layer of a run-time network. Only `DENSE` uses `inputs`, `outputs` and `bias`; an
+ * activation takes the width of the layer before it (set its other fields to 0).
+ */
+typedef struct {
+  /**
+   * One of `STACKNET_LAYER_*`.
+   */
+  uint32_t kind;
+  /**
+   * `DENSE`: input width, ≥ 1, equal to the output width of the layer before.
+   */
+  uint32_t inputs;
+  /**
+   * `DENSE`: output width, ≥ 1.
+   */
+  uint32_t outputs;
+  /**
+   * `DENSE`: 1 with a bias vector, 0 without.
+   */
+  uint32_t bias;
+} stacknet_layer_t;
+
+/**
+ * A run-time network's configuration besides its layers.
+ */
+typedef struct {
+  /**
+   * One of `STACKNET_LOSS_*`.
+   */
+  uint32_t loss;
+  /**
+   * Rows per training step (`stacknet_net_train_step` takes exactly this many), ≥ 1.
+   */
+  uint32_t batch;
+  /**
+   * L1 coefficient of the penalty l1·Σ|W|/B (weights only): finite and ≥ 0. The ridge
+   * (L2) coefficient is `hyper.ridge`.
+   */
+  float l1;
+  /**
+   * Optimizer, learning rate, schedule, clipping, ridge: as for the fixed shapes (start
+   * from `stacknet_hyper_default`). `stacknet_net_set_hyper` changes them later.
+   */
+  stacknet_hyper_t hyper;
+} stacknet_net_config_t;
+
+/**
+ * The caller buffers of a run-time network (from `stacknet_net_sizes` or
+ * `stacknet_net_info`). Sizes are in bytes; every `float` buffer needs 4-byte alignment.
+ */
+typedef struct {
+  /**
+   * Bytes of the handle (`STACKNET_NET_SIZE`, the size of `stacknet_net_t`).
+   */
+  size_t handle_size;
+  /**
+   * Alignment of the handle (`STACKNET_STATE_ALIGN`).
+   */
+  size_t handle_align;
+  /**
+   * Bytes of the model (the parameters, in the order of stacknet's bricks); read only for
+   * prediction, so it may be `const` (in flash).
+   */
+  size_t model_size;
+  /**
+   * Alignment of the model.
+   */
+  size_t model_align;
+  /**
+   * Bytes of the optimizer state (step count, then SGD's velocity or Adam's two moments)
+   * for the configured optimizer kind.
+   */
+  size_t optimizer_size;
+  /**
+   * Alignment of the optimizer state.
+   */
+  size_t optimizer_align;
+  /**
+   * Bytes of a training step's scratch (a batch's activations and gradients).
+   */
+  size_t scratch_size;
+  /**
+   * Alignment of the scratch buffers.
+   */
+  size_t scratch_align;
+  /**
+   * Bytes of scratch per row for `stacknet_net_predict` and `stacknet_net_accuracy`.
+   */
+  size_t predict_scratch_per_row;
+  /**
+   * Bytes of scratch per row for `stacknet_net_loss`.
+   */
+  size_t loss_scratch_per_row;
+  /**
+   * Bytes `stacknet_net_save` writes.
+   */
+  size_t save_size;
+  /**
+   * Bytes `stacknet_net_save_with_optimizer` writes (for the configured optimizer kind).
+   */
+  size_t save_with_optimizer_size;
+  /**
+   * Values in an input row.
+   */
+  uint32_t inputs;
+  /**
+   * Values in an output row.
+   */
+  uint32_t outputs;
+  /**
+   * Rows per training step.
+   */
+  uint32_t batch;
+  /**
+   * Number of parameters (floats in the model).
+   */
+  uint32_t params;
+} stacknet_net_sizes_t;
+
+/**
+ * A run-time network's handle: opaque; declare one (e.g. `static stacknet_net_t net;`) and
+ * pass its address. `STACKNET_NET_SIZE` bytes, aligned to `STACKNET_STATE_ALIGN`. It holds
+ * the checked description, the hyperparameters and the CRC-32s of the model and optimizer
+ * buffers it last wrote; the buffers themselves are separate (see `stacknet_net_sizes`).
+ */
+typedef struct STACKNET_ALIGNED(8) {
+  /**
+   * Private: only this library reads or writes it.
+   */
+  uint64_t opaque[STACKNET_NET_WORDS];
+} stacknet_net_t;
+
+/**
+ * What one training step did (see `*_train_step`).
+ */
+typedef struct {
+  /**
+   * The objective (MSE + ridge) before the update.
+   */
+  float loss;
+  /**
+   * The MSE alone.
+   */
+  float data_loss;
+  /**
+   * L2 norm of the gradient before clipping.
+   */
+  float grad_norm;
+  /**
+   * The learning rate this step used.
+   */
+  float learning_rate;
+  /**
+   * Successful steps so far, this one included.
+   */
+  uint32_t step;
+  /**
+   * 1 if clipping changed the gradient, else 0.
+   */
+  uint32_t clipped;
+} stacknet_step_report_t;
+
+/**
  * What `stacknet_q8_check` reports of a valid int8 blob.
  */
 typedef struct {
@@ -605,36 +839,6 @@ typedef struct STACKNET_ALIGNED(8) {
    */
   uint64_t opaque[STACKNET_XOR_2_3_2_STATE_WORDS];
 } stacknet_xor_2_3_2_t;
-
-/**
- * What one training step did (see `*_train_step`).
- */
-typedef struct {
-  /**
-   * The objective (MSE + ridge) before the update.
-   */
-  float loss;
-  /**
-   * The MSE alone.
-   */
-  float data_loss;
-  /**
-   * L2 norm of the gradient before clipping.
-   */
-  float grad_norm;
-  /**
-   * The learning rate this step used.
-   */
-  float learning_rate;
-  /**
-   * Successful steps so far, this one included.
-   */
-  uint32_t step;
-  /**
-   * 1 if clipping changed the gradient, else 0.
-   */
-  uint32_t clipped;
-} stacknet_step_report_t;
 
 /**
  *A `xor_2_3_2_bias` model state (2-3-2, biases: true, batch 32): opaque; declare one (e.g. `static`) and pass its address.
@@ -804,6 +1008,336 @@ stacknet_status_t stacknet_sigmoid(float *x, size_t n);
  * `dy`, `y` are null or valid for reading `n` floats; `dx` is null or valid for writing `n`.
  */
 stacknet_status_t stacknet_sigmoid_backward(const float *dy, const float *y, float *dx, size_t n);
+
+/**
+ * Reports the buffers a network needs, from its description alone (nothing else is needed
+ * to call it): sizes in bytes and alignments of the handle, the model, the optimizer state
+ * (for `config->hyper.optimizer`'s kind), the training scratch, the scratch per row of
+ * predict / accuracy and of loss, the two blob sizes, and the widths.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED` (layers, config, out),
+ * `STACKNET_ERR_DIMENSIONS` (`n_layers` 0 or above `STACKNET_NET_MAX_LAYERS`; a first layer
+ * that is not `DENSE`, a zero width, widths that do not chain, batch 0, sizes that
+ * overflow), `STACKNET_ERR_OVERLAP` (out overlaps the inputs), `STACKNET_ERR_BAD_ARGUMENT`
+ * (unknown layer kind, bias flag or loss code), `STACKNET_ERR_HYPERPARAMETER` (as
+ * `stacknet_net_init`).
+ *
+ * # Safety
+ * `layers` is null or valid for reading `n_layers` descriptors, `config` null or readable,
+ * `out` null or writable.
+ */
+stacknet_status_t stacknet_net_sizes(const stacknet_layer_t *layers,
+                                     size_t n_layers,
+                                     const stacknet_net_config_t *config,
+                                     stacknet_net_sizes_t *out);
+
+/**
+ * Initialises a handle (`net_size` ≥ `STACKNET_NET_SIZE` bytes, aligned to
+ * `STACKNET_STATE_ALIGN`) from `n_layers` layer descriptors and a configuration, every
+ * value checked by stacknet's builders. The handle tracks no model or optimizer yet: call
+ * `stacknet_net_init_model` (or a load) and `stacknet_net_reset_optimizer` before training.
+ *
+ * Statuses: as `stacknet_net_sizes`, with `STACKNET_ERR_MISALIGNED` for the handle,
+ * `STACKNET_ERR_BUFFER_TOO_SMALL` (`net_size`), `STACKNET_ERR_OVERLAP` (handle over the
+ * inputs) and `STACKNET_ERR_HYPERPARAMETER` (learning rate, schedule, clipping, momentum,
+ * optimizer, β₁, β₂, ε, weight decay, ridge, `l1`).
+ *
+ * # Safety
+ * `net` is null or valid for writing `net_size` bytes, and no other thread uses it;
+ * `layers` and `config` as for `stacknet_net_sizes`.
+ */
+stacknet_status_t stacknet_net_init(stacknet_net_t *net,
+                                    size_t net_size,
+                                    const stacknet_layer_t *layers,
+                                    size_t n_layers,
+                                    const stacknet_net_config_t *config);
+
+/**
+ * Checks, writing nothing, that `net` is an initialised handle whose bytes nothing outside
+ * this library changed (magic, CRC-32), and, for each of `model` and `optimizer` that is
+ * not NULL, that the buffer holds exactly the values this handle last wrote there (its
+ * CRC-32). For firmware that keeps a network in retained RAM across a reset.
+ *
+ * Statuses: `STACKNET_ERR_NULL` (net), `STACKNET_ERR_MISALIGNED`,
+ * `STACKNET_ERR_NOT_INITIALIZED` (no magic; or a buffer given that this handle never
+ * wrote), `STACKNET_ERR_STATE_CORRUPT` (the handle's CRC, or a buffer's),
+ * `STACKNET_ERR_BUFFER_TOO_SMALL` (a size below the network's).
+ *
+ * # Safety
+ * `net` is null or readable for `STACKNET_NET_SIZE` bytes; `model` and `optimizer` are
+ * null or readable for `model_size` / `optimizer_size` bytes; none is written meanwhile.
+ */
+stacknet_status_t stacknet_net_validate(const stacknet_net_t *net,
+                                        const float *model,
+                                        size_t model_size,
+                                        const float *optimizer,
+                                        size_t optimizer_size);
+
+/**
+ * Writes what `net` needs (as `stacknet_net_sizes`, for its current optimizer kind) to `*out`.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT`, `STACKNET_ERR_OVERLAP` (out inside the handle).
+ *
+ * # Safety
+ * `net` is null or readable for `STACKNET_NET_SIZE` bytes; `out` is null or writable.
+ */
+stacknet_status_t stacknet_net_info(const stacknet_net_t *net, stacknet_net_sizes_t *out);
+
+/**
+ * Fills `model` with parameters drawn from `seed` with `scheme` (`STACKNET_INIT_*`): the
+ * same values, in the same order, as Rust's `Net::init` (and `Layer::random` of the same
+ * bricks) with `stacknet::init::rng(seed)`. The handle then tracks the model's CRC-32.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT`, `STACKNET_ERR_BUFFER_TOO_SMALL` (`model_size` below the
+ * model's), `STACKNET_ERR_OVERLAP` (model and handle), `STACKNET_ERR_BAD_ARGUMENT` (scheme).
+ *
+ * # Safety
+ * `net` is null or an exclusive pointer to a handle; `model` is null or valid for writing
+ * `model_size` bytes.
+ */
+stacknet_status_t stacknet_net_init_model(stacknet_net_t *net,
+                                          float *model,
+                                          size_t model_size,
+                                          uint64_t seed,
+                                          uint32_t scheme);
+
+/**
+ * Zeroes the optimizer state (step 0, zero velocity or moments) and tracks its CRC-32.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT`, `STACKNET_ERR_BUFFER_TOO_SMALL`, `STACKNET_ERR_OVERLAP`.
+ *
+ * # Safety
+ * `net` is null or an exclusive pointer to a handle; `optimizer` is null or valid for
+ * writing `optimizer_size` bytes.
+ */
+stacknet_status_t stacknet_net_reset_optimizer(stacknet_net_t *net,
+                                               float *optimizer,
+                                               size_t optimizer_size);
+
+/**
+ * One step of the network's optimizer on exactly `batch` rows (`x`: `rows × inputs`,
+ * `y`: `rows × outputs`, row-major), the same step as Rust's `Net::train_step`. Before it,
+ * the model and optimizer must hold exactly what this handle last wrote there (their
+ * CRC-32s); after it, the handle tracks their new CRC-32s. `report` may be NULL.
+ * Transactional: after a refusal the model, optimizer and handle are bit-identical.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`
+ * (handle; or a model / optimizer this handle never initialised or loaded),
+ * `STACKNET_ERR_STATE_CORRUPT` (handle; or the model's or optimizer's CRC-32 differs),
+ * `STACKNET_ERR_DIMENSIONS` (`rows` ≠ batch), `STACKNET_ERR_BUFFER_TOO_SMALL`,
+ * `STACKNET_ERR_OVERLAP`, `STACKNET_ERR_NON_FINITE` (x or y), `STACKNET_ERR_DIVERGED` (the
+ * step would make the loss, a gradient or a weight non-finite; only the scratch changed).
+ *
+ * # Safety
+ * `net` is null or an exclusive pointer to a handle; `model`, `optimizer`, `scratch` are
+ * null or valid for writing their sizes in bytes; `x`, `y` null or valid for reading
+ * `rows` rows; `report` null or writable.
+ */
+stacknet_status_t stacknet_net_train_step(stacknet_net_t *net,
+                                          float *model,
+                                          size_t model_size,
+                                          float *optimizer,
+                                          size_t optimizer_size,
+                                          float *scratch,
+                                          size_t scratch_size,
+                                          const float *x,
+                                          const float *y,
+                                          size_t rows,
+                                          stacknet_step_report_t *report);
+
+/**
+ * The network's outputs for `rows` ≥ 1 rows of `x` into `out` (`rows × outputs`): for
+ * `STACKNET_LOSS_SOFTMAX_CE` the logits. The model is read only (it may be `const`, in
+ * flash, shared by several threads each with its own scratch of `rows ×
+ * predict_scratch_per_row` bytes). Its CRC-32 is not checked (call `stacknet_net_validate`).
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT` (handle), `STACKNET_ERR_DIMENSIONS` (`rows` 0 or
+ * overflowing), `STACKNET_ERR_BUFFER_TOO_SMALL` (model, scratch), `STACKNET_ERR_OVERLAP`
+ * (out or scratch overlap each other or an input), `STACKNET_ERR_NON_FINITE` (x).
+ *
+ * # Safety
+ * `net` null or readable; `model` null or readable for `model_size` bytes; `x` for `rows`
+ * rows; `out` null or writable for `rows` output rows; `scratch` for `scratch_size` bytes.
+ */
+stacknet_status_t stacknet_net_predict(const stacknet_net_t *net,
+                                       const float *model,
+                                       size_t model_size,
+                                       const float *x,
+                                       size_t rows,
+                                       float *out,
+                                       float *scratch,
+                                       size_t scratch_size);
+
+/**
+ * The objective (data loss plus penalty) on `rows` ≥ 1 rows, as a training step on them
+ * would report it, into `*out`. Scratch: `rows × loss_scratch_per_row` bytes.
+ *
+ * Statuses: as `stacknet_net_predict`, `STACKNET_ERR_NON_FINITE` for x or y.
+ *
+ * # Safety
+ * As `stacknet_net_predict`, with `y` readable for `rows` output rows and `out` one float.
+ */
+stacknet_status_t stacknet_net_loss(const stacknet_net_t *net,
+                                    const float *model,
+                                    size_t model_size,
+                                    const float *x,
+                                    const float *y,
+                                    size_t rows,
+                                    float *scratch,
+                                    size_t scratch_size,
+                                    float *out);
+
+/**
+ * The share of `rows` ≥ 1 rows whose largest output is where the target's largest value
+ * is, into `*out`. Scratch: `rows × predict_scratch_per_row` bytes.
+ *
+ * Statuses: as `stacknet_net_loss`.
+ *
+ * # Safety
+ * As `stacknet_net_loss`.
+ */
+stacknet_status_t stacknet_net_accuracy(const stacknet_net_t *net,
+                                        const float *model,
+                                        size_t model_size,
+                                        const float *x,
+                                        const float *y,
+                                        size_t rows,
+                                        float *scratch,
+                                        size_t scratch_size,
+                                        float *out);
+
+/**
+ * Saves the model as a stacknet blob (the bytes Rust's `persist::save` writes for the same
+ * bricks), `save_size` bytes, and writes their count to `*written`.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT` (handle), `STACKNET_ERR_BUFFER_TOO_SMALL` (model, `cap`),
+ * `STACKNET_ERR_OVERLAP`, `STACKNET_ERR_NON_FINITE` (a parameter is NaN/∞).
+ *
+ * # Safety
+ * `net` null or readable; `model` null or readable for `model_size` bytes; `buf` null or
+ * writable for `cap` bytes; `written` null or writable.
+ */
+stacknet_status_t stacknet_net_save(const stacknet_net_t *net,
+                                    const float *model,
+                                    size_t model_size,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *written);
+
+/**
+ * Saves the model and the optimizer state (step count; SGD's velocity or Adam's two
+ * moments) as one stacknet blob, `save_with_optimizer_size` bytes: the bytes Rust's
+ * `persist::save_with_optimizer` writes for the same bricks with `Sgd` + momentum or
+ * `Adam`. Hyperparameters are not saved.
+ *
+ * Statuses: as `stacknet_net_save`, for the optimizer buffer too.
+ *
+ * # Safety
+ * As `stacknet_net_save`, `optimizer` null or readable for `optimizer_size` bytes.
+ */
+stacknet_status_t stacknet_net_save_with_optimizer(const stacknet_net_t *net,
+                                                   const float *model,
+                                                   size_t model_size,
+                                                   const float *optimizer,
+                                                   size_t optimizer_size,
+                                                   uint8_t *buf,
+                                                   size_t cap,
+                                                   size_t *written);
+
+/**
+ * Loads a model blob (from `stacknet_net_save`, Rust's `persist::save` of the same bricks,
+ * or `Net::save`) into `model`, and tracks its CRC-32. The number of bytes read goes to
+ * `*used` (optional). A refused load changes nothing.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT` (handle), `STACKNET_ERR_BUFFER_TOO_SMALL` (model),
+ * `STACKNET_ERR_OVERLAP`, `STACKNET_ERR_BLOB_CORRUPT`, `STACKNET_ERR_BLOB_VERSION`,
+ * `STACKNET_ERR_BLOB_MODEL` (another shape).
+ *
+ * # Safety
+ * `net` is null or an exclusive pointer to a handle; `model` null or writable for
+ * `model_size` bytes; `buf` null or readable for `len` bytes; `used` null or writable.
+ */
+stacknet_status_t stacknet_net_load(stacknet_net_t *net,
+                                    float *model,
+                                    size_t model_size,
+                                    const uint8_t *buf,
+                                    size_t len,
+                                    size_t *used);
+
+/**
+ * Loads a blob with optimizer state (from `stacknet_net_save_with_optimizer` or Rust's
+ * `persist::save_with_optimizer` / `Net::save_with_optimizer`) into `model` and
+ * `optimizer`, and tracks both CRC-32s. The blob's optimizer must be the handle's kind
+ * (SGD, or Adam/AdamW): set it with `stacknet_net_set_hyper` first. A refused load changes
+ * nothing.
+ *
+ * Statuses: as `stacknet_net_load`; `STACKNET_ERR_BLOB_MODEL` also for another optimizer kind.
+ *
+ * # Safety
+ * As `stacknet_net_load`, `optimizer` null or writable for `optimizer_size` bytes.
+ */
+stacknet_status_t stacknet_net_load_with_optimizer(stacknet_net_t *net,
+                                                   float *model,
+                                                   size_t model_size,
+                                                   float *optimizer,
+                                                   size_t optimizer_size,
+                                                   const uint8_t *buf,
+                                                   size_t len,
+                                                   size_t *used);
+
+/**
+ * Validates `hyper` (as `stacknet_net_init` does) and makes it the network's
+ * hyperparameters. When the optimizer kind stays (SGD → SGD; Adam or AdamW → Adam or
+ * AdamW), the optimizer state (step count, velocity or moments) is kept and `optimizer` is
+ * not written, so `init` → `load_with_optimizer` → `set_hyper` continues the loaded run.
+ * When it changes, `optimizer` (which must then hold the new kind's size) is reset to step 0
+ * with a zero velocity or zero moments, and tracked; the model stays.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT` (handle), `STACKNET_ERR_OVERLAP`,
+ * `STACKNET_ERR_HYPERPARAMETER`, then `STACKNET_ERR_BUFFER_TOO_SMALL` (a change of kind
+ * with an optimizer buffer below the new kind's size).
+ *
+ * # Safety
+ * `net` is null or an exclusive pointer to a handle; `hyper` null or readable;
+ * `optimizer` null or writable for `optimizer_size` bytes.
+ */
+stacknet_status_t stacknet_net_set_hyper(stacknet_net_t *net,
+                                         const stacknet_hyper_t *hyper,
+                                         float *optimizer,
+                                         size_t optimizer_size);
+
+/**
+ * Writes the network's hyperparameters to `*out`.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT`, `STACKNET_ERR_OVERLAP`.
+ *
+ * # Safety
+ * `net` null or readable; `out` null or writable.
+ */
+stacknet_status_t stacknet_net_get_hyper(const stacknet_net_t *net, stacknet_hyper_t *out);
+
+/**
+ * Writes the optimizer state's step count (successful steps) to `*steps`.
+ *
+ * Statuses: `STACKNET_ERR_NULL`, `STACKNET_ERR_MISALIGNED`, `STACKNET_ERR_NOT_INITIALIZED`,
+ * `STACKNET_ERR_STATE_CORRUPT` (handle), `STACKNET_ERR_BUFFER_TOO_SMALL`, `STACKNET_ERR_OVERLAP`.
+ *
+ * # Safety
+ * `net` null or readable; `optimizer` null or readable for `optimizer_size` bytes; `steps`
+ * null or writable.
+ */
+stacknet_status_t stacknet_net_steps(const stacknet_net_t *net,
+                                     const float *optimizer,
+                                     size_t optimizer_size,
+                                     uint32_t *steps);
 
 /**
  * Checks an int8 blob whole: magic, version, recorded length, CRC-32, then the structure

@@ -107,8 +107,18 @@ impl AdamConfig {
     /// Adam with these settings and zero moments shaped like `model`. Every setting went
     /// through the same builders in `validate`, so this fails only if that changes.
     pub(crate) fn build<M: Layer>(&self, model: &M) -> Check<Adam<M>> {
+        self.configure(Adam::new(self.lr, model).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?)
+    }
+
+    /// These settings with no moments attached: a run-time network's optimizer
+    /// (`stacknet::runtime::OptimizerSpec::Adam`), through the same builders as [`Self::build`].
+    pub(crate) fn settings(&self) -> Check<Adam<()>> {
+        self.configure(Adam::settings(self.lr).map_err(|_| STACKNET_ERR_HYPERPARAMETER)?)
+    }
+
+    /// `a` with every setting but the learning rate applied, each by its own builder.
+    fn configure<M>(&self, mut a: Adam<M>) -> Check<Adam<M>> {
         let bad = |_| STACKNET_ERR_HYPERPARAMETER;
-        let mut a = Adam::new(self.lr, model).map_err(bad)?;
         a = a.with_betas(self.beta1, self.beta2).map_err(bad)?;
         a = a.with_eps(self.eps).map_err(bad)?;
         a = a.with_weight_decay(self.weight_decay).map_err(bad)?;

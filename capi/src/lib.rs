@@ -6,6 +6,7 @@
 //!
 //! - kernels on caller buffers: `stacknet_matmul{,_tn,_nt}`, `stacknet_sigmoid{,_backward}`;
 //! - predefined models (`shapes.rs`, one line per shape): `stacknet_xor_2_10_2_*` etc.;
+//! - networks of any shape, described at run time (`net*.rs`): `stacknet_net_*`;
 //! - int8 models of any shape, from a blob `stacknet::quant` wrote: `stacknet_q8_*`;
 //! - `stacknet_version`, `stacknet_simd_tier{,_name}`, `stacknet_status_str`,
 //!   `stacknet_hyper_default`.
@@ -39,6 +40,9 @@ pub mod hyper;
 pub mod info;
 pub mod kernels;
 pub mod model;
+pub mod net;
+pub mod net_config;
+pub mod net_handle;
 pub mod quant;
 pub mod shapes;
 pub mod status;
@@ -47,6 +51,9 @@ pub use hyper::*;
 pub use info::*;
 pub use kernels::*;
 pub use model::{STACKNET_STATE_ALIGN, stacknet_step_report_t};
+pub use net::*;
+pub use net_config::*;
+pub use net_handle::{STACKNET_NET_SIZE, STACKNET_NET_WORDS, stacknet_net_t};
 pub use quant::*;
 pub use shapes::*;
 pub use status::stacknet_status_t;
