@@ -290,6 +290,25 @@ pub fn flash_probe<const H: usize, const STEP: bool>() -> bool {
     ok
 }
 
+/// The run-time flash probe's body: one training step of the 2-3-2 network described at
+/// run time (`stacknet::runtime::Net`: the description checked, then the step on `f32`
+/// buffers), zeroed weights, with [`setup`]'s objective and SGD. `flash_runtime` calls it
+/// beside `flash_base`'s body, so the difference is what the run-time step pulls into flash.
+#[inline(never)]
+pub fn flash_probe_runtime() -> bool {
+    use stacknet::runtime::{LayerSpec, Net, OptimizerSpec};
+    let dense = |inputs, outputs| LayerSpec::Dense { inputs, outputs, bias: Bias::With };
+    let layers = core::hint::black_box([dense(2, 3), LayerSpec::Sigmoid, dense(3, 2), LayerSpec::Sigmoid]);
+    let (sgd, objective) = setup();
+    let Ok(net) = Net::new(&layers, BATCH, objective, OptimizerSpec::Sgd(sgd)) else { return false };
+    let (mut model, mut state, mut scratch) =
+        core::hint::black_box(([0.0f32; 17], [0.0f32; 64], [0.0f32; 256]));
+    let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);
+    let ok = net.train_step(&mut model, &mut state, &mut scratch, x.as_flattened(), y.as_flattened()).is_ok();
+    core::hint::black_box((&mut model, &mut state, &mut scratch));
+    ok
+}
+
 /// The inference flash probes' body: a zeroed network of type `M` and a blob behind
 /// `black_box`es, then, if `INFER`, what an inference-only firmware runs: `persist::load`
 /// of the blob and one prediction through an [`Inference`] workspace. `flash_infer_*` call it
