@@ -301,8 +301,7 @@ pub fn flash_probe_runtime() -> bool {
     let layers = core::hint::black_box([dense(2, 3), LayerSpec::Sigmoid, dense(3, 2), LayerSpec::Sigmoid]);
     let (sgd, objective) = setup();
     let Ok(net) = Net::new(&layers, BATCH, objective, OptimizerSpec::Sgd(sgd)) else { return false };
-    let (mut model, mut state, mut scratch) =
-        core::hint::black_box(([0.0f32; 17], [0.0f32; 64], [0.0f32; 256]));
+    let (mut model, mut state, mut scratch) = core::hint::black_box(([0.0f32; 17], [0.0f32; 64], [0.0f32; 256]));
     let (x, y) = core::hint::black_box(stacknet::data::XOR_CORNERS);
     let ok = net.train_step(&mut model, &mut state, &mut scratch, x.as_flattened(), y.as_flattened()).is_ok();
     core::hint::black_box((&mut model, &mut state, &mut scratch));

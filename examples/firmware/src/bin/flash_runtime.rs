@@ -7,6 +7,7 @@
 #[cfg_attr(all(target_arch = "riscv32", target_os = "none"), riscv_rt::entry)]
 fn main() -> ! {
     firmware::say!("flash probe");
-    let ok = firmware::flash_probe::<3, false>() & firmware::flash_probe::<10, false>() & firmware::flash_probe_runtime();
+    let ok =
+        firmware::flash_probe::<3, false>() & firmware::flash_probe::<10, false>() & firmware::flash_probe_runtime();
     firmware::platform::exit(ok)
 }
