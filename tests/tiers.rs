@@ -311,6 +311,10 @@ fn fused_bias_gradient_bit_identical_to_unfused() {
                 assert!(same_bits(g.get(), &g_ref), "{what}: g");
                 assert!(same_bits(c.get(), &c_ref), "{what}: c");
                 assert!(same_bits(db.get(), &db_ref), "{what}: db {:?} vs {db_ref:?}", db.get());
+                // Without a bias (an empty `db`) it is `matmul_tn_sigmoid_grad`, bit for bit.
+                let (mut g0, mut c0) = (vec![0.0; k * n], vec![0.0; m * n]);
+                kern.matmul_tn_sigmoid_grad_bias(m, k, n, &x, &dy, &y, &mut g0, &mut c0, &mut []).unwrap();
+                assert!(same_bits(&g0, &g_ref) && same_bits(&c0, &c_ref), "{what}: no bias");
             }
         }
         // A `db` of the wrong length is refused before anything is written.

@@ -254,7 +254,9 @@ impl Kernels {
     /// The fused weight and bias gradient of `Dense` + `Sigmoid`: what
     /// [`Kernels::matmul_tn_sigmoid_grad`] computes, plus `db` (length `n`) = the column sums
     /// of `g`, summed inside the same pass over `g` (where the product's multiply-add chains
-    /// run anyway) instead of by a [`Kernels::sum_rows`] after it.
+    /// run anyway) instead of by a [`Kernels::sum_rows`] after it. An empty `db` (no bias)
+    /// makes it exactly [`Kernels::matmul_tn_sigmoid_grad`], through the same code: a caller
+    /// that needs both (a network described at run time) links one kernel per tier, not two.
     /// Tolerance: `g` and `c` bit-identical to [`Kernels::matmul_tn_sigmoid_grad`], `db`
     /// bit-identical to [`Kernels::sum_rows`] of `g` (rows in order, from 0), on every tier.
     #[inline]
@@ -277,7 +279,9 @@ impl Kernels {
         check(K, "y", y.len(), k, n)?;
         check(K, "g", g.len(), k, n)?;
         check(K, "c", c.len(), m, n)?;
-        check(K, "db", db.len(), n, 1)?;
+        if !db.is_empty() {
+            check(K, "db", db.len(), n, 1)?;
+        }
         let fg = FusedGrad { dy, y, g };
         // SAFETY: the tier is available (checked when `self` was built); the lengths were
         // checked above.
