@@ -3,7 +3,9 @@
 //! bricks' typed one ([`Typed`], shapes as const generics, small products inline) and a
 //! run-time network's checked one ([`Shaped`], shapes as values, [`Kernels`]).
 
-use crate::kernels::{small, typed, Kernels, Mode, ShapeError};
+use crate::arch::scalar;
+use crate::arch::FusedGrad;
+use crate::kernels::{small, typed, Kernels, Mode, ShapeError, Tier};
 
 /// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
 /// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
@@ -176,6 +178,7 @@ pub(crate) struct Shaped {
 
 impl Shaped {
     /// The kernels for an `m×k · k×n` product: the scalar tier where [`typed`] inlines it.
+    #[inline(always)]
     fn tier_for(&self, m: usize, k: usize, n: usize) -> Kernels {
         if small::product(m, k, n) {
             SCALAR
@@ -187,6 +190,23 @@ impl Shaped {
 
 /// The scalar tier, available everywhere.
 const SCALAR: Kernels = Kernels::scalar();
+
+/// Runs a kernel on tier `t`: the scalar tier's function directly (safe code, memory-safe
+/// for any lengths, and every length here comes from a checked run-time network
+/// description, so the checks would only cost time: the only tier of a microcontroller),
+/// any other tier through the checked [`Kernels`] call, which proves the lengths its
+/// `unsafe` kernel relies on. The two compute the same bits (the checked call runs the
+/// same scalar function).
+macro_rules! run {
+    ($tier:expr; $scalar:expr; $t:ident => $checked:expr $(;)?) => {{
+        let $t: Kernels = $tier;
+        if $t.tier() == Tier::Scalar {
+            $scalar
+        } else {
+            shaped($checked)
+        }
+    }};
+}
 
 /// A kernel's shape check cannot fail for a [`Shaped`] front: every length comes from a
 /// checked run-time network description.
@@ -203,11 +223,16 @@ impl DenseKernels for Shaped {
 
     fn matmul(&self, x: &[f32], w: &[f32], y: &mut [f32]) {
         let (m, k, n) = (self.rows, self.inputs, self.outputs);
-        shaped(self.tier_for(m, k, n).matmul(m, k, n, x, w, y, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul(m, k, n, x, w, y, false);
+            t => t.matmul(m, k, n, x, w, y, Mode::Overwrite)
+        );
     }
 
     fn add_bias(&self, b: &[f32], y: &mut [f32]) {
-        shaped(self.tier_for(self.rows, 1, self.outputs).add_bias(self.rows, self.outputs, b, y));
+        let (m, n) = (self.rows, self.outputs);
+        run!(self.tier_for(m, 1, n); scalar::add_bias(m, n, b, y); t => t.add_bias(m, n, b, y));
     }
 
     /// As [`typed::matmul_bias_sigmoid`]: a small product is the scalar product and bias,
@@ -221,23 +246,40 @@ impl DenseKernels for Shaped {
             }
             self.k.sigmoid(y);
         } else {
-            shaped(self.k.matmul_bias_sigmoid(m, k, n, x, w, b.unwrap_or_default(), y));
+            let b = b.unwrap_or_default();
+            run!(
+                self.k;
+                scalar::matmul_bias_sigmoid(m, k, n, x, w, b, y);
+                t => t.matmul_bias_sigmoid(m, k, n, x, w, b, y)
+            );
         }
     }
 
     fn matmul_tn(&self, x: &[f32], dy: &[f32], gw: &mut [f32]) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
-        shaped(self.tier_for(m, k, n).matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul_tn(m, k, n, x, dy, gw, false);
+            t => t.matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite)
+        );
     }
 
     fn sum_rows(&self, dy: &[f32], gb: &mut [f32]) {
-        let t = self.tier_for(self.rows, 1, self.outputs);
-        shaped(t.sum_rows(self.rows, self.outputs, dy, gb, Mode::Overwrite));
+        let (m, n) = (self.rows, self.outputs);
+        run!(
+            self.tier_for(m, 1, n);
+            scalar::sum_rows(m, n, dy, gb, false);
+            t => t.sum_rows(m, n, dy, gb, Mode::Overwrite)
+        );
     }
 
     fn matmul_nt(&self, dy: &[f32], w: &[f32], dx: &mut [f32]) {
         let (m, k, n) = (self.rows, self.outputs, self.inputs);
-        shaped(self.tier_for(m, k, n).matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul_nt(m, k, n, dy, w, dx, false);
+            t => t.matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite)
+        );
     }
 
     fn matmul_tn_sigmoid_grad(
@@ -251,9 +293,21 @@ impl DenseKernels for Shaped {
     ) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
         let t = self.tier_for(m, k, n);
-        shaped(match gb {
-            Some(gb) => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb),
-            None => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw),
-        });
+        match gb {
+            Some(gb) => {
+                run!(
+                    t;
+                    scalar::matmul_tn_sigmoid_grad_bias(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw, gb);
+                    t => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb)
+                )
+            }
+            None => {
+                run!(
+                    t;
+                    scalar::matmul_tn_sigmoid_grad(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw);
+                    t => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw)
+                )
+            }
+        }
     }
 }
