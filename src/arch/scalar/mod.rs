@@ -347,11 +347,33 @@ fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
 }
 
 /// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), starting
-/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`).
+/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`). Narrow
+/// rows (`n ≤ 4`) keep the sums in registers: one load and one add per value.
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
-    if n == 0 {
-        return; // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+    match n {
+        0 => {} // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+        1 => sum_rows_narrow::<1>(m, g, out, acc),
+        2 => sum_rows_narrow::<2>(m, g, out, acc),
+        3 => sum_rows_narrow::<3>(m, g, out, acc),
+        4 => sum_rows_narrow::<4>(m, g, out, acc),
+        _ => sum_rows_wide(m, n, g, out, acc),
     }
+}
+
+#[inline(always)]
+fn sum_rows_narrow<const N: usize>(m: usize, g: &[f32], out: &mut [f32], acc: bool) {
+    let Some(out) = out.first_chunk_mut::<N>() else { return };
+    let (rows, _) = g.as_chunks::<N>();
+    let mut s = if acc { *out } else { [0.0; N] };
+    for row in rows.iter().take(m) {
+        for j in 0..N {
+            s[j] += row[j];
+        }
+    }
+    *out = s;
+}
+
+fn sum_rows_wide(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
     if !acc {
         out.iter_mut().take(n).for_each(|o| *o = 0.0);
     }
