@@ -17,6 +17,10 @@ const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aar
 /// The kernels a `Dense` brick runs on one batch. `X` holds rows of inputs (`x`, `dx`), `Y`
 /// rows of outputs (`y`, `dy`, `g`), `W` the weights (one row per input), `Bias` the bias.
 pub(crate) trait DenseKernels {
+    /// Whether [`backward_sigmoid`] sums the bias gradient inside the weight-gradient
+    /// kernel: [`FUSE_BIAS_GRAD`] for the bricks; always for [`Shaped`], whose one copy of
+    /// the kernel serves every shape (the flash that decides it for the bricks is per shape).
+    const FUSE_BIAS: bool = FUSE_BIAS_GRAD;
     type X: ?Sized;
     type Y: ?Sized;
     type W: ?Sized;
@@ -99,7 +103,7 @@ pub(crate) fn backward_sigmoid<K: DenseKernels>(
     dx: Option<&mut K::X>,
 ) {
     match gb {
-        Some(gb) if FUSE_BIAS_GRAD => k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, Some(gb)),
+        Some(gb) if K::FUSE_BIAS => k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, Some(gb)),
         gb => {
             k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, None);
             if let Some(gb) = gb {
@@ -216,6 +220,7 @@ fn shaped(r: Result<(), ShapeError>) {
 }
 
 impl DenseKernels for Shaped {
+    const FUSE_BIAS: bool = true;
     type X = [f32];
     type Y = [f32];
     type W = [f32];

@@ -42,19 +42,25 @@ fn zero_plus(x: f32) -> f32 {
 /// per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
-        1 => matmul_narrow::<1>(k, a, b, c, acc),
-        2 => matmul_narrow::<2>(k, a, b, c, acc),
-        3 => matmul_narrow::<3>(k, a, b, c, acc),
-        4 => matmul_narrow::<4>(k, a, b, c, acc),
+        1 => matmul_narrow::<1>(k, a, b, c, acc, &[]),
+        2 => matmul_narrow::<2>(k, a, b, c, acc, &[]),
+        3 => matmul_narrow::<3>(k, a, b, c, acc, &[]),
+        4 => matmul_narrow::<4>(k, a, b, c, acc, &[]),
         _ => matmul_wide(m, k, n, a, b, c, acc),
     }
 }
 
+/// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
+/// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
 #[inline(always)]
-fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: &[f32]) {
+    let bias = bias.first_chunk::<N>();
     if k == 0 {
         if !acc {
             c.fill(0.0);
+        }
+        if let Some(bias) = bias {
+            add_bias_narrow::<N>(bias, c);
         }
         return;
     }
@@ -73,6 +79,11 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
         for (&a_ip, b_row) in terms {
             for j in 0..N {
                 s[j] += a_ip * b_row[j];
+            }
+        }
+        if let Some(bias) = bias {
+            for j in 0..N {
+                s[j] += bias[j];
             }
         }
         *c_row = s;
@@ -386,7 +397,8 @@ fn sum_rows_wide(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
 
 /// `c = σ(a·b + bias)`: exactly [`matmul`], [`add_bias`] (if `bias` is not empty) and
 /// [`sigmoid`] in sequence, so the scalar tier's fused path is bit-identical to its
-/// unfused one (the deterministic mode does not depend on fusion). Always inlined, like
+/// unfused one (the deterministic mode does not depend on fusion); narrow outputs add the
+/// bias to each row in registers, before it is stored. Always inlined, like
 /// [`matmul_tn_sigmoid_grad`]: an out-of-line copy keeps every width's loop.
 #[inline(always)]
 pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
@@ -410,7 +422,8 @@ pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg
 }
 
 /// `g = dy⊙y⊙(1−y)`, `c = aᵀ·g` and `db` = the column sums of `g` (`k×n`): exactly
-/// [`matmul_tn_sigmoid_grad`] then [`sum_rows`].
+/// [`matmul_tn_sigmoid_grad`] then [`sum_rows`]. Narrow rows (`n ≤ 4`) sum `g` in registers
+/// as they compute it (each value and each sum as those two compute them, in their order).
 pub(crate) fn matmul_tn_sigmoid_grad_bias(
     m: usize,
     k: usize,
@@ -421,8 +434,37 @@ pub(crate) fn matmul_tn_sigmoid_grad_bias(
     db: &mut [f32],
 ) {
     let FusedGrad { dy, y, g } = fg;
-    matmul_tn_sigmoid_grad(m, k, n, a, FusedGrad { dy, y, g: &mut *g }, c);
-    sum_rows(k, n, g, db, false);
+    match n {
+        1 => sigmoid_grad_sum::<1>(k, dy, y, g, db),
+        2 => sigmoid_grad_sum::<2>(k, dy, y, g, db),
+        3 => sigmoid_grad_sum::<3>(k, dy, y, g, db),
+        4 => sigmoid_grad_sum::<4>(k, dy, y, g, db),
+        _ => {
+            sigmoid_backward(dy, y, g);
+            sum_rows(k, n, g, db, false);
+        }
+    }
+    matmul_tn(m, k, n, a, g, c, false);
+}
+
+/// `g = dy⊙y⊙(1−y)` over `k` rows of `N` and `db` = the column sums of `g`, from 0, row by
+/// row: [`sigmoid_backward`] and [`sum_rows`] in one pass.
+#[inline(always)]
+fn sigmoid_grad_sum<const N: usize>(k: usize, dy: &[f32], y: &[f32], g: &mut [f32], db: &mut [f32]) {
+    let (dy_rows, _) = dy.as_chunks::<N>();
+    let (y_rows, _) = y.as_chunks::<N>();
+    let (g_rows, _) = g.as_chunks_mut::<N>();
+    let mut s = [0.0f32; N];
+    for ((g_row, dy_row), y_row) in g_rows.iter_mut().zip(dy_rows).zip(y_rows).take(k) {
+        for j in 0..N {
+            let v = dy_row[j] * y_row[j] * (1.0 - y_row[j]);
+            g_row[j] = v;
+            s[j] += v;
+        }
+    }
+    if let Some(db) = db.first_chunk_mut::<N>() {
+        *db = s;
+    }
 }
 
 /// `grad = (pred − target)·scale` and `Σ (pred − target)²`, left to right from 0, over the
