@@ -254,7 +254,7 @@ impl DenseKernels for Shaped {
             let b = b.unwrap_or_default();
             run!(
                 self.k;
-                scalar::matmul_bias_sigmoid(m, k, n, x, w, b, y);
+                scalar::matmul_bias_sigmoid_rows(m, k, n, x, w, b, y);
                 t => t.matmul_bias_sigmoid(m, k, n, x, w, b, y)
             );
         }

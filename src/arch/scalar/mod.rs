@@ -52,6 +52,8 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 
 /// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
 /// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
+/// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
+/// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
 #[inline(always)]
 fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: &[f32]) {
     let bias = bias.first_chunk::<N>();
@@ -405,6 +407,36 @@ pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], b
     matmul(m, k, n, a, b, c, false);
     if !bias.is_empty() {
         add_bias(m, n, bias, c);
+    }
+    if let Some(c) = c.get_mut(..m * n) {
+        sigmoid(c);
+    }
+}
+
+/// [`matmul_bias_sigmoid`] (the same bits) with the bias of a narrow output (`n ≤ 4`) added
+/// to each row in registers, before it is stored: one pass fewer. For a run-time network's
+/// one copy for all shapes; the bricks keep [`matmul_bias_sigmoid`], which their constant
+/// shapes unroll better on microcontrollers (the 2-10-2 step took 34 instructions more).
+pub(crate) fn matmul_bias_sigmoid_rows(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    bias: &[f32],
+    c: &mut [f32],
+) {
+    match n {
+        1 => matmul_narrow::<1>(k, a, b, c, false, bias),
+        2 => matmul_narrow::<2>(k, a, b, c, false, bias),
+        3 => matmul_narrow::<3>(k, a, b, c, false, bias),
+        4 => matmul_narrow::<4>(k, a, b, c, false, bias),
+        _ => {
+            matmul_wide(m, k, n, a, b, c, false);
+            if !bias.is_empty() {
+                add_bias(m, n, bias, c);
+            }
+        }
     }
     if let Some(c) = c.get_mut(..m * n) {
         sigmoid(c);
