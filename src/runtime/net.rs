@@ -98,25 +98,23 @@ pub(crate) fn forward(
     acts: &mut [f32],
     lay: Layout,
 ) -> (usize, usize) {
-    let bricks = net.bricks();
     let rows = lay.rows;
     let per = if lay.grads { 2 } else { 1 };
     let mut rest = acts;
     let mut input: &[f32] = x;
     let (mut at, mut out) = (0usize, (0, 0));
-    let mut i = 0;
-    while let Some(b) = bricks.get(i) {
-        // The brick whose output this step writes: the Sigmoid, when fused (the Dense's own
-        // block is not written forward).
-        let mut last = b;
+    let mut bricks = net.bricks();
+    while let Some((b, mut after)) = bricks.split_first() {
+        // When fused, this step writes the Sigmoid's output (of the Dense's width); the
+        // Dense's own block is not written forward.
         if b.fused {
+            after = after.get(1..).unwrap_or_default();
             let skip = b.outputs * rows * per;
             take(&mut rest, skip);
             at += skip;
-            i += 1;
-            last = bricks.get(i).unwrap_or(b);
         }
-        let len = last.outputs * rows;
+        bricks = after;
+        let len = b.outputs * rows;
         let block = take(&mut rest, len * per);
         let (y, _) = halves(block, len);
         match b.kind {
@@ -142,7 +140,6 @@ pub(crate) fn forward(
         out = (at, y.len());
         at += len * per;
         input = y;
-        i += 1;
     }
     out
 }
@@ -151,31 +148,31 @@ pub(crate) fn forward(
 /// last brick's `dy`, each brick's parameter gradients into `grads` and its input gradient
 /// into the `dy` of the brick before it (none for the first). Mirrors the bricks' backward.
 pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &mut [f32], grads: &mut [f32]) {
-    let bricks = net.bricks();
     let rows = net.batch;
     let mut rest = acts;
-    let mut end = bricks.len();
-    while let Some(last) = end.checked_sub(1) {
-        // A fused pair ends at the Sigmoid `last`; its Dense is `first`.
-        let first = match last.checked_sub(1) {
-            Some(p) if bricks[p].fused => p,
-            _ => last,
-        };
-        let b = &bricks[first];
+    let mut bricks = net.bricks();
+    while let Some((top, mut below)) = bricks.split_last() {
+        // A fused pair ends at the Sigmoid `top`; its Dense is `b`.
+        let mut b = top;
+        if let Some((dense, under)) = below.split_last().filter(|(d, _)| d.fused) {
+            (b, below) = (dense, under);
+        }
+        bricks = below;
         let n = b.outputs * rows;
         // The top brick's `y` and `dy` (a fused pair's Sigmoid has the Dense's width), and
         // when fused the Dense's own output gradient `g`.
         let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
-        let g = if first != last { halves(take_back(&mut rest, 2 * n), n).1 } else { &mut [][..] };
-        // The input and its gradient: the block of the brick before (kept for its turn).
-        let prev = first.checked_sub(1).map(|p| {
-            let np = bricks[p].outputs * rows;
+        let fused = b.fused;
+        let g = if fused { halves(take_back(&mut rest, 2 * n), n).1 } else { &mut [][..] };
+        // The input and its gradient: the block of the brick before (`inputs` wide; kept
+        // for its turn), or `x` for the first brick.
+        let (input, dx): (&[f32], Option<&mut [f32]>) = if below.is_empty() {
+            (x, None)
+        } else {
+            let np = b.inputs * rows;
             let len = rest.len();
-            halves(rest.get_mut(len.saturating_sub(2 * np)..).unwrap_or_default(), np)
-        });
-        let (input, dx): (&[f32], Option<&mut [f32]>) = match prev {
-            None => (x, None),
-            Some((input, dx)) => (input, Some(dx)),
+            let (input, dx) = halves(rest.get_mut(len.saturating_sub(2 * np)..).unwrap_or_default(), np);
+            (input, Some(dx))
         };
         match b.kind {
             Kind::Dense { .. } => {
@@ -183,7 +180,7 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
                 let (gw, gb) = dense_params_mut(b, grads);
                 let front = Shaped { k, rows, inputs: b.inputs, outputs: b.outputs };
                 let gb = (!gb.is_empty()).then_some(gb);
-                if first != last {
+                if fused {
                     dense_math::backward_sigmoid(&front, input, dy, y, g, w, gw, gb, dx);
                 } else {
                     dense_math::backward(&front, input, dy, w, gw, gb, dx);
@@ -199,7 +196,6 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
                 }
             }
         }
-        end = first;
     }
 }
 
@@ -209,6 +205,8 @@ pub(crate) struct Run<'a> {
     pub(crate) kernels: Kernels,
     pub(crate) x: &'a [f32],
     pub(crate) acts: &'a mut [f32],
+    /// The output's length (`batch × outputs`): the last block of `acts` is `[y | dy]`.
+    pub(crate) out: usize,
 }
 
 impl<'m> Pass<Flat<'m>> for Run<'_> {
@@ -219,7 +217,7 @@ impl<'m> Pass<Flat<'m>> for Run<'_> {
 
     fn output(&mut self) -> (&[f32], &mut [f32]) {
         // The last block of the training layout.
-        let n = self.net.outputs() * self.net.batch;
+        let n = self.out;
         let mut rest = &mut *self.acts;
         let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
         (y, dy)

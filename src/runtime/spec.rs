@@ -228,7 +228,7 @@ impl Net {
 
     /// Output width.
     pub fn outputs(&self) -> usize {
-        self.bricks().last().map_or(0, |b| b.outputs)
+        self.bricks.get(self.len.wrapping_sub(1)).map_or(0, |b| b.outputs)
     }
 
     /// The batch size of [`Net::train_step`].
@@ -268,6 +268,13 @@ impl Net {
     /// The activations of `rows` rows: each brick's output, and with `grads` its gradient.
     pub(crate) fn acts_floats(&self, rows: usize, grads: bool) -> usize {
         self.cols.saturating_mul(rows).saturating_mul(if grads { 2 } else { 1 })
+    }
+
+    /// [`Net::acts_floats`] of a training step (`batch` rows with gradients): no saturation
+    /// needed, [`Net::new`] checked that the scratch's size fits.
+    #[inline]
+    pub(crate) fn train_acts(&self) -> usize {
+        self.cols * self.batch * 2
     }
 
     /// The scratch [`Net::predict`] needs for `rows` rows (each brick's output), in `f32`s.
