@@ -17,6 +17,15 @@ use crate::kernels::Tier;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scalar;
 
+/// Whether products peel their first term off the loop (`zero_plus` of it, no addition): on
+/// soft-float targets, where that saves a library call per output. With an FPU, `0 + a·b`
+/// in the loop is the same value, and a loop over all `k` terms has no peeled iteration to
+/// set up (a batch of 4 is one pass of the loop body LLVM unrolls four times on M-class Arm).
+const PEEL_FIRST: bool = cfg!(any(
+    all(target_arch = "arm", not(target_abi = "eabihf")),
+    all(any(target_arch = "riscv32", target_arch = "riscv64"), not(target_feature = "f"))
+));
+
 /// `0 + x`: `x` with −0 turned into +0 (and NaN kept), the first step of a sum that starts
 /// from zero. With an FPU that is one addition; on soft-float targets (Cortex-M0, RV32
 /// without F) a float addition is a ~50-instruction library call, so it is done on the bits.
@@ -42,10 +51,10 @@ fn zero_plus(x: f32) -> f32 {
 /// per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
-        1 => matmul_narrow::<1>(k, a, b, c, acc, &[]),
-        2 => matmul_narrow::<2>(k, a, b, c, acc, &[]),
-        3 => matmul_narrow::<3>(k, a, b, c, acc, &[]),
-        4 => matmul_narrow::<4>(k, a, b, c, acc, &[]),
+        1 => matmul_narrow::<1>(k, a, b, c, acc, &[], true),
+        2 => matmul_narrow::<2>(k, a, b, c, acc, &[], true),
+        3 => matmul_narrow::<3>(k, a, b, c, acc, &[], true),
+        4 => matmul_narrow::<4>(k, a, b, c, acc, &[], true),
         _ => matmul_wide(m, k, n, a, b, c, acc),
     }
 }
@@ -54,8 +63,10 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 /// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
 /// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
 /// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
+/// `peel`: the first term is peeled off the loop ([`PEEL_FIRST`]; the bricks' constant
+/// shapes always peel it, which unrolls their longer products better on M-class Arm).
 #[inline(always)]
-fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: &[f32]) {
+fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: &[f32], peel: bool) {
     let bias = bias.first_chunk::<N>();
     if k == 0 {
         if !acc {
@@ -72,11 +83,13 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
         let mut terms = a_row.iter().zip(b_rows);
         let mut s = if acc {
             *c_row
-        } else {
+        } else if peel {
             match terms.next() {
                 Some((&a_i0, b_row)) => core::array::from_fn(|j| zero_plus(a_i0 * b_row[j])),
                 None => [0.0; N],
             }
+        } else {
+            [0.0; N]
         };
         for (&a_ip, b_row) in terms {
             for j in 0..N {
@@ -149,11 +162,13 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
         let mut terms = a.chunks_exact(m).zip(b_rows);
         let mut s = if acc {
             *c_row
-        } else {
+        } else if PEEL_FIRST {
             match terms.next() {
                 Some((a_row, b_row)) => core::array::from_fn(|j| zero_plus(a_row[i] * b_row[j])),
                 None => [0.0; N],
             }
+        } else {
+            [0.0; N]
         };
         for (a_row, b_row) in terms {
             let a_pi = a_row[i];
@@ -427,10 +442,10 @@ pub(crate) fn matmul_bias_sigmoid_rows(
     c: &mut [f32],
 ) {
     match n {
-        1 => matmul_narrow::<1>(k, a, b, c, false, bias),
-        2 => matmul_narrow::<2>(k, a, b, c, false, bias),
-        3 => matmul_narrow::<3>(k, a, b, c, false, bias),
-        4 => matmul_narrow::<4>(k, a, b, c, false, bias),
+        1 => matmul_narrow::<1>(k, a, b, c, false, bias, PEEL_FIRST),
+        2 => matmul_narrow::<2>(k, a, b, c, false, bias, PEEL_FIRST),
+        3 => matmul_narrow::<3>(k, a, b, c, false, bias, PEEL_FIRST),
+        4 => matmul_narrow::<4>(k, a, b, c, false, bias, PEEL_FIRST),
         _ => {
             matmul_wide(m, k, n, a, b, c, false);
             if !bias.is_empty() {
