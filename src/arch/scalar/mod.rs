@@ -482,16 +482,33 @@ pub(crate) fn matmul_tn_sigmoid_grad_bias(
 ) {
     let FusedGrad { dy, y, g } = fg;
     match n {
-        1 => sigmoid_grad_sum::<1>(k, dy, y, g, db),
-        2 => sigmoid_grad_sum::<2>(k, dy, y, g, db),
-        3 => sigmoid_grad_sum::<3>(k, dy, y, g, db),
-        4 => sigmoid_grad_sum::<4>(k, dy, y, g, db),
+        1 => sigmoid_grad_sum_tn::<1>(m, k, a, dy, y, g, c, db),
+        2 => sigmoid_grad_sum_tn::<2>(m, k, a, dy, y, g, c, db),
+        3 => sigmoid_grad_sum_tn::<3>(m, k, a, dy, y, g, c, db),
+        4 => sigmoid_grad_sum_tn::<4>(m, k, a, dy, y, g, c, db),
         _ => {
             sigmoid_backward(dy, y, g);
             sum_rows(k, n, g, db, false);
+            matmul_tn_wide(m, k, n, a, g, c, false);
         }
     }
-    matmul_tn(m, k, n, a, g, c, false);
+}
+
+/// [`sigmoid_grad_sum`] then the narrow [`matmul_tn`] of `g`, for one width.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn sigmoid_grad_sum_tn<const N: usize>(
+    m: usize,
+    k: usize,
+    a: &[f32],
+    dy: &[f32],
+    y: &[f32],
+    g: &mut [f32],
+    c: &mut [f32],
+    db: &mut [f32],
+) {
+    sigmoid_grad_sum::<N>(k, dy, y, g, db);
+    matmul_tn_narrow::<N>(m, a, g, c, false);
 }
 
 /// `g = dy⊙y⊙(1−y)` over `k` rows of `N` and `db` = the column sums of `g`, from 0, row by
