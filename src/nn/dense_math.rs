@@ -1,7 +1,8 @@
 //! The math of a `Dense` brick, once: which kernels its forward and backward passes run,
 //! in which order, fused with a following sigmoid or not. Two kernel fronts run it: the
 //! bricks' typed one ([`Typed`], shapes as const generics, small products inline) and a
-//! run-time network's checked one ([`Shaped`], shapes as values, [`Kernels`]).
+//! run-time network's one ([`Shaped`], shapes as values: the scalar tier's functions
+//! directly, any other tier through the checked [`Kernels`]).
 
 use crate::arch::scalar;
 use crate::arch::FusedGrad;
@@ -169,8 +170,9 @@ impl<const IN: usize, const OUT: usize, const B: usize> DenseKernels for Typed<I
     }
 }
 
-/// A run-time network's front: the checked [`Kernels`] on flat row-major slices, `rows`
-/// rows, `inputs` → `outputs`. Where [`typed`] runs a small product inline in the scalar
+/// A run-time network's front: the [`Kernels`] of a tier on flat row-major slices, `rows`
+/// rows, `inputs` → `outputs` (the scalar tier's functions called directly, other tiers'
+/// through the checked calls). Where [`typed`] runs a small product inline in the scalar
 /// tier's order, this front runs the scalar tier's kernel (the same bits), so a run-time
 /// network computes what the same bricks compute on every tier.
 pub(crate) struct Shaped {
