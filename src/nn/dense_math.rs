@@ -1,9 +1,12 @@
 //! The math of a `Dense` brick, once: which kernels its forward and backward passes run,
 //! in which order, fused with a following sigmoid or not. Two kernel fronts run it: the
 //! bricks' typed one ([`Typed`], shapes as const generics, small products inline) and a
-//! run-time network's checked one ([`Shaped`], shapes as values, [`Kernels`]).
+//! run-time network's one ([`Shaped`], shapes as values: the scalar tier's functions
+//! directly, any other tier through the checked [`Kernels`]).
 
-use crate::kernels::{small, typed, Kernels, Mode, ShapeError};
+use crate::arch::scalar;
+use crate::arch::FusedGrad;
+use crate::kernels::{small, typed, Kernels, Mode, ShapeError, Tier};
 
 /// Whether the fused backward pass sums the bias gradient inside the weight-gradient kernel
 /// (`matmul_tn_sigmoid_grad_bias`): on targets with SIMD tiers, where that saves a pass over
@@ -15,6 +18,10 @@ const FUSE_BIAS_GRAD: bool = cfg!(any(target_arch = "x86_64", target_arch = "aar
 /// The kernels a `Dense` brick runs on one batch. `X` holds rows of inputs (`x`, `dx`), `Y`
 /// rows of outputs (`y`, `dy`, `g`), `W` the weights (one row per input), `Bias` the bias.
 pub(crate) trait DenseKernels {
+    /// Whether [`backward_sigmoid`] sums the bias gradient inside the weight-gradient
+    /// kernel: [`FUSE_BIAS_GRAD`] for the bricks; always for [`Shaped`], whose one copy of
+    /// the kernel serves every shape (the flash that decides it for the bricks is per shape).
+    const FUSE_BIAS: bool = FUSE_BIAS_GRAD;
     type X: ?Sized;
     type Y: ?Sized;
     type W: ?Sized;
@@ -97,7 +104,7 @@ pub(crate) fn backward_sigmoid<K: DenseKernels>(
     dx: Option<&mut K::X>,
 ) {
     match gb {
-        Some(gb) if FUSE_BIAS_GRAD => k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, Some(gb)),
+        Some(gb) if K::FUSE_BIAS => k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, Some(gb)),
         gb => {
             k.matmul_tn_sigmoid_grad(x, dy, y, g, gw, None);
             if let Some(gb) = gb {
@@ -163,8 +170,9 @@ impl<const IN: usize, const OUT: usize, const B: usize> DenseKernels for Typed<I
     }
 }
 
-/// A run-time network's front: the checked [`Kernels`] on flat row-major slices, `rows`
-/// rows, `inputs` → `outputs`. Where [`typed`] runs a small product inline in the scalar
+/// A run-time network's front: the [`Kernels`] of a tier on flat row-major slices, `rows`
+/// rows, `inputs` → `outputs` (the scalar tier's functions called directly, other tiers'
+/// through the checked calls). Where [`typed`] runs a small product inline in the scalar
 /// tier's order, this front runs the scalar tier's kernel (the same bits), so a run-time
 /// network computes what the same bricks compute on every tier.
 pub(crate) struct Shaped {
@@ -176,6 +184,7 @@ pub(crate) struct Shaped {
 
 impl Shaped {
     /// The kernels for an `m×k · k×n` product: the scalar tier where [`typed`] inlines it.
+    #[inline(always)]
     fn tier_for(&self, m: usize, k: usize, n: usize) -> Kernels {
         if small::product(m, k, n) {
             SCALAR
@@ -188,6 +197,23 @@ impl Shaped {
 /// The scalar tier, available everywhere.
 const SCALAR: Kernels = Kernels::scalar();
 
+/// Runs a kernel on tier `t`: the scalar tier's function directly (safe code, memory-safe
+/// for any lengths, and every length here comes from a checked run-time network
+/// description, so the checks would only cost time: the only tier of a microcontroller),
+/// any other tier through the checked [`Kernels`] call, which proves the lengths its
+/// `unsafe` kernel relies on. The two compute the same bits (the checked call runs the
+/// same scalar function).
+macro_rules! run {
+    ($tier:expr; $scalar:expr; $t:ident => $checked:expr $(;)?) => {{
+        let $t: Kernels = $tier;
+        if $t.tier() == Tier::Scalar {
+            $scalar
+        } else {
+            shaped($checked)
+        }
+    }};
+}
+
 /// A kernel's shape check cannot fail for a [`Shaped`] front: every length comes from a
 /// checked run-time network description.
 #[inline]
@@ -196,6 +222,7 @@ fn shaped(r: Result<(), ShapeError>) {
 }
 
 impl DenseKernels for Shaped {
+    const FUSE_BIAS: bool = true;
     type X = [f32];
     type Y = [f32];
     type W = [f32];
@@ -203,11 +230,16 @@ impl DenseKernels for Shaped {
 
     fn matmul(&self, x: &[f32], w: &[f32], y: &mut [f32]) {
         let (m, k, n) = (self.rows, self.inputs, self.outputs);
-        shaped(self.tier_for(m, k, n).matmul(m, k, n, x, w, y, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul(m, k, n, x, w, y, false);
+            t => t.matmul(m, k, n, x, w, y, Mode::Overwrite)
+        );
     }
 
     fn add_bias(&self, b: &[f32], y: &mut [f32]) {
-        shaped(self.tier_for(self.rows, 1, self.outputs).add_bias(self.rows, self.outputs, b, y));
+        let (m, n) = (self.rows, self.outputs);
+        run!(self.tier_for(m, 1, n); scalar::add_bias(m, n, b, y); t => t.add_bias(m, n, b, y));
     }
 
     /// As [`typed::matmul_bias_sigmoid`]: a small product is the scalar product and bias,
@@ -221,23 +253,40 @@ impl DenseKernels for Shaped {
             }
             self.k.sigmoid(y);
         } else {
-            shaped(self.k.matmul_bias_sigmoid(m, k, n, x, w, b.unwrap_or_default(), y));
+            let b = b.unwrap_or_default();
+            run!(
+                self.k;
+                scalar::matmul_bias_sigmoid_rows(m, k, n, x, w, b, y);
+                t => t.matmul_bias_sigmoid(m, k, n, x, w, b, y)
+            );
         }
     }
 
     fn matmul_tn(&self, x: &[f32], dy: &[f32], gw: &mut [f32]) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
-        shaped(self.tier_for(m, k, n).matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul_tn(m, k, n, x, dy, gw, false);
+            t => t.matmul_tn(m, k, n, x, dy, gw, Mode::Overwrite)
+        );
     }
 
     fn sum_rows(&self, dy: &[f32], gb: &mut [f32]) {
-        let t = self.tier_for(self.rows, 1, self.outputs);
-        shaped(t.sum_rows(self.rows, self.outputs, dy, gb, Mode::Overwrite));
+        let (m, n) = (self.rows, self.outputs);
+        run!(
+            self.tier_for(m, 1, n);
+            scalar::sum_rows(m, n, dy, gb, false);
+            t => t.sum_rows(m, n, dy, gb, Mode::Overwrite)
+        );
     }
 
     fn matmul_nt(&self, dy: &[f32], w: &[f32], dx: &mut [f32]) {
         let (m, k, n) = (self.rows, self.outputs, self.inputs);
-        shaped(self.tier_for(m, k, n).matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite));
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul_nt(m, k, n, dy, w, dx, false);
+            t => t.matmul_nt(m, k, n, dy, w, dx, Mode::Overwrite)
+        );
     }
 
     fn matmul_tn_sigmoid_grad(
@@ -251,9 +300,21 @@ impl DenseKernels for Shaped {
     ) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
         let t = self.tier_for(m, k, n);
-        shaped(match gb {
-            Some(gb) => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb),
-            None => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw),
-        });
+        match gb {
+            Some(gb) => {
+                run!(
+                    t;
+                    scalar::matmul_tn_sigmoid_grad_bias(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw, gb);
+                    t => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb)
+                )
+            }
+            None => {
+                run!(
+                    t;
+                    scalar::matmul_tn_sigmoid_grad(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw);
+                    t => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw)
+                )
+            }
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! The forward and backward passes of a run-time network over flat slices: per layer kind
-//! the bricks' own code (`nn::dense_math` with the checked [`Kernels`] front on the active
-//! tier, the activations' `nn::math`), with `Dense` + `Sigmoid` fused as the bricks fuse
-//! them.
+//! the bricks' own code (`nn::dense_math` with the [`Shaped`] front on the active tier, the
+//! activations' `nn::math`), with `Dense` + `Sigmoid` fused as the bricks fuse them (the
+//! pairs are marked once, by [`Net::new`]).
 //!
 //! Activations sit in the scratch brick after brick: brick `i`'s output `y_i` (`rows ×
-//! outputs`) and, when training, its gradient `dy_i` right after it.
+//! outputs`) and, when training, its gradient `dy_i` right after it; the passes cut their
+//! pieces off the scratch's front (forward) or back (backward), so no offsets are computed.
 
 use super::error::{Buffer, RunError};
 use super::flat::Flat;
@@ -34,22 +35,36 @@ pub(crate) fn exact(buf: &[f32], n: usize, which: Buffer) -> Result<&[f32], RunE
     }
 }
 
-/// Disjoint pieces `(start, len)` of `buf`, given in increasing order.
-fn pieces<const N: usize>(buf: &mut [f32], spans: [(usize, usize); N]) -> [&mut [f32]; N] {
-    let mut out: [&mut [f32]; N] = core::array::from_fn(|_| Default::default());
-    let (mut rest, mut at) = (buf, 0usize);
-    for (slot, (start, len)) in out.iter_mut().zip(spans) {
-        let skip = start.saturating_sub(at).min(rest.len());
-        let (_, r) = rest.split_at_mut(skip);
-        let (piece, r) = r.split_at_mut(len.min(r.len()));
-        *slot = piece;
-        rest = r;
-        at = start + len;
-    }
-    out
+/// The next `n` values of `rest`, cut off its front (fewer only if `rest` is short, which
+/// the checked buffer sizes rule out).
+#[inline(always)]
+fn take<'a>(rest: &mut &'a mut [f32], n: usize) -> &'a mut [f32] {
+    let r = core::mem::take(rest);
+    let (head, tail) = r.split_at_mut(n.min(r.len()));
+    *rest = tail;
+    head
+}
+
+/// The last `n` values of `rest`, cut off its back (as [`take`]).
+#[inline(always)]
+fn take_back<'a>(rest: &mut &'a mut [f32], n: usize) -> &'a mut [f32] {
+    let r = core::mem::take(rest);
+    let (head, tail) = r.split_at_mut(r.len().saturating_sub(n));
+    *rest = head;
+    tail
+}
+
+/// A block `[y | dy]` split after `n` values.
+#[inline(always)]
+fn halves(block: &mut [f32], n: usize) -> (&mut [f32], &mut [f32]) {
+    block.split_at_mut(n.min(block.len()))
 }
 
 /// A pass over `rows` rows: where brick `i`'s activations are in the scratch.
+///
+/// The scratch holds one block per brick, in order: its output `y_i` (`rows × outputs`)
+/// and, when training, its gradient `dy_i` right after it. The passes walk the blocks in
+/// order (forward from the front, backward from the back), so each piece is a split.
 #[derive(Clone, Copy)]
 pub(crate) struct Layout {
     pub(crate) rows: usize,
@@ -57,38 +72,20 @@ pub(crate) struct Layout {
     pub(crate) grads: bool,
 }
 
-impl Layout {
-    /// `y_i`: start and length.
-    fn y(&self, b: &Brick) -> (usize, usize) {
-        let per = if self.grads { 2 } else { 1 };
-        (b.cols_before * self.rows * per, b.outputs * self.rows)
-    }
-
-    /// `dy_i` (training layout only): right after `y_i`.
-    fn dy(&self, b: &Brick) -> (usize, usize) {
-        let (start, len) = self.y(b);
-        (start + len, len)
-    }
-}
-
-/// Whether brick `i` is a `Dense` that runs fused with the `Sigmoid` after it.
-fn fused(bricks: &[Brick], i: usize) -> bool {
-    matches!(bricks.get(i).map(|b| b.kind), Some(Kind::Dense { .. }))
-        && matches!(bricks.get(i + 1).map(|b| b.kind), Some(Kind::Sigmoid))
-}
-
 /// A `Dense` brick's weights and bias (empty without one) in `params`.
+#[inline(always)]
 fn dense_params<'a>(b: &Brick, params: &'a [f32]) -> (&'a [f32], &'a [f32]) {
-    let (w, n) = b.param_lens();
-    let p = params.get(b.params..b.params + w + n).unwrap_or_default();
-    p.split_at(w.min(p.len()))
+    let p = params.get(b.params..).unwrap_or_default();
+    let (w, rest) = p.split_at(b.weights.min(p.len()));
+    (w, rest.get(..b.biases).unwrap_or_default())
 }
 
 /// [`dense_params`], mutable (gradients).
+#[inline(always)]
 fn dense_params_mut<'a>(b: &Brick, params: &'a mut [f32]) -> (&'a mut [f32], &'a mut [f32]) {
-    let (w, n) = b.param_lens();
-    let p = params.get_mut(b.params..b.params + w + n).unwrap_or_default();
-    p.split_at_mut(w.min(p.len()))
+    let p = params.get_mut(b.params..).unwrap_or_default();
+    let (w, rest) = p.split_at_mut(b.weights.min(p.len()));
+    (w, rest.get_mut(..b.biases).unwrap_or_default())
 }
 
 /// The forward pass of `x` through `net` into `acts`, laid out by `lay`; returns where the
@@ -101,30 +98,31 @@ pub(crate) fn forward(
     acts: &mut [f32],
     lay: Layout,
 ) -> (usize, usize) {
-    let bricks = net.bricks();
-    let mut i = 0;
-    let mut out = (0, 0);
-    while let Some(b) = bricks.get(i) {
-        // The brick whose output this step writes (the Sigmoid, when fused).
-        let last = if fused(bricks, i) { i + 1 } else { i };
-        let target = lay.y(&bricks[last]);
-        let (input, y) = match i.checked_sub(1).and_then(|p| bricks.get(p)) {
-            None => {
-                let [y] = pieces(acts, [target]);
-                (x, y)
-            }
-            Some(prev) => {
-                let [input, y] = pieces(acts, [lay.y(prev), target]);
-                (&*input, y)
-            }
-        };
-        let rows = lay.rows;
+    let rows = lay.rows;
+    let per = if lay.grads { 2 } else { 1 };
+    let mut rest = acts;
+    let mut input: &[f32] = x;
+    let (mut at, mut out) = (0usize, (0, 0));
+    let mut bricks = net.bricks();
+    while let Some((b, mut after)) = bricks.split_first() {
+        // When fused, this step writes the Sigmoid's output (of the Dense's width); the
+        // Dense's own block is not written forward.
+        if b.fused {
+            after = after.get(1..).unwrap_or_default();
+            let skip = b.outputs * rows * per;
+            take(&mut rest, skip);
+            at += skip;
+        }
+        bricks = after;
+        let len = b.outputs * rows;
+        let block = take(&mut rest, len * per);
+        let (y, _) = halves(block, len);
         match b.kind {
             Kind::Dense { .. } => {
                 let (w, bias) = dense_params(b, params);
                 let bias = (!bias.is_empty()).then_some(bias);
                 let front = Shaped { k, rows, inputs: b.inputs, outputs: b.outputs };
-                if last != i {
+                if b.fused {
                     dense_math::forward_sigmoid(&front, input, w, bias, y);
                 } else {
                     dense_math::forward(&front, input, w, bias, y);
@@ -139,8 +137,9 @@ pub(crate) fn forward(
                 }
             }
         }
-        out = target;
-        i = last + 1;
+        out = (at, y.len());
+        at += len * per;
+        input = y;
     }
     out
 }
@@ -149,40 +148,46 @@ pub(crate) fn forward(
 /// last brick's `dy`, each brick's parameter gradients into `grads` and its input gradient
 /// into the `dy` of the brick before it (none for the first). Mirrors the bricks' backward.
 pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &mut [f32], grads: &mut [f32]) {
-    let bricks = net.bricks();
-    let lay = Layout { rows: net.batch, grads: true };
     let rows = net.batch;
-    let mut end = bricks.len();
-    while let Some(last) = end.checked_sub(1) {
-        // A fused pair ends at the Sigmoid `last`; its Dense is `first`.
-        let first = if last > 0 && fused(bricks, last - 1) { last - 1 } else { last };
-        let b = &bricks[first];
-        let top = &bricks[last];
+    let mut rest = acts;
+    let mut bricks = net.bricks();
+    while let Some((top, mut below)) = bricks.split_last() {
+        // A fused pair ends at the Sigmoid `top`; its Dense is `b`.
+        let mut b = top;
+        if let Some((dense, under)) = below.split_last().filter(|(d, _)| d.fused) {
+            (b, below) = (dense, under);
+        }
+        bricks = below;
+        let n = b.outputs * rows;
+        // The top brick's `y` and `dy` (a fused pair's Sigmoid has the Dense's width), and
+        // when fused the Dense's own output gradient `g`.
+        let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
+        let fused = b.fused;
+        let g = if fused { halves(take_back(&mut rest, 2 * n), n).1 } else { &mut [][..] };
+        // The input and its gradient: the block of the brick before (`inputs` wide; kept
+        // for its turn), or `x` for the first brick.
+        let (input, dx): (&[f32], Option<&mut [f32]>) = if below.is_empty() {
+            (x, None)
+        } else {
+            let np = b.inputs * rows;
+            let len = rest.len();
+            let (input, dx) = halves(rest.get_mut(len.saturating_sub(2 * np)..).unwrap_or_default(), np);
+            (input, Some(dx))
+        };
         match b.kind {
             Kind::Dense { .. } => {
                 let (w, _) = dense_params(b, params);
                 let (gw, gb) = dense_params_mut(b, grads);
-                // Pieces in scratch order: the input and its gradient (the brick before), the
-                // Dense's own output gradient `g` when fused, the top brick's `y` and `dy`.
-                let prev = first.checked_sub(1).map(|p| &bricks[p]);
-                let (in_span, dx_span) = prev.map_or(((0, 0), (0, 0)), |p| (lay.y(p), lay.dy(p)));
-                let g_span = if last != first { lay.dy(b) } else { (lay.y(top).0, 0) };
-                let [input, dx, g, y, dy] = pieces(acts, [in_span, dx_span, g_span, lay.y(top), lay.dy(top)]);
-                let (input, dx): (&[f32], Option<&mut [f32]>) = match prev {
-                    None => (x, None),
-                    Some(_) => (input, Some(dx)),
-                };
                 let front = Shaped { k, rows, inputs: b.inputs, outputs: b.outputs };
                 let gb = (!gb.is_empty()).then_some(gb);
-                if last != first {
+                if fused {
                     dense_math::backward_sigmoid(&front, input, dy, y, g, w, gw, gb, dx);
                 } else {
                     dense_math::backward(&front, input, dy, w, gw, gb, dx);
                 }
             }
             act => {
-                if let Some(p) = first.checked_sub(1).map(|p| &bricks[p]) {
-                    let [dx, y, dy] = pieces(acts, [lay.dy(p), lay.y(b), lay.dy(b)]);
+                if let Some(dx) = dx {
                     match act {
                         Kind::Sigmoid => math::sigmoid_backward(dy, y, dx),
                         Kind::Tanh => math::tanh_backward(dy, y, dx),
@@ -191,7 +196,6 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
                 }
             }
         }
-        end = first;
     }
 }
 
@@ -201,6 +205,8 @@ pub(crate) struct Run<'a> {
     pub(crate) kernels: Kernels,
     pub(crate) x: &'a [f32],
     pub(crate) acts: &'a mut [f32],
+    /// The output's length (`batch × outputs`): the last block of `acts` is `[y | dy]`.
+    pub(crate) out: usize,
 }
 
 impl<'m> Pass<Flat<'m>> for Run<'_> {
@@ -210,9 +216,10 @@ impl<'m> Pass<Flat<'m>> for Run<'_> {
     }
 
     fn output(&mut self) -> (&[f32], &mut [f32]) {
-        let lay = Layout { rows: self.net.batch, grads: true };
-        let last = self.net.bricks().last().copied().unwrap_or(self.net.bricks[0]);
-        let [y, dy] = pieces(self.acts, [lay.y(&last), lay.dy(&last)]);
+        // The last block of the training layout.
+        let n = self.out;
+        let mut rest = &mut *self.acts;
+        let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
         (y, dy)
     }
 

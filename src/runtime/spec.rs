@@ -58,21 +58,26 @@ pub(crate) enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Brick {
     pub(crate) kind: Kind,
+    /// A `Dense` followed by a `Sigmoid`: the pair runs as one fused step, as the bricks
+    /// fuse it (set by [`Net::new`], so no pass looks at the next brick).
+    pub(crate) fused: bool,
     pub(crate) inputs: usize,
     pub(crate) outputs: usize,
     /// First parameter, in the model buffer.
     pub(crate) params: usize,
     /// Output columns of the bricks before this one (its activations' place in a scratch).
     pub(crate) cols_before: usize,
+    /// The weights' length (`inputs × outputs` for a `Dense`, else 0).
+    pub(crate) weights: usize,
+    /// The bias's length (`outputs` for a `Dense` with a bias, else 0).
+    pub(crate) biases: usize,
 }
 
 impl Brick {
     /// The weights' and the bias's lengths (both 0 for an activation).
+    #[inline]
     pub(crate) fn param_lens(&self) -> (usize, usize) {
-        match self.kind {
-            Kind::Dense { bias } => (self.inputs * self.outputs, if bias { self.outputs } else { 0 }),
-            _ => (0, 0),
-        }
+        (self.weights, self.biases)
     }
 }
 
@@ -125,7 +130,8 @@ pub struct Net {
 /// halves, each exact as an `f32`.
 pub(crate) const STEP_SLOTS: usize = 2;
 
-const NO_BRICK: Brick = Brick { kind: Kind::Relu, inputs: 0, outputs: 0, params: 0, cols_before: 0 };
+const NO_BRICK: Brick =
+    Brick { kind: Kind::Relu, fused: false, inputs: 0, outputs: 0, params: 0, cols_before: 0, weights: 0, biases: 0 };
 
 impl Net {
     /// Checks `layers` and the settings: typed errors for an empty or too deep list, a first
@@ -172,13 +178,28 @@ impl Net {
                     (kind, w, w)
                 }
             };
-            let brick = Brick { kind, inputs, outputs, params: net.params, cols_before: net.cols };
             let (w, b) = match kind {
-                Kind::Dense { bias } => (inputs.checked_mul(outputs), if bias { outputs } else { 0 }),
-                _ => (Some(0), 0),
+                Kind::Dense { bias } => {
+                    (inputs.checked_mul(outputs).ok_or(SpecError::TooLarge)?, if bias { outputs } else { 0 })
+                }
+                _ => (0, 0),
             };
-            net.params =
-                w.and_then(|w| w.checked_add(b)).and_then(|n| n.checked_add(net.params)).ok_or(SpecError::TooLarge)?;
+            let brick = Brick {
+                kind,
+                fused: false,
+                inputs,
+                outputs,
+                params: net.params,
+                cols_before: net.cols,
+                weights: w,
+                biases: b,
+            };
+            if kind == Kind::Sigmoid {
+                if let Some(prev) = i.checked_sub(1).map(|p| &mut net.bricks[p]) {
+                    prev.fused = matches!(prev.kind, Kind::Dense { .. });
+                }
+            }
+            net.params = w.checked_add(b).and_then(|n| n.checked_add(net.params)).ok_or(SpecError::TooLarge)?;
             net.cols = net.cols.checked_add(outputs).ok_or(SpecError::TooLarge)?;
             net.bricks[i] = brick;
             net.len = i + 1;
@@ -207,7 +228,7 @@ impl Net {
 
     /// Output width.
     pub fn outputs(&self) -> usize {
-        self.bricks().last().map_or(0, |b| b.outputs)
+        self.bricks.get(self.len.wrapping_sub(1)).map_or(0, |b| b.outputs)
     }
 
     /// The batch size of [`Net::train_step`].
@@ -249,6 +270,13 @@ impl Net {
         self.cols.saturating_mul(rows).saturating_mul(if grads { 2 } else { 1 })
     }
 
+    /// [`Net::acts_floats`] of a training step (`batch` rows with gradients): no saturation
+    /// needed, [`Net::new`] checked that the scratch's size fits.
+    #[inline]
+    pub(crate) fn train_acts(&self) -> usize {
+        self.cols * self.batch * 2
+    }
+
     /// The scratch [`Net::predict`] needs for `rows` rows (each brick's output), in `f32`s.
     pub fn predict_scratch_floats(&self, rows: usize) -> usize {
         self.acts_floats(rows, false)
@@ -256,12 +284,12 @@ impl Net {
 
     /// The parameter slices in visiting order (the bricks' order): kind and length.
     pub(crate) fn segments(&self, mut f: impl FnMut(ParamKind, usize)) {
+        // Only a `Dense` has weights (its widths are not 0), and a bias only with one.
         for b in self.bricks() {
-            if let Kind::Dense { bias } = b.kind {
-                let (w, n) = b.param_lens();
-                f(ParamKind::Weight, w);
-                if bias {
-                    f(ParamKind::Bias, n);
+            if b.weights != 0 {
+                f(ParamKind::Weight, b.weights);
+                if b.biases != 0 {
+                    f(ParamKind::Bias, b.biases);
                 }
             }
         }

@@ -57,16 +57,17 @@ impl Net {
     ) -> Result<StepReport, RunError> {
         let model = prefix_mut(model, self.params, Buffer::Model)?;
         let state = prefix_mut(state, self.optimizer_floats(), Buffer::Optimizer)?;
-        let scratch = prefix_mut(scratch, self.memory().scratch.floats, Buffer::Scratch)?;
+        let train_acts = self.train_acts();
+        let scratch = prefix_mut(scratch, train_acts + self.params, Buffer::Scratch)?;
         let x = exact(x, self.batch.saturating_mul(self.inputs()), Buffer::Input)?;
         let y = exact(y, self.batch.saturating_mul(self.outputs()), Buffer::Target)?;
-        let (acts, grads) = scratch.split_at_mut(self.acts_floats(self.batch, true));
+        let (acts, grads) = scratch.split_at_mut(train_acts);
         let (slots, per_param) = state.split_at_mut(STEP_SLOTS);
         let steps = read_steps(slots);
 
         let mut w = Flat { net: self, data: model };
         let mut g = Flat { net: self, data: grads };
-        let mut pass = Run { net: self, kernels: Kernels::active(), x, acts };
+        let mut pass = Run { net: self, kernels: Kernels::active(), x, acts, out: y.len() };
         let batch = Batch { x, x_cols: self.inputs(), y, y_cols: self.outputs(), rows: self.batch };
         let obj = &self.objective;
         let report = match self.optimizer {

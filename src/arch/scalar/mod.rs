@@ -17,6 +17,15 @@ use crate::kernels::Tier;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scalar;
 
+/// Whether products peel their first term off the loop (`zero_plus` of it, no addition): on
+/// soft-float targets, where that saves a library call per output. With an FPU, `0 + a·b`
+/// in the loop is the same value, and a loop over all `k` terms has no peeled iteration to
+/// set up (a batch of 4 is one pass of the loop body LLVM unrolls four times on M-class Arm).
+const PEEL_FIRST: bool = cfg!(any(
+    all(target_arch = "arm", not(target_abi = "eabihf")),
+    all(any(target_arch = "riscv32", target_arch = "riscv64"), not(target_feature = "f"))
+));
+
 /// `0 + x`: `x` with −0 turned into +0 (and NaN kept), the first step of a sum that starts
 /// from zero. With an FPU that is one addition; on soft-float targets (Cortex-M0, RV32
 /// without F) a float addition is a ~50-instruction library call, so it is done on the bits.
@@ -42,19 +51,29 @@ fn zero_plus(x: f32) -> f32 {
 /// per product, no bounds checks.
 pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     match n {
-        1 => matmul_narrow::<1>(k, a, b, c, acc),
-        2 => matmul_narrow::<2>(k, a, b, c, acc),
-        3 => matmul_narrow::<3>(k, a, b, c, acc),
-        4 => matmul_narrow::<4>(k, a, b, c, acc),
+        1 => matmul_narrow::<1>(k, a, b, c, acc, &[], true),
+        2 => matmul_narrow::<2>(k, a, b, c, acc, &[], true),
+        3 => matmul_narrow::<3>(k, a, b, c, acc, &[], true),
+        4 => matmul_narrow::<4>(k, a, b, c, acc, &[], true),
         _ => matmul_wide(m, k, n, a, b, c, acc),
     }
 }
 
+/// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
+/// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
+/// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
+/// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
+/// `peel`: the first term is peeled off the loop ([`PEEL_FIRST`]; the bricks' constant
+/// shapes always peel it, which unrolls their longer products better on M-class Arm).
 #[inline(always)]
-fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: &[f32], peel: bool) {
+    let bias = bias.first_chunk::<N>();
     if k == 0 {
         if !acc {
             c.fill(0.0);
+        }
+        if let Some(bias) = bias {
+            add_bias_narrow::<N>(bias, c);
         }
         return;
     }
@@ -64,15 +83,22 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
         let mut terms = a_row.iter().zip(b_rows);
         let mut s = if acc {
             *c_row
-        } else {
+        } else if peel {
             match terms.next() {
                 Some((&a_i0, b_row)) => core::array::from_fn(|j| zero_plus(a_i0 * b_row[j])),
                 None => [0.0; N],
             }
+        } else {
+            [0.0; N]
         };
         for (&a_ip, b_row) in terms {
             for j in 0..N {
                 s[j] += a_ip * b_row[j];
+            }
+        }
+        if let Some(bias) = bias {
+            for j in 0..N {
+                s[j] += bias[j];
             }
         }
         *c_row = s;
@@ -136,11 +162,13 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
         let mut terms = a.chunks_exact(m).zip(b_rows);
         let mut s = if acc {
             *c_row
-        } else {
+        } else if PEEL_FIRST {
             match terms.next() {
                 Some((a_row, b_row)) => core::array::from_fn(|j| zero_plus(a_row[i] * b_row[j])),
                 None => [0.0; N],
             }
+        } else {
+            [0.0; N]
         };
         for (a_row, b_row) in terms {
             let a_pi = a_row[i];
@@ -347,11 +375,33 @@ fn add_bias_wide(m: usize, n: usize, bias: &[f32], c: &mut [f32]) {
 }
 
 /// `out (=|+=)` the column sums of the `m×n` matrix `g` (the bias gradient), starting
-/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`).
+/// from 0 (bit-identical to the SIMD tiers' element-wise kernels, `tests/tiers.rs`). Narrow
+/// rows (`n ≤ 4`) keep the sums in registers: one load and one add per value.
 pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
-    if n == 0 {
-        return; // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+    match n {
+        0 => {} // no columns; `chunks_exact(0)` would panic (found by fuzz/kernels_diff)
+        1 => sum_rows_narrow::<1>(m, g, out, acc),
+        2 => sum_rows_narrow::<2>(m, g, out, acc),
+        3 => sum_rows_narrow::<3>(m, g, out, acc),
+        4 => sum_rows_narrow::<4>(m, g, out, acc),
+        _ => sum_rows_wide(m, n, g, out, acc),
     }
+}
+
+#[inline(always)]
+fn sum_rows_narrow<const N: usize>(m: usize, g: &[f32], out: &mut [f32], acc: bool) {
+    let Some(out) = out.first_chunk_mut::<N>() else { return };
+    let (rows, _) = g.as_chunks::<N>();
+    let mut s = if acc { *out } else { [0.0; N] };
+    for row in rows.iter().take(m) {
+        for j in 0..N {
+            s[j] += row[j];
+        }
+    }
+    *out = s;
+}
+
+fn sum_rows_wide(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
     if !acc {
         out.iter_mut().take(n).for_each(|o| *o = 0.0);
     }
@@ -364,13 +414,44 @@ pub fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
 
 /// `c = σ(a·b + bias)`: exactly [`matmul`], [`add_bias`] (if `bias` is not empty) and
 /// [`sigmoid`] in sequence, so the scalar tier's fused path is bit-identical to its
-/// unfused one (the deterministic mode does not depend on fusion). Always inlined, like
+/// unfused one (the deterministic mode does not depend on fusion); narrow outputs add the
+/// bias to each row in registers, before it is stored. Always inlined, like
 /// [`matmul_tn_sigmoid_grad`]: an out-of-line copy keeps every width's loop.
 #[inline(always)]
 pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
     matmul(m, k, n, a, b, c, false);
     if !bias.is_empty() {
         add_bias(m, n, bias, c);
+    }
+    if let Some(c) = c.get_mut(..m * n) {
+        sigmoid(c);
+    }
+}
+
+/// [`matmul_bias_sigmoid`] (the same bits) with the bias of a narrow output (`n ≤ 4`) added
+/// to each row in registers, before it is stored: one pass fewer. For a run-time network's
+/// one copy for all shapes; the bricks keep [`matmul_bias_sigmoid`], which their constant
+/// shapes unroll better on microcontrollers (the 2-10-2 step took 34 instructions more).
+pub(crate) fn matmul_bias_sigmoid_rows(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    bias: &[f32],
+    c: &mut [f32],
+) {
+    match n {
+        1 => matmul_narrow::<1>(k, a, b, c, false, bias, PEEL_FIRST),
+        2 => matmul_narrow::<2>(k, a, b, c, false, bias, PEEL_FIRST),
+        3 => matmul_narrow::<3>(k, a, b, c, false, bias, PEEL_FIRST),
+        4 => matmul_narrow::<4>(k, a, b, c, false, bias, PEEL_FIRST),
+        _ => {
+            matmul_wide(m, k, n, a, b, c, false);
+            if !bias.is_empty() {
+                add_bias(m, n, bias, c);
+            }
+        }
     }
     if let Some(c) = c.get_mut(..m * n) {
         sigmoid(c);
@@ -388,7 +469,8 @@ pub(crate) fn matmul_tn_sigmoid_grad(m: usize, k: usize, n: usize, a: &[f32], fg
 }
 
 /// `g = dy⊙y⊙(1−y)`, `c = aᵀ·g` and `db` = the column sums of `g` (`k×n`): exactly
-/// [`matmul_tn_sigmoid_grad`] then [`sum_rows`].
+/// [`matmul_tn_sigmoid_grad`] then [`sum_rows`]. Narrow rows (`n ≤ 4`) sum `g` in registers
+/// as they compute it (each value and each sum as those two compute them, in their order).
 pub(crate) fn matmul_tn_sigmoid_grad_bias(
     m: usize,
     k: usize,
@@ -399,8 +481,54 @@ pub(crate) fn matmul_tn_sigmoid_grad_bias(
     db: &mut [f32],
 ) {
     let FusedGrad { dy, y, g } = fg;
-    matmul_tn_sigmoid_grad(m, k, n, a, FusedGrad { dy, y, g: &mut *g }, c);
-    sum_rows(k, n, g, db, false);
+    match n {
+        1 => sigmoid_grad_sum_tn::<1>(m, k, a, dy, y, g, c, db),
+        2 => sigmoid_grad_sum_tn::<2>(m, k, a, dy, y, g, c, db),
+        3 => sigmoid_grad_sum_tn::<3>(m, k, a, dy, y, g, c, db),
+        4 => sigmoid_grad_sum_tn::<4>(m, k, a, dy, y, g, c, db),
+        _ => {
+            sigmoid_backward(dy, y, g);
+            sum_rows(k, n, g, db, false);
+            matmul_tn_wide(m, k, n, a, g, c, false);
+        }
+    }
+}
+
+/// [`sigmoid_grad_sum`] then the narrow [`matmul_tn`] of `g`, for one width.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn sigmoid_grad_sum_tn<const N: usize>(
+    m: usize,
+    k: usize,
+    a: &[f32],
+    dy: &[f32],
+    y: &[f32],
+    g: &mut [f32],
+    c: &mut [f32],
+    db: &mut [f32],
+) {
+    sigmoid_grad_sum::<N>(k, dy, y, g, db);
+    matmul_tn_narrow::<N>(m, a, g, c, false);
+}
+
+/// `g = dy⊙y⊙(1−y)` over `k` rows of `N` and `db` = the column sums of `g`, from 0, row by
+/// row: [`sigmoid_backward`] and [`sum_rows`] in one pass.
+#[inline(always)]
+fn sigmoid_grad_sum<const N: usize>(k: usize, dy: &[f32], y: &[f32], g: &mut [f32], db: &mut [f32]) {
+    let (dy_rows, _) = dy.as_chunks::<N>();
+    let (y_rows, _) = y.as_chunks::<N>();
+    let (g_rows, _) = g.as_chunks_mut::<N>();
+    let mut s = [0.0f32; N];
+    for ((g_row, dy_row), y_row) in g_rows.iter_mut().zip(dy_rows).zip(y_rows).take(k) {
+        for j in 0..N {
+            let v = dy_row[j] * y_row[j] * (1.0 - y_row[j]);
+            g_row[j] = v;
+            s[j] += v;
+        }
+    }
+    if let Some(db) = db.first_chunk_mut::<N>() {
+        *db = s;
+    }
 }
 
 /// `grad = (pred − target)·scale` and `Σ (pred − target)²`, left to right from 0, over the
