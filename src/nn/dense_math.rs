@@ -298,23 +298,14 @@ impl DenseKernels for Shaped {
         gw: &mut [f32],
         gb: Option<&mut [f32]>,
     ) {
+        // Without a bias, an empty `gb`: the same kernel (bit for bit the unbiased one), so a
+        // run-time network links one fused gradient kernel per tier, not two.
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
-        let t = self.tier_for(m, k, n);
-        match gb {
-            Some(gb) => {
-                run!(
-                    t;
-                    scalar::matmul_tn_sigmoid_grad_bias(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw, gb);
-                    t => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb)
-                )
-            }
-            None => {
-                run!(
-                    t;
-                    scalar::matmul_tn_sigmoid_grad(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw);
-                    t => t.matmul_tn_sigmoid_grad(m, k, n, x, dy, y, g, gw)
-                )
-            }
-        }
+        let gb = gb.unwrap_or_default();
+        run!(
+            self.tier_for(m, k, n);
+            scalar::matmul_tn_sigmoid_grad_bias(m, k, n, x, FusedGrad { dy, y, g: &mut *g }, gw, gb);
+            t => t.matmul_tn_sigmoid_grad_bias(m, k, n, x, dy, y, g, gw, gb)
+        )
     }
 }
