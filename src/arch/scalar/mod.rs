@@ -105,7 +105,6 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // Rows by `chunks_exact` (the caller checked every length), not by index ranges: no
     // bounds check and so no panic path in the code (one per range otherwise), and less
@@ -180,7 +179,6 @@ fn matmul_tn_narrow<const N: usize>(m: usize, a: &[f32], b: &[f32], c: &mut [f32
     }
 }
 
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_tn_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // As in `matmul_wide`: rows by `chunks_exact`, no index ranges.
     if m == 0 || n == 0 {
@@ -243,7 +241,6 @@ fn matmul_nt_short<const K: usize>(n: usize, a: &[f32], b: &[f32], c: &mut [f32]
     }
 }
 
-#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), inline(never))]
 fn matmul_nt_long(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // As in `matmul_wide`: rows by `chunks_exact`, no index ranges. Here `k` is 0 or ≥ 5
     // (shorter dot products take `matmul_nt_short`); with `k == 0` every sum is `0`.
