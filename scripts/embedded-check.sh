@@ -237,7 +237,7 @@ done
 # --- flash: what one train_step pulls in, by owner (scripts/embedded/flash.py) ---------
 # flash_232 / flash_2102 = flash_base (the same setup of both nets) + one train_step; the
 # growth of each owner's .text + .rodata is the step's flash. The budget counts stacknet's.
-declare -A flash232 flash_infer232 flash_q8
+declare -A flash232 flash_infer232 flash_q8 flash_rt
 for t in "${targets[@]}"; do
   d="target/$t/release"
   if [ -n "${built[$t]:-}" ]; then
@@ -246,6 +246,12 @@ for t in "${targets[@]}"; do
     flash232[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$s232")
     echo "INFO  $t: flash of one train_step (bytes of .text+.rodata over flash_base): 2-3-2 $s232; 2-10-2 $s2102"
     if [[ "$s232" != *" panic=0 "* || "$s2102" != *" panic=0 "* ]]; then fail "$t: a train_step pulls in the panic machinery"; fi
+    # The run-time engine: one step of a network described at run time (every layer kind,
+    # loss and optimizer it may be given, since the description is data).
+    srt=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_base" "$d/flash_runtime")
+    flash_rt[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$srt")
+    echo "INFO  $t: flash of one run-time train_step (over flash_base): $srt"
+    if [[ "$srt" != *" panic=0 "* ]]; then fail "$t: a run-time train_step pulls in the panic machinery"; fi
     i232=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_232")
     idig=$(python3 "$root/scripts/embedded/flash.py" "$d/flash_infer_base" "$d/flash_infer_digits")
     flash_infer232[$t]=$(sed -n 's/^stacknet=\([0-9]*\) .*/\1/p' <<<"$i232")
@@ -307,6 +313,8 @@ budget "$m4 digits int8 insns/prediction from f32 features" "${features_q8[$m4]:
 # are straight-line code; its stack must stay within the const path's).
 budget "$m4 run-time 2-3-2 insns/step" "${insns_rt[$m4]:-}" 4400
 budget "$m4 run-time 2-3-2 stack (B) vs const (${stack232[$m4]:-?} B)" "${stack_rt[$m4]:-}" "${stack232[$m4]:-0}"
+# The run-time engine's flash is every layer kind, loss and optimizer at once (37,588 B).
+budget "$m4 stacknet flash of the run-time engine's train_step (B)" "${flash_rt[$m4]:-}" 40960
 budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
 # --- power cuts while learning on the device (before the mcu-sigmoid rebuild) -----------

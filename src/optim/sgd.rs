@@ -42,7 +42,13 @@ impl<M: Params> Velocity<M> for Momentum<M> {
         });
     }
     fn store(&mut self, d: &M) {
-        self.0.zip_mut(d, &mut |_, v, d| v.copy_from_slice(d));
+        // Element by element over the common length (equal for two views of one model):
+        // `copy_from_slice`'s length panic would stay in a run-time network's code.
+        self.0.zip_mut(d, &mut |_, v, d| {
+            for (v, &d) in v.iter_mut().zip(d) {
+                *v = d;
+            }
+        });
     }
 }
 

@@ -15,6 +15,24 @@ use crate::nn::dense_math::{self, Shaped};
 use crate::nn::math;
 use crate::train::Pass;
 
+/// `buf` split after its first `n` values (all of it if shorter). The lengths were checked
+/// when the buffer was taken, so this is `split_at_mut` without its panic path (which would
+/// pull the panic machinery into a microcontroller's flash).
+#[inline]
+pub(crate) fn split_mut(buf: &mut [f32], n: usize) -> (&mut [f32], &mut [f32]) {
+    let n = n.min(buf.len());
+    buf.split_at_mut(n)
+}
+
+/// Copies `from` into `to` over their common length (equal at every call): `copy_from_slice`
+/// without its panic path.
+#[inline]
+pub(crate) fn copy(from: &[f32], to: &mut [f32]) {
+    for (t, &f) in to.iter_mut().zip(from) {
+        *t = f;
+    }
+}
+
 /// The first `n` values of a caller buffer, or the error naming it.
 pub(crate) fn prefix_mut(buf: &mut [f32], n: usize, which: Buffer) -> Result<&mut [f32], RunError> {
     let got = buf.len();
@@ -129,7 +147,7 @@ pub(crate) fn forward(
                 }
             }
             act => {
-                y.copy_from_slice(input);
+                copy(input, y);
                 match act {
                     Kind::Sigmoid => math::sigmoid(y),
                     Kind::Tanh => math::tanh(y),

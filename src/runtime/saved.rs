@@ -4,7 +4,7 @@
 
 use super::error::{Buffer, RunError};
 use super::flat::{Flat, FlatRef};
-use super::net::{prefix, prefix_mut};
+use super::net::{prefix, prefix_mut, split_mut};
 use super::spec::{Net, OptimizerSpec, STEP_SLOTS};
 use super::step::{read_steps, write_steps};
 use crate::nn::ParamsRef;
@@ -45,7 +45,7 @@ impl Net {
     pub fn save_with_optimizer(&self, model: &[f32], state: &[f32], out: &mut [u8]) -> Result<usize, RunError> {
         let model = prefix(model, self.params, Buffer::Model)?;
         let state = prefix(state, self.optimizer_floats(), Buffer::Optimizer)?;
-        let (slots, rest) = state.split_at(STEP_SLOTS);
+        let (slots, rest) = state.split_at(STEP_SLOTS.min(state.len()));
         let steps = read_steps(slots);
         let flat = FlatRef { net: self, data: model };
         let shape = self.shape(model);
@@ -69,7 +69,7 @@ impl Net {
         let model = prefix_mut(model, self.params, Buffer::Model)?;
         let state = prefix_mut(state, self.optimizer_floats(), Buffer::Optimizer)?;
         let shape = self.shape(model);
-        let (slots, rest) = state.split_at_mut(STEP_SLOTS);
+        let (slots, rest) = split_mut(state, STEP_SLOTS);
         let mut w = Flat { net: self, data: model };
         let loaded = match self.optimizer {
             OptimizerSpec::Sgd(sgd) => {
@@ -81,7 +81,7 @@ impl Net {
                 persist::load_params_with_optimizer(&mut w, shape, &mut opt, bytes).map(|n| (n, opt.steps()))
             }
             OptimizerSpec::Adam(adam) => {
-                let (m, v) = rest.split_at_mut(self.params);
+                let (m, v) = split_mut(rest, self.params);
                 let mut opt = adam.with_state(Flat { net: self, data: m }, Flat { net: self, data: v }, 0);
                 persist::load_params_with_optimizer(&mut w, shape, &mut opt, bytes).map(|n| (n, opt.steps()))
             }

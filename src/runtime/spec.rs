@@ -195,13 +195,15 @@ impl Net {
                 biases: b,
             };
             if kind == Kind::Sigmoid {
-                if let Some(prev) = i.checked_sub(1).map(|p| &mut net.bricks[p]) {
+                if let Some(prev) = i.checked_sub(1).and_then(|p| net.bricks.get_mut(p)) {
                     prev.fused = matches!(prev.kind, Kind::Dense { .. });
                 }
             }
             net.params = w.checked_add(b).and_then(|n| n.checked_add(net.params)).ok_or(SpecError::TooLarge)?;
             net.cols = net.cols.checked_add(outputs).ok_or(SpecError::TooLarge)?;
-            net.bricks[i] = brick;
+            if let Some(slot) = net.bricks.get_mut(i) {
+                *slot = brick;
+            }
             net.len = i + 1;
             width = Some(outputs);
         }
@@ -223,7 +225,7 @@ impl Net {
 
     /// Input width.
     pub fn inputs(&self) -> usize {
-        self.bricks[0].inputs
+        self.bricks().first().map_or(0, |b| b.inputs)
     }
 
     /// Output width.

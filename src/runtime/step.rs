@@ -4,7 +4,7 @@
 
 use super::error::{Buffer, RunError};
 use super::flat::{Flat, FlatRef};
-use super::net::{self, exact, prefix, prefix_mut, Layout, Run};
+use super::net::{self, copy, exact, prefix, prefix_mut, split_mut, Layout, Run};
 use super::spec::{Net, OptimizerSpec, STEP_SLOTS};
 use crate::eval::argmax;
 use crate::kernels::Kernels;
@@ -61,8 +61,8 @@ impl Net {
         let scratch = prefix_mut(scratch, train_acts + self.params, Buffer::Scratch)?;
         let x = exact(x, self.batch.saturating_mul(self.inputs()), Buffer::Input)?;
         let y = exact(y, self.batch.saturating_mul(self.outputs()), Buffer::Target)?;
-        let (acts, grads) = scratch.split_at_mut(train_acts);
-        let (slots, per_param) = state.split_at_mut(STEP_SLOTS);
+        let (acts, grads) = split_mut(scratch, train_acts);
+        let (slots, per_param) = split_mut(state, STEP_SLOTS);
         let steps = read_steps(slots);
 
         let mut w = Flat { net: self, data: model };
@@ -83,7 +83,7 @@ impl Net {
                 train::step(&mut w, &mut g, &mut pass, &batch, &mut opt, obj)
             }
             OptimizerSpec::Adam(adam) => {
-                let (m, v) = per_param.split_at_mut(self.params);
+                let (m, v) = split_mut(per_param, self.params);
                 let mut opt = adam.with_state(Flat { net: self, data: m }, Flat { net: self, data: v }, steps);
                 train::step(&mut w, &mut g, &mut pass, &batch, &mut opt, obj)
             }
@@ -105,7 +105,7 @@ impl Net {
             got,
         })?;
         let y = self.forward_rows(model, x, rows, scratch)?;
-        out.copy_from_slice(y);
+        copy(y, out);
         Ok(())
     }
 
@@ -139,7 +139,7 @@ impl Net {
         let rows = self.rows_of(x)?;
         let y = exact(y, rows.saturating_mul(self.outputs()), Buffer::Target)?;
         let split = self.predict_scratch_floats(rows).min(scratch.len());
-        let (acts, grad) = scratch.split_at_mut(split);
+        let (acts, grad) = split_mut(scratch, split);
         let have = split + grad.len();
         let grad = prefix_mut(grad, y.len(), Buffer::Scratch).map_err(|_| RunError::Buffer {
             which: Buffer::Scratch,
