@@ -9,8 +9,10 @@ use crate::optim::{Adam, Sgd};
 use rand_core::RngCore;
 
 /// The most layers (descriptors, activations included) a [`Net`] holds: its description is
-/// a fixed array, so that a `Net` needs no allocation.
-pub const MAX_LAYERS: usize = 32;
+/// a fixed array, so that a `Net` needs no allocation. Sixteen (eight `Dense` layers with
+/// their activations), as the C API's handle: a `Net` lives in the stack frame of every C
+/// call, and with 32 the Cortex-M0's 16 KB of RAM did not hold the C tests' frames.
+pub const MAX_LAYERS: usize = 16;
 
 /// One layer of a run-time network, as [`crate::nn`]'s bricks: activations take the width
 /// of the layer before them.
