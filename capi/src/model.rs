@@ -30,7 +30,7 @@ use stacknet::init::{Init, rng};
 use stacknet::loss::Objective;
 use stacknet::nn::{Bias, Dense, Dim, Layer, Matrix, Rows, Zeroable};
 use stacknet::optim::{Adam, Momentum, Sgd};
-use stacknet::train::{StepError, train_step};
+use stacknet::train::{StepError, StepReport, train_step};
 use stacknet::workspace::Workspace;
 
 /// The alignment every model state needs (and that the handle types have).
@@ -59,6 +59,19 @@ pub struct stacknet_step_report_t {
     pub step: u32,
     /// 1 if clipping changed the gradient, else 0.
     pub clipped: u32,
+}
+
+impl From<StepReport> for stacknet_step_report_t {
+    fn from(r: StepReport) -> Self {
+        stacknet_step_report_t {
+            loss: r.loss,
+            data_loss: r.data_loss,
+            grad_norm: r.grad_norm,
+            learning_rate: r.lr,
+            step: r.step,
+            clipped: u32::from(r.clipped),
+        }
+    }
 }
 
 /// A model shape: implemented by each handle type that `shapes!` generates.
@@ -435,16 +448,8 @@ pub(crate) unsafe fn train<H: Shape, const B: usize>(
         }
     })?;
     if let Some(out) = report {
-        let rep = stacknet_step_report_t {
-            loss: r.loss,
-            data_loss: r.data_loss,
-            grad_norm: r.grad_norm,
-            learning_rate: r.lr,
-            step: r.step,
-            clipped: u32::from(r.clipped),
-        };
         // SAFETY: aligned, outside the state and the inputs; writable per the contract.
-        unsafe { out.write(rep) };
+        unsafe { out.write(r.into()) };
     }
     Ok(())
 }

@@ -418,16 +418,8 @@ pub unsafe extern "C" fn stacknet_net_train_step(
         h.opt_crc = crc_of(opt);
         h.seal();
         if let Some(out) = report {
-            let rep = stacknet_step_report_t {
-                loss: r.loss,
-                data_loss: r.data_loss,
-                grad_norm: r.grad_norm,
-                learning_rate: r.lr,
-                step: r.step,
-                clipped: u32::from(r.clipped),
-            };
             // SAFETY: aligned, outside every other buffer (checked); writable per the contract.
-            unsafe { out.write(rep) };
+            unsafe { out.write(r.into()) };
         }
         Ok(())
     })())
