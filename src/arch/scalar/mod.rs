@@ -61,8 +61,6 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 
 /// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
 /// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
-/// A narrow product (`n = N`); with a `bias` of `N` values (else empty) added to each row
-/// of `c` before it is stored: exactly [`add_bias`] after the product, one pass fewer.
 /// `peel`: the first term is peeled off the loop ([`PEEL_FIRST`]; the bricks' constant
 /// shapes always peel it, which unrolls their longer products better on M-class Arm).
 #[inline(always)]
@@ -411,8 +409,7 @@ fn sum_rows_wide(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
 
 /// `c = σ(a·b + bias)`: exactly [`matmul`], [`add_bias`] (if `bias` is not empty) and
 /// [`sigmoid`] in sequence, so the scalar tier's fused path is bit-identical to its
-/// unfused one (the deterministic mode does not depend on fusion); narrow outputs add the
-/// bias to each row in registers, before it is stored. Always inlined, like
+/// unfused one (the deterministic mode does not depend on fusion). Always inlined, like
 /// [`matmul_tn_sigmoid_grad`]: an out-of-line copy keeps every width's loop.
 #[inline(always)]
 pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32]) {
@@ -641,5 +638,69 @@ impl TierKernels for Scalar {
     #[inline(always)]
     unsafe fn sum_rows(self, m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool) {
         sum_rows(m, n, g, out, acc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The run-time network's fused kernels against the unfused sequence they replace, bit
+    //! for bit, at every narrow width and beyond (the bricks and `tests/runtime.rs` reach
+    //! them only through whole steps).
+    extern crate std;
+    use super::*;
+    use std::{format, vec, vec::Vec};
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn fused_row_kernels_are_the_unfused_sequence_bit_for_bit() {
+        for n in 1..=6 {
+            for k in 0..=5 {
+                for m in [1, 3, 7] {
+                    let seed = (n * 100 + k * 10 + m) as u32;
+                    let (a, b, bias) = (values(m * k, seed), values(k * n, seed + 1), values(n, seed + 2));
+                    for bias in [&bias[..], &[]] {
+                        let mut want = vec![0.0; m * n];
+                        matmul_bias_sigmoid(m, k, n, &a, &b, bias, &mut want);
+                        let mut got = vec![7.0; m * n];
+                        matmul_bias_sigmoid_rows(m, k, n, &a, &b, bias, &mut got);
+                        assert_eq!(bits(&got), bits(&want), "forward m={m} k={k} n={n} bias={}", bias.len());
+                    }
+                    // Gradient: `a` is the layer input (k rows of m), `dy`/`y` k rows of n.
+                    let (x, dy, y) = (values(k * m, seed + 3), values(k * n, seed + 4), values(k * n, seed + 5));
+                    let (mut g0, mut c0, mut db0) = (vec![0.0; k * n], vec![0.0; m * n], vec![0.0; n]);
+                    sigmoid_backward(&dy, &y, &mut g0);
+                    matmul_tn(m, k, n, &x, &g0, &mut c0, false);
+                    sum_rows(k, n, &g0, &mut db0, false);
+                    for with_db in [true, false] {
+                        let (mut g, mut c, mut db) = (vec![3.0; k * n], vec![3.0; m * n], vec![3.0; n]);
+                        let db_arg: &mut [f32] = if with_db { &mut db } else { &mut [] };
+                        let fg = FusedGrad { dy: &dy, y: &y, g: &mut g };
+                        matmul_tn_sigmoid_grad_bias(m, k, n, &x, fg, &mut c, db_arg);
+                        let what = format!("gradient m={m} k={k} n={n} db={with_db}");
+                        assert_eq!((bits(&g), bits(&c)), (bits(&g0), bits(&c0)), "{what}");
+                        if with_db {
+                            assert_eq!(bits(&db), bits(&db0), "{what}");
+                        } else {
+                            assert_eq!(db, vec![3.0; n], "{what}: no bias, nothing written");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
