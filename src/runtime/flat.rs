@@ -2,6 +2,7 @@
 //! as [`Params`]: a view of a caller's flat buffer cut into the slices the bricks would
 //! have, so the shared step, optimizers, penalties and blob format work on it unchanged.
 
+use super::net::take;
 use super::spec::Net;
 use crate::nn::{ParamKind, Params, ParamsRef};
 
@@ -22,14 +23,6 @@ pub(crate) struct FlatRef<'a> {
 /// checked when the views are made rule out).
 fn cut<'a>(rest: &mut &'a [f32], len: usize) -> &'a [f32] {
     let (s, r) = rest.split_at(len.min(rest.len()));
-    *rest = r;
-    s
-}
-
-/// [`cut`], mutable.
-fn cut_mut<'a>(rest: &mut &'a mut [f32], len: usize) -> &'a mut [f32] {
-    let taken = core::mem::take(rest);
-    let (s, r) = taken.split_at_mut(len.min(taken.len()));
     *rest = r;
     s
 }
@@ -78,12 +71,12 @@ impl ParamsRef for Flat<'_> {
 impl Params for Flat<'_> {
     fn visit_mut<F: FnMut(ParamKind, &mut [f32])>(&mut self, f: &mut F) {
         let mut rest: &mut [f32] = self.data;
-        self.net.segments(|kind, len| f(kind, cut_mut(&mut rest, len)));
+        self.net.segments(|kind, len| f(kind, take(&mut rest, len)));
     }
 
     fn zip_mut<F: FnMut(ParamKind, &mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F) {
         let (mut rest, mut other) = (&mut *self.data, &*other.data);
-        self.net.segments(|kind, len| f(kind, cut_mut(&mut rest, len), cut(&mut other, len)));
+        self.net.segments(|kind, len| f(kind, take(&mut rest, len), cut(&mut other, len)));
     }
 
     fn zip4_mut<F: FnMut(ParamKind, [&mut [f32]; 3], &[f32])>(
@@ -94,8 +87,7 @@ impl Params for Flat<'_> {
         f: &mut F,
     ) {
         let (mut w, mut a, mut b, mut c) = (&mut *self.data, &mut *a.data, &mut *b.data, &*c.data);
-        self.net.segments(|kind, len| {
-            f(kind, [cut_mut(&mut w, len), cut_mut(&mut a, len), cut_mut(&mut b, len)], cut(&mut c, len))
-        });
+        self.net
+            .segments(|kind, len| f(kind, [take(&mut w, len), take(&mut a, len), take(&mut b, len)], cut(&mut c, len)));
     }
 }

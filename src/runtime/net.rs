@@ -56,7 +56,7 @@ pub(crate) fn exact(buf: &[f32], n: usize, which: Buffer) -> Result<&[f32], RunE
 /// The next `n` values of `rest`, cut off its front (fewer only if `rest` is short, which
 /// the checked buffer sizes rule out).
 #[inline(always)]
-fn take<'a>(rest: &mut &'a mut [f32], n: usize) -> &'a mut [f32] {
+pub(crate) fn take<'a>(rest: &mut &'a mut [f32], n: usize) -> &'a mut [f32] {
     let r = core::mem::take(rest);
     let (head, tail) = r.split_at_mut(n.min(r.len()));
     *rest = tail;
@@ -70,12 +70,6 @@ fn take_back<'a>(rest: &mut &'a mut [f32], n: usize) -> &'a mut [f32] {
     let (head, tail) = r.split_at_mut(r.len().saturating_sub(n));
     *rest = head;
     tail
-}
-
-/// A block `[y | dy]` split after `n` values.
-#[inline(always)]
-fn halves(block: &mut [f32], n: usize) -> (&mut [f32], &mut [f32]) {
-    block.split_at_mut(n.min(block.len()))
 }
 
 /// A pass over `rows` rows: where brick `i`'s activations are in the scratch.
@@ -134,7 +128,7 @@ pub(crate) fn forward(
         bricks = after;
         let len = b.outputs * rows;
         let block = take(&mut rest, len * per);
-        let (y, _) = halves(block, len);
+        let (y, _) = split_mut(block, len);
         match b.kind {
             Kind::Dense { .. } => {
                 let (w, bias) = dense_params(b, params);
@@ -179,9 +173,9 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
         let n = b.outputs * rows;
         // The top brick's `y` and `dy` (a fused pair's Sigmoid has the Dense's width), and
         // when fused the Dense's own output gradient `g`.
-        let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
+        let (y, dy) = split_mut(take_back(&mut rest, 2 * n), n);
         let fused = b.fused;
-        let g = if fused { halves(take_back(&mut rest, 2 * n), n).1 } else { &mut [][..] };
+        let g = if fused { split_mut(take_back(&mut rest, 2 * n), n).1 } else { &mut [][..] };
         // The input and its gradient: the block of the brick before (`inputs` wide; kept
         // for its turn), or `x` for the first brick.
         let (input, dx): (&[f32], Option<&mut [f32]>) = if below.is_empty() {
@@ -189,7 +183,7 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
         } else {
             let np = b.inputs * rows;
             let len = rest.len();
-            let (input, dx) = halves(rest.get_mut(len.saturating_sub(2 * np)..).unwrap_or_default(), np);
+            let (input, dx) = split_mut(rest.get_mut(len.saturating_sub(2 * np)..).unwrap_or_default(), np);
             (input, Some(dx))
         };
         match b.kind {
@@ -237,7 +231,7 @@ impl<'m> Pass<Flat<'m>> for Run<'_> {
         // The last block of the training layout.
         let n = self.out;
         let mut rest = &mut *self.acts;
-        let (y, dy) = halves(take_back(&mut rest, 2 * n), n);
+        let (y, dy) = split_mut(take_back(&mut rest, 2 * n), n);
         (y, dy)
     }
 
