@@ -103,6 +103,30 @@ fn matmul_narrow<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
+/// `c = a·b (+ bias)` for `k = K ≤ 4` and `n = N ≤ 4` (a run-time network's small layers):
+/// all of `b` stays in registers across the rows, each row is `K·N` multiply-adds in
+/// straight-line code, the terms in [`matmul_narrow`]'s order (the same bits).
+#[inline(always)]
+fn matmul_small<const K: usize, const N: usize>(a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32; N]>) {
+    let Some(&b) = b.as_chunks::<N>().0.first_chunk::<K>() else { return };
+    let (c_rows, _) = c.as_chunks_mut::<N>();
+    for (c_row, a_row) in c_rows.iter_mut().zip(a.as_chunks::<K>().0) {
+        let (mut s, first) =
+            if PEEL_FIRST { (core::array::from_fn(|j| zero_plus(a_row[0] * b[0][j])), 1) } else { ([0.0; N], 0) };
+        for p in first..K {
+            for j in 0..N {
+                s[j] += a_row[p] * b[p][j];
+            }
+        }
+        if let Some(bias) = bias {
+            for j in 0..N {
+                s[j] += bias[j];
+            }
+        }
+        *c_row = s;
+    }
+}
+
 fn matmul_wide(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
     // Rows by `chunks_exact` (the caller checked every length), not by index ranges: no
     // bounds check and so no panic path in the code (one per range otherwise), and less
@@ -423,9 +447,10 @@ pub fn matmul_bias_sigmoid(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], b
 }
 
 /// [`matmul_bias_sigmoid`] (the same bits) with the bias of a narrow output (`n ≤ 4`) added
-/// to each row in registers, before it is stored: one pass fewer. For a run-time network's
-/// one copy for all shapes; the bricks keep [`matmul_bias_sigmoid`], which their constant
-/// shapes unroll better on microcontrollers (the 2-10-2 step took 34 instructions more).
+/// to each row in registers, before it is stored: one pass fewer; with `k ≤ 4` too, the
+/// weights stay in registers ([`matmul_small`]). For a run-time network's one copy for all
+/// shapes; the bricks keep [`matmul_bias_sigmoid`], which their constant shapes unroll
+/// better on microcontrollers (the 2-10-2 step took 34 instructions more).
 pub(crate) fn matmul_bias_sigmoid_rows(
     m: usize,
     k: usize,
@@ -436,10 +461,10 @@ pub(crate) fn matmul_bias_sigmoid_rows(
     c: &mut [f32],
 ) {
     match n {
-        1 => matmul_narrow::<1>(k, a, b, c, false, bias, PEEL_FIRST),
-        2 => matmul_narrow::<2>(k, a, b, c, false, bias, PEEL_FIRST),
-        3 => matmul_narrow::<3>(k, a, b, c, false, bias, PEEL_FIRST),
-        4 => matmul_narrow::<4>(k, a, b, c, false, bias, PEEL_FIRST),
+        1 => matmul_bias_rows::<1>(k, a, b, c, bias),
+        2 => matmul_bias_rows::<2>(k, a, b, c, bias),
+        3 => matmul_bias_rows::<3>(k, a, b, c, bias),
+        4 => matmul_bias_rows::<4>(k, a, b, c, bias),
         _ => {
             matmul_wide(m, k, n, a, b, c, false);
             if !bias.is_empty() {
@@ -449,6 +474,20 @@ pub(crate) fn matmul_bias_sigmoid_rows(
     }
     if let Some(c) = c.get_mut(..m * n) {
         sigmoid(c);
+    }
+}
+
+/// The product and bias of [`matmul_bias_sigmoid_rows`] for `n = N`: [`matmul_small`] when
+/// `k ≤ 4` too, else [`matmul_narrow`].
+#[inline(always)]
+fn matmul_bias_rows<const N: usize>(k: usize, a: &[f32], b: &[f32], c: &mut [f32], bias: &[f32]) {
+    let bias_n = bias.first_chunk::<N>();
+    match k {
+        1 => matmul_small::<1, N>(a, b, c, bias_n),
+        2 => matmul_small::<2, N>(a, b, c, bias_n),
+        3 => matmul_small::<3, N>(a, b, c, bias_n),
+        4 => matmul_small::<4, N>(a, b, c, bias_n),
+        _ => matmul_narrow::<N>(k, a, b, c, false, bias, PEEL_FIRST),
     }
 }
 
@@ -501,8 +540,49 @@ fn sigmoid_grad_sum_tn<const N: usize>(
     c: &mut [f32],
     db: &mut [f32],
 ) {
-    sigmoid_grad_sum::<N>(k, dy, y, g, db);
-    matmul_tn_narrow::<N>(m, a, g, c, false);
+    match m {
+        1 => sigmoid_grad_sum_tn_small::<1, N>(a, dy, y, g, c, db),
+        2 => sigmoid_grad_sum_tn_small::<2, N>(a, dy, y, g, c, db),
+        3 => sigmoid_grad_sum_tn_small::<3, N>(a, dy, y, g, c, db),
+        4 => sigmoid_grad_sum_tn_small::<4, N>(a, dy, y, g, c, db),
+        _ => {
+            sigmoid_grad_sum::<N>(k, dy, y, g, db);
+            matmul_tn_narrow::<N>(m, a, g, c, false);
+        }
+    }
+}
+
+/// [`sigmoid_grad_sum_tn`] for `m = M ≤ 4`: one pass over the rows, each row of `g`
+/// computed, stored, summed into `db` and multiplied into all of `c` (`M×N`, in registers),
+/// every value and sum as the two-pass form computes it, in its order.
+#[inline(always)]
+fn sigmoid_grad_sum_tn_small<const M: usize, const N: usize>(
+    a: &[f32],
+    dy: &[f32],
+    y: &[f32],
+    g: &mut [f32],
+    c: &mut [f32],
+    db: &mut [f32],
+) {
+    let Some(c) = c.as_chunks_mut::<N>().0.first_chunk_mut::<M>() else { return };
+    let rows = a.as_chunks::<M>().0.iter().zip(dy.as_chunks::<N>().0).zip(y.as_chunks::<N>().0);
+    let (mut s, mut sums) = ([[0.0f32; N]; M], [0.0f32; N]);
+    for (p, (((a_row, dy_row), y_row), g_row)) in rows.zip(g.as_chunks_mut::<N>().0).enumerate() {
+        let v: [f32; N] = core::array::from_fn(|j| dy_row[j] * y_row[j] * (1.0 - y_row[j]));
+        *g_row = v;
+        for j in 0..N {
+            sums[j] += v[j];
+        }
+        for i in 0..M {
+            for j in 0..N {
+                s[i][j] = if PEEL_FIRST && p == 0 { zero_plus(a_row[i] * v[j]) } else { s[i][j] + a_row[i] * v[j] };
+            }
+        }
+    }
+    *c = s;
+    if let Some(db) = db.first_chunk_mut::<N>() {
+        *db = sums;
+    }
 }
 
 /// `g = dy⊙y⊙(1−y)` over `k` rows of `N` and `db` = the column sums of `g`, from 0, row by
@@ -670,7 +750,7 @@ mod tests {
     fn fused_row_kernels_are_the_unfused_sequence_bit_for_bit() {
         for n in 1..=6 {
             for k in 0..=5 {
-                for m in [1, 3, 7] {
+                for m in [1, 2, 3, 4, 5, 7] {
                     let seed = (n * 100 + k * 10 + m) as u32;
                     let (a, b, bias) = (values(m * k, seed), values(k * n, seed + 1), values(n, seed + 2));
                     for bias in [&bias[..], &[]] {
