@@ -15,6 +15,16 @@ static float x[B * 2], y[B * 2], out[B * 2], w[2 * 50], c[32 * 50];
 static uint8_t blob[STACKNET_XOR_2_50_2_BIAS_SAVE_SIZE];
 static int failures;
 
+/* A network described at run time: 4-16-8-3, tanh and ReLU, softmax cross-entropy. */
+#define RB 16
+static const stacknet_layer_t layers[] = {
+    {STACKNET_LAYER_DENSE, 4, 16, 1}, {STACKNET_LAYER_TANH, 0, 0, 0}, {STACKNET_LAYER_DENSE, 16, 8, 1},
+    {STACKNET_LAYER_RELU, 0, 0, 0},   {STACKNET_LAYER_DENSE, 8, 3, 1},
+};
+static stacknet_net_t rnet;
+static float rmodel[256], ropt[2 + 2 * 256], rscratch[2048], rx[RB * 4], ry[RB * 3], rout[RB * 3];
+static uint8_t rblob[4096];
+
 static uintptr_t stack_pointer(void) {
     uintptr_t sp;
     __asm__ volatile("mov %0, sp" : "=r"(sp));
@@ -68,5 +78,49 @@ int main(void) {
     MEASURE("train_step (AdamW)", stacknet_xor_2_50_2_bias_train_step(&net, x, y, B, NULL));
     MEASURE("save (AdamW)", stacknet_xor_2_50_2_bias_save(&net, blob, sizeof blob, &n));
     MEASURE("load (AdamW)", stacknet_xor_2_50_2_bias_load(&net, blob, n, NULL));
+
+    {
+        const size_t nl = sizeof layers / sizeof layers[0];
+        stacknet_net_config_t config;
+        stacknet_net_sizes_t sizes;
+        for (i = 0; i < RB; i++) {
+            rx[4 * i + i % 4] = 1.0f;
+            ry[3 * i + i % 3] = 1.0f;
+        }
+        stacknet_hyper_default(&config.hyper);
+        config.hyper.momentum = 0.5f;
+        config.hyper.clip = STACKNET_CLIP_NORM;
+        config.hyper.ridge = 1e-4f;
+        config.loss = STACKNET_LOSS_SOFTMAX_CE;
+        config.batch = RB;
+        config.l1 = 0.0f;
+        printf("run-time network 4-16-8-3 (tanh, ReLU, softmax cross-entropy), batch %u\n", (unsigned)RB);
+        MEASURE("net_sizes", stacknet_net_sizes(layers, nl, &config, &sizes));
+        if (sizes.model_size > sizeof rmodel || sizes.optimizer_size > sizeof ropt ||
+            sizes.scratch_size > sizeof rscratch || sizes.save_with_optimizer_size > sizeof rblob) {
+            printf("a run-time buffer is too small\n");
+            return 1;
+        }
+        MEASURE("net_init", stacknet_net_init(&rnet, sizeof rnet, layers, nl, &config));
+        MEASURE("net_init_model", stacknet_net_init_model(&rnet, rmodel, sizeof rmodel, 1, STACKNET_INIT_HE_NORMAL));
+        MEASURE("net_reset_optimizer", stacknet_net_reset_optimizer(&rnet, ropt, sizeof ropt));
+        MEASURE("net_train_step", stacknet_net_train_step(&rnet, rmodel, sizeof rmodel, ropt, sizeof ropt, rscratch,
+                                                          sizeof rscratch, rx, ry, RB, NULL));
+        MEASURE("net_predict", stacknet_net_predict(&rnet, rmodel, sizeof rmodel, rx, RB, rout, rscratch,
+                                                    sizeof rscratch));
+        MEASURE("net_loss", stacknet_net_loss(&rnet, rmodel, sizeof rmodel, rx, ry, RB, rscratch, sizeof rscratch, &v));
+        MEASURE("net_accuracy",
+                stacknet_net_accuracy(&rnet, rmodel, sizeof rmodel, rx, ry, RB, rscratch, sizeof rscratch, &v));
+        MEASURE("net_save_with_optimizer", stacknet_net_save_with_optimizer(&rnet, rmodel, sizeof rmodel, ropt,
+                                                                            sizeof ropt, rblob, sizeof rblob, &n));
+        MEASURE("net_load_with_optimizer", stacknet_net_load_with_optimizer(&rnet, rmodel, sizeof rmodel, ropt,
+                                                                            sizeof ropt, rblob, n, NULL));
+        config.hyper.optimizer = STACKNET_OPTIMIZER_ADAMW;
+        config.hyper.learning_rate = 0.01f;
+        MEASURE("net_set_hyper (AdamW)", stacknet_net_set_hyper(&rnet, &config.hyper, ropt, sizeof ropt));
+        MEASURE("net_train_step (AdamW)", stacknet_net_train_step(&rnet, rmodel, sizeof rmodel, ropt, sizeof ropt,
+                                                                  rscratch, sizeof rscratch, rx, ry, RB, NULL));
+        MEASURE("net_validate", stacknet_net_validate(&rnet, rmodel, sizeof rmodel, ropt, sizeof ropt));
+    }
     return failures == 0 ? 0 : 1;
 }
