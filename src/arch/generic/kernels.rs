@@ -71,15 +71,18 @@ unsafe fn tiles_tn<S: SimdTier>(
     }
 }
 
-/// `narrow::matmul_tn_rows` with tier `S`'s tile width as a const parameter.
+/// `narrow::matmul_tn_rows` with tier `S`'s tile width as a const parameter (the body of
+/// `Shared::tn_rows`, out of line: `matmul_tn` and the fused gradient share it).
 ///
 /// # Safety
 /// As `narrow::matmul_tn_rows`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tn_rows<S: SimdTier>(
+pub(crate) unsafe fn tn_rows<S: SimdTier>(
     s: S,
-    (m, k, n): (usize, usize, usize),
+    m: usize,
+    k: usize,
+    n: usize,
     a: &[f32],
     b: &[f32],
     c: &mut [f32],
@@ -111,12 +114,14 @@ pub(crate) unsafe fn matmul<S: SimdTier>(
     c: &mut [f32],
     acc: bool,
 ) {
-    let thin = s.narrow();
+    let l = lanes::<S>();
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::forward(lanes::<S>(), k, n, false) {
-            Forward::Dots => narrow::matmul_dots(thin, m, k, n, a, b, c, acc, core::ptr::null()),
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(thin, m, k, n, a, b, c, acc, None, false),
+        match path::forward(l, k, n, false) {
+            // The narrower tier's own kernel: its lanes pick the same path (path.rs tests).
+            Forward::Dots | Forward::NarrowTiles if l.has_narrower() => s.narrow().matmul(m, k, n, a, b, c, acc),
+            Forward::Dots => narrow::matmul_dots(s, m, k, n, a, b, c, acc, core::ptr::null()),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s, m, k, n, a, b, c, acc, None, false),
             Forward::EightRowTiles | Forward::Tiles => tiles(s, (m, k, n), a, b, c, acc, None, false),
         }
     }
@@ -139,22 +144,23 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
     c: &mut [f32],
 ) {
     let l = lanes::<S>();
-    let thin = s.narrow();
-    if path::tiny_to_narrower(l, n, m * n) {
+    let path = path::forward(l, k, n, true);
+    if path::tiny_to_narrower(l, n, m * n) || (l.has_narrower() && matches!(path, Forward::Dots | Forward::NarrowTiles))
+    {
         // SAFETY: forwarded.
-        return unsafe { thin.matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
+        return unsafe { s.narrow().matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
     }
     let sig = path::sigmoid_in_tile(l, n);
     let bias_ptr = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
     let bias = if bias.is_empty() { None } else { Some(bias) };
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::forward(l, k, n, true) {
+        match path {
             Forward::Dots => {
-                narrow::matmul_dots(thin, m, k, n, a, b, c, false, bias_ptr);
+                narrow::matmul_dots(s, m, k, n, a, b, c, false, bias_ptr);
                 return vecops::sigmoid(s, c);
             }
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(thin, m, k, n, a, b, c, false, bias, sig),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s, m, k, n, a, b, c, false, bias, sig),
             Forward::EightRowTiles => gemm::matmul::<_, 8, 1>(s, m, k, n, a, b, c, false, bias, sig),
             Forward::Tiles => tiles(s, (m, k, n), a, b, c, false, bias, sig),
         }
@@ -181,11 +187,14 @@ pub(crate) unsafe fn matmul_tn<S: SimdTier>(
     acc: bool,
 ) {
     let none = core::ptr::null_mut();
+    let l = lanes::<S>();
     // SAFETY: lengths match the dimensions (caller); `Rows` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::transposed(lanes::<S>(), m, n) {
-            Transposed::Rows => tn_rows(s, (m, k, n), a, b, c, acc, none),
-            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, acc, None, none),
+        match path::transposed(l, m, n) {
+            Transposed::Rows => s.tn_rows(m, k, n, a, b, c, acc, none),
+            // The narrower tier's own kernel: its lanes pick the same path (path.rs tests).
+            Transposed::NarrowTiles if l.has_narrower() => s.narrow().matmul_tn(m, k, n, a, b, c, acc),
+            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s, m, k, n, a, b, c, acc, None, none),
             Transposed::Tiles => tiles_tn(s, (m, k, n), a, b, c, acc, None, none),
         }
     }
@@ -209,7 +218,8 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
     db: &mut [f32],
 ) {
     let l = lanes::<S>();
-    if path::tiny_to_narrower(l, n, k * n) {
+    let narrow_tiles = l.has_narrower() && m > 0 && path::transposed(l, m, n) == Transposed::NarrowTiles;
+    if path::tiny_to_narrower(l, n, k * n) || narrow_tiles {
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db) };
     }
@@ -226,11 +236,9 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
             Transposed::Rows => {
                 // `g` first, then the same path as `matmul_tn` (bit-identical to it).
                 vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-                tn_rows(s, (m, k, n), a, fg.g, c, false, dbp)
+                s.tn_rows(m, k, n, a, fg.g, c, false, dbp)
             }
-            Transposed::NarrowTiles => {
-                gemm::matmul_tn::<_, ROWS, 1>(s.narrow(), m, k, n, a, &[], c, false, Some(fg), dbp)
-            }
+            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s, m, k, n, a, &[], c, false, Some(fg), dbp),
             Transposed::Tiles => tiles_tn(s, (m, k, n), a, &[], c, false, Some(fg), dbp),
         }
     }

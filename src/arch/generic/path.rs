@@ -176,6 +176,26 @@ mod tests {
     }
 
     #[test]
+    fn the_narrower_tier_picks_the_paths_it_is_handed() {
+        // AVX-512 hands its narrow paths to the AVX2+FMA kernels, which must choose the same.
+        for k in 0..40 {
+            for n in 0..40 {
+                for e in [false, true] {
+                    let f = forward(AVX512, k, n, e);
+                    if matches!(f, Forward::Dots | Forward::NarrowTiles) {
+                        assert_eq!(forward(AVX2, k, n, e), f, "{k} {n} {e}");
+                        assert_eq!(sigmoid_in_tile(AVX2, n), sigmoid_in_tile(AVX512, n), "{n}");
+                    }
+                }
+                let (m, t) = (k, transposed(AVX512, k, n));
+                if t == Transposed::NarrowTiles {
+                    assert_eq!(transposed(AVX2, m, n), t, "{m} {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn sigmoid_runs_in_the_tiles_only_when_few_lanes_are_padding() {
         assert!(!sigmoid_in_tile(AVX512, 2)); // 2 of 8 lanes used
         assert!(!sigmoid_in_tile(AVX512, 10)); // 10 of 16
