@@ -304,9 +304,9 @@ unsafe fn rest_tile<S: Simd, const R: usize, const NV: usize, const GRAD: bool, 
     }
 }
 
-/// A block of `nrows ≤ 4` rows (the remainder after the `MR`-row blocks, or a whole short
-/// product) as one tile row, so a short product (e.g. `Xᵀ·G` with 2 inputs) still has
-/// several rows per tile.
+/// A block of `nrows ≤ 4` rows (≤ 2 for `GRAD`; the remainder after the `MR`-row blocks,
+/// or a whole short product) as one tile row, so a short product (e.g. `Xᵀ·G` with 2
+/// inputs) still has several rows per tile.
 ///
 /// # Safety
 /// As [`rows`], for `nrows` rows.
@@ -330,8 +330,9 @@ unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool, const SUM: u8>(
         match nrows {
             1 => rows::<S, 1, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
             2 => rows::<S, 2, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
-            3 => rows::<S, 3, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
-            4 => rows::<S, 4, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            // Gradient blocks have at most 2 rows (`matmul_tn`).
+            3 if !GRAD => rows::<S, 3, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            4 if !GRAD => rows::<S, 4, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
             _ => {}
         }
     }
@@ -561,7 +562,9 @@ pub(crate) unsafe fn matmul_tn<S: Shared, const MR: usize, const NV: usize>(
         return;
     }
     let src = BSrc { b: fg.dy.as_ptr(), y: fg.y.as_ptr(), g: fg.g.as_mut_ptr(), ld: n };
-    let first = if m >= MR { MR } else { m.min(3) };
+    // A short product fuses one or two rows (`Xᵀ·G` of a 1- or 2-input layer); more rows
+    // there would be more tile variants of code for little gain over reading `g` back.
+    let first = if m >= MR { MR } else { m.min(2) };
     // A null `db`: the tiles still sum (one add per vector and `p`) but store nothing.
     let epi = Epi { sums: db, ..Epi::NONE };
     // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller),

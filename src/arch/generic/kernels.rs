@@ -158,7 +158,7 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
         match path {
             Forward::Dots => {
                 narrow::matmul_dots(s, m, k, n, a, b, c, false, bias_ptr);
-                return vecops::sigmoid(s, c);
+                return s.sigmoid(c);
             }
             Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s, m, k, n, a, b, c, false, bias, sig),
             Forward::EightRowTiles => gemm::matmul::<_, 8, 1>(s, m, k, n, a, b, c, false, bias, sig),
@@ -166,7 +166,9 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
         }
     }
     if !sig {
-        vecops::sigmoid(s, c);
+        // The tier's own kernel, out of line: one copy of the loop, not one per caller.
+        // SAFETY: no obligation beyond the token.
+        unsafe { s.sigmoid(c) };
     }
 }
 
@@ -225,17 +227,19 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
     }
     let dbp = if db.is_empty() { core::ptr::null_mut() } else { db.as_mut_ptr() };
     if m == 0 {
-        // No product rows to sum beside: two plain passes.
-        vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-        vecops::sum_rows(s, k, n, fg.g, db, false);
-        return;
+        // No product rows to sum beside: two plain passes (the tier's own kernels).
+        // SAFETY: `dy`, `y`, `g` hold `k·n` floats and `db` is empty or holds `n` (caller).
+        return unsafe {
+            s.sigmoid_backward(fg.dy, fg.y, fg.g);
+            s.sum_rows(k, n, fg.g, db, false)
+        };
     }
     // SAFETY: lengths match the dimensions (caller); `Rows` has `1 ≤ n ≤ MAX_N`.
     unsafe {
         match path::transposed(l, m, n) {
             Transposed::Rows => {
                 // `g` first, then the same path as `matmul_tn` (bit-identical to it).
-                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
+                s.sigmoid_backward(fg.dy, fg.y, fg.g);
                 s.tn_rows(m, k, n, a, fg.g, c, false, dbp)
             }
             Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s, m, k, n, a, &[], c, false, Some(fg), dbp),

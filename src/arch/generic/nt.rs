@@ -13,6 +13,7 @@
 
 use super::gemm;
 use super::simd::Simd;
+use super::Shared;
 
 /// Floats of stack scratch for the transposed block of `B` (16 KiB).
 pub(crate) const SCRATCH: usize = 4096;
@@ -26,7 +27,7 @@ pub(crate) const SMALL_SCRATCH: usize = 256;
 /// `a.len() == m·k`, `b.len() == n·k`, `c.len() == m·n`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const DR: usize, const DC: usize>(
+pub(crate) unsafe fn matmul_nt<S: Shared, const MR: usize, const NV: usize, const DR: usize, const DC: usize>(
     s: S,
     m: usize,
     k: usize,
@@ -53,11 +54,11 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
         // One vector of `C` per row and `k ≤ 4` (e.g. `G₂·W₂ᵀ` into a 10-wide hidden layer):
         // 8-row tiles halve the per-tile cost, which is most of the work here.
         if n <= S::LANES && k <= 4 {
-            transposed_blocks::<S, 8, 1, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
+            transposed_blocks::<S, 8, 1, SMALL_SCRATCH, false>(s, m, k, n, ap, b, cp, acc)
         } else if n * k <= SMALL_SCRATCH {
-            transposed_blocks::<S, MR, NV, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
+            transposed_blocks::<S, MR, NV, SMALL_SCRATCH, false>(s, m, k, n, ap, b, cp, acc)
         } else {
-            transposed_blocks::<S, MR, NV, SCRATCH>(s, m, k, n, ap, b, cp, acc)
+            transposed_blocks::<S, MR, NV, SCRATCH, true>(s, m, k, n, ap, b, cp, acc)
         }
     }
 }
@@ -69,7 +70,7 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
 /// As [`matmul_nt`], with `0 < k ≤ N`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn transposed_blocks<S: Simd, const MR: usize, const NV: usize, const N: usize>(
+unsafe fn transposed_blocks<S: Shared, const MR: usize, const NV: usize, const N: usize, const SHARED: bool>(
     s: S,
     m: usize,
     k: usize,
@@ -96,7 +97,21 @@ unsafe fn transposed_blocks<S: Simd, const MR: usize, const NV: usize, const N: 
         // SAFETY: `bt` holds the `k×w` block; C columns `j0..j0+w` of all `m` rows are in
         // bounds; `a` covers `m×k`.
         unsafe {
-            gemm::drive::<S, MR, NV>(s, (0, m, k, w), ap, (k, 1), btp, w, cp.add(j0), n, acc, core::ptr::null(), false)
+            let c = cp.add(j0);
+            if SHARED {
+                s.drive::<MR, NV>(&gemm::Drive {
+                    dims: (0, m, k, w),
+                    a: ap,
+                    sa: (k, 1),
+                    b: btp,
+                    ldb: w,
+                    c,
+                    ldc: n,
+                    acc,
+                })
+            } else {
+                gemm::drive::<S, MR, NV>(s, (0, m, k, w), ap, (k, 1), btp, w, c, n, acc, core::ptr::null(), false)
+            }
         };
         j0 += w;
     }
