@@ -145,10 +145,22 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
 ) {
     let l = lanes::<S>();
     let path = path::forward(l, k, n, true);
-    if path::tiny_to_narrower(l, n, m * n) || (l.has_narrower() && matches!(path, Forward::Dots | Forward::NarrowTiles))
-    {
+    if path::tiny_to_narrower(l, n, m * n) {
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
+    }
+    if l.has_narrower() && matches!(path, Forward::Dots | Forward::NarrowTiles) {
+        // The product on the narrower tier's own kernel (its lanes pick the same path, see
+        // path.rs tests), then bias and σ over the block on this tier's wider vectors: the
+        // operations of the fused pass, in the same order, so the same bits.
+        // SAFETY: lengths match the dimensions (caller); `bias` is empty or of length `n`.
+        return unsafe {
+            s.narrow().matmul(m, k, n, a, b, c, false);
+            if !bias.is_empty() {
+                s.add_bias(m, n, bias, c);
+            }
+            s.sigmoid(c)
+        };
     }
     let sig = path::sigmoid_in_tile(l, n);
     let bias_ptr = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
