@@ -9,7 +9,7 @@
 //! dimensions. The token `s` proves the CPU features.
 
 use super::path::{self, Forward, Lanes, Transposed};
-use super::{gemm, narrow, nt, vecops, SimdTier};
+use super::{gemm, narrow, nt, vecops, Shared, SimdTier};
 use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 
 /// Rows of `C` per register tile (every tier).
@@ -98,6 +98,28 @@ pub(crate) unsafe fn tn_rows<S: SimdTier>(
     }
 }
 
+/// `narrow::matmul_dots` (the body of `Shared::dots`, out of line: `matmul`,
+/// `matmul_bias_sigmoid` and, through `SimdTier::narrow`, the AVX-512 tier share it).
+///
+/// # Safety
+/// As `narrow::matmul_dots`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn dots<S: SimdTier>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    acc: bool,
+    bias: *const f32,
+) {
+    // SAFETY: forwarded.
+    unsafe { narrow::matmul_dots(s, m, k, n, a, b, c, acc, bias) }
+}
+
 /// `c (=|+=) a·b`.
 ///
 /// # Safety
@@ -118,10 +140,8 @@ pub(crate) unsafe fn matmul<S: SimdTier>(
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
         match path::forward(l, k, n, false) {
-            // The narrower tier's own kernel: its lanes pick the same path (path.rs tests).
-            Forward::Dots | Forward::NarrowTiles if l.has_narrower() => s.narrow().matmul(m, k, n, a, b, c, acc),
-            Forward::Dots => narrow::matmul_dots(s, m, k, n, a, b, c, acc, core::ptr::null()),
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s, m, k, n, a, b, c, acc, None, false),
+            Forward::Dots => s.narrow().dots(m, k, n, a, b, c, acc, core::ptr::null()),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, acc, None, false),
             Forward::EightRowTiles | Forward::Tiles => tiles(s, (m, k, n), a, b, c, acc, None, false),
         }
     }
@@ -149,19 +169,6 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
     }
-    if l.has_narrower() && matches!(path, Forward::Dots | Forward::NarrowTiles) {
-        // The product on the narrower tier's own kernel (its lanes pick the same path, see
-        // path.rs tests), then bias and σ over the block on this tier's wider vectors: the
-        // operations of the fused pass, in the same order, so the same bits.
-        // SAFETY: lengths match the dimensions (caller); `bias` is empty or of length `n`.
-        return unsafe {
-            s.narrow().matmul(m, k, n, a, b, c, false);
-            if !bias.is_empty() {
-                s.add_bias(m, n, bias, c);
-            }
-            s.sigmoid(c)
-        };
-    }
     let sig = path::sigmoid_in_tile(l, n);
     let bias_ptr = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
     let bias = if bias.is_empty() { None } else { Some(bias) };
@@ -169,10 +176,11 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
     unsafe {
         match path {
             Forward::Dots => {
-                narrow::matmul_dots(s, m, k, n, a, b, c, false, bias_ptr);
+                // σ on this tier's vectors, after the narrower tier's products.
+                s.narrow().dots(m, k, n, a, b, c, false, bias_ptr);
                 return s.sigmoid(c);
             }
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s, m, k, n, a, b, c, false, bias, sig),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, false, bias, sig),
             Forward::EightRowTiles => gemm::matmul::<_, 8, 1>(s, m, k, n, a, b, c, false, bias, sig),
             Forward::Tiles => tiles(s, (m, k, n), a, b, c, false, bias, sig),
         }

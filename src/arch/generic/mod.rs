@@ -90,6 +90,7 @@ macro_rules! simd_tier_kernels {
             }
             crate::arch::generic::simd_tier_kernels!(@shims $tier, $features;
                 fn tn_rows(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, db: *mut f32);
+                fn dots(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: *const f32);
             );
         }
     };

@@ -177,19 +177,11 @@ mod tests {
 
     #[test]
     fn the_narrower_tier_picks_the_paths_it_is_handed() {
-        // AVX-512 hands its narrow paths to the AVX2+FMA kernels, which must choose the same.
-        for k in 0..40 {
+        // AVX-512 hands its narrow gradients to the AVX2+FMA kernels, which must choose the same.
+        for m in 0..40 {
             for n in 0..40 {
-                for e in [false, true] {
-                    let f = forward(AVX512, k, n, e);
-                    if matches!(f, Forward::Dots | Forward::NarrowTiles) {
-                        assert_eq!(forward(AVX2, k, n, e), f, "{k} {n} {e}");
-                        assert_eq!(sigmoid_in_tile(AVX2, n), sigmoid_in_tile(AVX512, n), "{n}");
-                    }
-                }
-                let (m, t) = (k, transposed(AVX512, k, n));
-                if t == Transposed::NarrowTiles {
-                    assert_eq!(transposed(AVX2, m, n), t, "{m} {n}");
+                if transposed(AVX512, m, n) == Transposed::NarrowTiles {
+                    assert_eq!(transposed(AVX2, m, n), Transposed::NarrowTiles, "{m} {n}");
                 }
             }
         }

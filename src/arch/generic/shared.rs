@@ -1,5 +1,5 @@
 //! Loop nests that several kernels of one tier reach (the `A·B` row blocks of `gemm.rs`, the
-//! transposed narrow product of `narrow.rs`), compiled once per tier out of line instead of
+//! dot products and the transposed narrow product of `narrow.rs`), compiled once per tier out of line instead of
 //! inlined into every kernel that uses them: the kernels' code is most of a C program's
 //! size, and each of these nests is many register tiles. `simd_tier_kernels!` stamps the
 //! impl: `#[target_feature]` functions around the shared bodies, as for `TierKernels`.
@@ -20,6 +20,23 @@ pub(crate) trait Shared: Simd {
     /// # Safety
     /// As `gemm::drive`, for the fields of `f`.
     unsafe fn forward<const MR: usize, const NV: usize>(self, f: &Forward);
+
+    /// `narrow::matmul_dots` (FMA tiers only, see `path::dots_pay`).
+    ///
+    /// # Safety
+    /// As `narrow::matmul_dots`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn dots(
+        self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        acc: bool,
+        bias: *const f32,
+    );
 
     /// `narrow::matmul_tn_rows` with the tier's tile width.
     ///
