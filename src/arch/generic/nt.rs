@@ -7,18 +7,17 @@
 //! * `k < LANES` (e.g. the article's `300×2 · (50×2)ᵀ`): vectors along `k` would be mostly
 //!   empty, so column blocks of `B` are transposed into a stack buffer of [`SCRATCH`]
 //!   floats (16 KiB; besides it only `narrow.rs` has stack scratch, 4 KiB) and multiplied by the `A·B` tiles.
-//!   When all of `B` fits in [`SMALL_SCRATCH`] floats (the tiny networks), a buffer of that
-//!   size is used instead (a smaller stack frame). Neither is zeroed: zeroing 16 KiB per
+//!   The 8-row tiles (one vector of `C` per row, `k ≤ 4`: the tiny networks) use a buffer
+//!   of [`SMALL_SCRATCH`] floats instead. Neither is zeroed: zeroing 16 KiB per
 //!   call was once 80 % of a whole 4×3 training step; only the values written are read.
 
 use super::gemm;
 use super::simd::Simd;
-use super::Shared;
 
 /// Floats of stack scratch for the transposed block of `B` (16 KiB).
 pub(crate) const SCRATCH: usize = 4096;
 
-/// Floats of stack scratch when all of `B` fits (1 KiB): `n·k ≤ 256`.
+/// Floats of stack scratch for the 8-row tiles (1 KiB): `n·k ≤ LANES·4 ≤ 256`.
 pub(crate) const SMALL_SCRATCH: usize = 256;
 
 /// See the module docs.
@@ -27,7 +26,7 @@ pub(crate) const SMALL_SCRATCH: usize = 256;
 /// `a.len() == m·k`, `b.len() == n·k`, `c.len() == m·n`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn matmul_nt<S: Shared, const MR: usize, const NV: usize, const DR: usize, const DC: usize>(
+pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const DR: usize, const DC: usize>(
     s: S,
     m: usize,
     k: usize,
@@ -54,11 +53,11 @@ pub(crate) unsafe fn matmul_nt<S: Shared, const MR: usize, const NV: usize, cons
         // One vector of `C` per row and `k ≤ 4` (e.g. `G₂·W₂ᵀ` into a 10-wide hidden layer):
         // 8-row tiles halve the per-tile cost, which is most of the work here.
         if n <= S::LANES && k <= 4 {
-            transposed_blocks::<S, 8, 1, SMALL_SCRATCH, false>(s, m, k, n, ap, b, cp, acc)
-        } else if n * k <= SMALL_SCRATCH {
-            transposed_blocks::<S, MR, NV, SMALL_SCRATCH, false>(s, m, k, n, ap, b, cp, acc)
+            transposed_blocks::<S, 8, 1, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
         } else {
-            transposed_blocks::<S, MR, NV, SCRATCH, true>(s, m, k, n, ap, b, cp, acc)
+            // One inlined copy of the tiles for every `B` (the compiler knows `k < LANES`
+            // here: shorter loops than the shared out-of-line copy).
+            transposed_blocks::<S, MR, NV, SCRATCH>(s, m, k, n, ap, b, cp, acc)
         }
     }
 }
@@ -70,7 +69,7 @@ pub(crate) unsafe fn matmul_nt<S: Shared, const MR: usize, const NV: usize, cons
 /// As [`matmul_nt`], with `0 < k ≤ N`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn transposed_blocks<S: Shared, const MR: usize, const NV: usize, const N: usize, const SHARED: bool>(
+unsafe fn transposed_blocks<S: Simd, const MR: usize, const NV: usize, const N: usize>(
     s: S,
     m: usize,
     k: usize,
@@ -97,21 +96,7 @@ unsafe fn transposed_blocks<S: Shared, const MR: usize, const NV: usize, const N
         // SAFETY: `bt` holds the `k×w` block; C columns `j0..j0+w` of all `m` rows are in
         // bounds; `a` covers `m×k`.
         unsafe {
-            let c = cp.add(j0);
-            if SHARED {
-                s.drive::<MR, NV>(&gemm::Drive {
-                    dims: (0, m, k, w),
-                    a: ap,
-                    sa: (k, 1),
-                    b: btp,
-                    ldb: w,
-                    c,
-                    ldc: n,
-                    acc,
-                })
-            } else {
-                gemm::drive::<S, MR, NV>(s, (0, m, k, w), ap, (k, 1), btp, w, c, n, acc, core::ptr::null(), false)
-            }
+            gemm::drive::<S, MR, NV>(s, (0, m, k, w), ap, (k, 1), btp, w, cp.add(j0), n, acc, core::ptr::null(), false)
         };
         j0 += w;
     }
