@@ -388,7 +388,8 @@ pub(crate) fn sum_rows<S: SimdTier>(s: S, m: usize, n: usize, g: &[f32], out: &m
     vecops::sum_rows(s, m, n, g, out, acc)
 }
 
-/// [`matmul_tn_sigmoid_grad_bias`] without a bias gradient.
+/// [`matmul_tn_sigmoid_grad_bias`] without a bias gradient: the tier's compiled kernel
+/// (one copy of the body for both).
 ///
 /// # Safety
 /// See the module docs.
@@ -404,5 +405,5 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad<S: SimdTier>(
     c: &mut [f32],
 ) {
     // SAFETY: forwarded (an empty `db`: no bias gradient).
-    unsafe { matmul_tn_sigmoid_grad_bias(s, m, k, n, a, fg, c, &mut []) }
+    unsafe { s.matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, &mut []) }
 }
