@@ -296,6 +296,12 @@ unsafe fn rest_tile<S: Simd, const R: usize, const NV: usize, const GRAD: bool, 
     // SAFETY: forwarded to the caller.
     unsafe {
         match rest.div_ceil(S::LANES) {
+            // 4-lane tiers load a partial vector lane by lane (a branch on its length): one
+            // tile per length keeps that branch out of the loop over `p` (the same operations
+            // per element, so the same bits).
+            1 if S::LANES == 4 && rest == 1 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 1, epi),
+            1 if S::LANES == 4 && rest == 2 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 2, epi),
+            1 if S::LANES == 4 && rest == 3 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 3, epi),
             1 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
             2 if NV > 2 => tile::<S, R, 2, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
             3 if NV > 3 => tile::<S, R, 3, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
