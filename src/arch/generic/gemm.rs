@@ -21,6 +21,7 @@
 
 use super::simd::Simd;
 use super::vecops::sigmoid_v;
+use super::Shared;
 use crate::arch::FusedGrad;
 
 /// Where the rows of `B` come from: a plain matrix, or (`GRAD` tiles) `dy⊙y⊙(1−y)`
@@ -51,7 +52,8 @@ struct Epi {
     bias: *const f32,
     /// Apply σ after the bias.
     sig: bool,
-    /// Where a summing tile (`SUM` ≠ [`NO_SUM`]) stores its sums, at the tile's first column.
+    /// Where a summing tile (`SUM` ≠ [`NO_SUM`]) stores its sums, at the tile's first column
+    /// (null: it sums, but stores nothing; one tile serves both, half the code).
     sums: *mut f32,
 }
 
@@ -62,7 +64,7 @@ impl Epi {
         Epi {
             bias: if self.bias.is_null() { self.bias } else { self.bias.wrapping_add(j) },
             sig: self.sig,
-            sums: self.sums.wrapping_add(j),
+            sums: if self.sums.is_null() { self.sums } else { self.sums.wrapping_add(j) },
         }
     }
 }
@@ -183,17 +185,28 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const PART: bool, const
             }
         }
     }
-    if SUM == SUM_B {
+    if SUM == SUM_B && !epi.sums.is_null() {
         for (v, &x) in bsum.iter().enumerate() {
             // SAFETY: the sums cover the tile's valid columns (caller).
             unsafe { st::<S, PART>(s, epi.sums.wrapping_add(v * l), lens[v], x) };
         }
     }
-    if SUM == SUM_A {
+    if SUM == SUM_A && !epi.sums.is_null() {
         for (r, &x) in asum.iter().enumerate() {
             // SAFETY: the sums cover the tile's `R` rows (caller).
             unsafe { *epi.sums.add(r) = x };
         }
+    }
+    if epi.bias.is_null() && !epi.sig {
+        // The plain store, tested once per tile (the bodies are shared out of line, where the
+        // epilogue is not known at compile time).
+        for (r, row) in cv.iter().enumerate() {
+            for (v, &x) in row.iter().enumerate() {
+                // SAFETY: the valid lanes of C are in bounds (caller).
+                unsafe { st::<S, PART>(s, c.wrapping_add(r * ldc + v * l), lens[v], x) };
+            }
+        }
+        return;
     }
     for (r, row) in cv.iter().enumerate() {
         for (v, &x) in row.iter().enumerate() {
@@ -251,14 +264,14 @@ unsafe fn rows<S: Simd, const R: usize, const NV: usize, const GRAD: bool, const
     if rest == 0 {
         return;
     }
+    let mut epi = epi.at(j);
     if SUM == SUM_A && j > 0 {
-        // SAFETY: as below.
-        return unsafe {
-            rest_tile::<S, R, NV, GRAD, NO_SUM>(s, k, rest, a, st, src.at(j), c.add(j), ldc, acc, epi.at(j))
-        };
+        // The row sums are stored; this one tile per row adds them again, stores nothing
+        // (one tile instead of two).
+        epi.sums = core::ptr::null_mut();
     }
     // SAFETY: columns `j..n` are in bounds (caller).
-    unsafe { rest_tile::<S, R, NV, GRAD, SUM>(s, k, rest, a, st, src.at(j), c.add(j), ldc, acc, epi.at(j)) }
+    unsafe { rest_tile::<S, R, NV, GRAD, SUM>(s, k, rest, a, st, src.at(j), c.add(j), ldc, acc, epi) }
 }
 
 /// The tile of [`rows`] for its last `0 < rest < NV·LANES` columns.
@@ -283,6 +296,12 @@ unsafe fn rest_tile<S: Simd, const R: usize, const NV: usize, const GRAD: bool, 
     // SAFETY: forwarded to the caller.
     unsafe {
         match rest.div_ceil(S::LANES) {
+            // 4-lane tiers load a partial vector lane by lane (a branch on its length): one
+            // tile per length keeps that branch out of the loop over `p` (the same operations
+            // per element, so the same bits).
+            1 if S::LANES == 4 && rest == 1 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 1, epi),
+            1 if S::LANES == 4 && rest == 2 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 2, epi),
+            1 if S::LANES == 4 && rest == 3 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, 3, epi),
             1 => tile::<S, R, 1, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
             2 if NV > 2 => tile::<S, R, 2, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
             3 if NV > 3 => tile::<S, R, 3, true, GRAD, SUM>(s, k, a, st, src, c, ldc, acc, rest, epi),
@@ -291,9 +310,9 @@ unsafe fn rest_tile<S: Simd, const R: usize, const NV: usize, const GRAD: bool, 
     }
 }
 
-/// A block of `nrows ≤ 4` rows (the remainder after the `MR`-row blocks, or a whole short
-/// product) as one tile row, so a short product (e.g. `Xᵀ·G` with 2 inputs) still has
-/// several rows per tile.
+/// A block of `nrows ≤ 4` rows (≤ 2 for `GRAD`; the remainder after the `MR`-row blocks,
+/// or a whole short product) as one tile row, so a short product (e.g. `Xᵀ·G` with 2
+/// inputs) still has several rows per tile.
 ///
 /// # Safety
 /// As [`rows`], for `nrows` rows.
@@ -317,8 +336,9 @@ unsafe fn few_rows<S: Simd, const NV: usize, const GRAD: bool, const SUM: u8>(
         match nrows {
             1 => rows::<S, 1, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
             2 => rows::<S, 2, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
-            3 => rows::<S, 3, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
-            4 => rows::<S, 4, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            // Gradient blocks have at most 2 rows (`matmul_tn`).
+            3 if !GRAD => rows::<S, 3, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
+            4 if !GRAD => rows::<S, 4, NV, GRAD, SUM>(s, k, n, a, st, src, c, ldc, acc, epi),
             _ => {}
         }
     }
@@ -351,10 +371,66 @@ pub(crate) unsafe fn short<S: Simd, const NV: usize, const SUM: u8>(
     unsafe { few_rows::<S, NV, false, SUM>(s, m, k, n, a, (rsa, csa), src, c, ldc, acc, epi) }
 }
 
+/// The arguments of a product without epilogue, passed by reference to the tier's
+/// out-of-line copy of [`drive`] (`Shared::drive`, body [`shared_drive`]).
+pub(crate) struct Drive {
+    /// First row, rows, inner dimension, columns.
+    pub dims: (usize, usize, usize, usize),
+    /// `A` and its (row, column) strides.
+    pub a: *const f32,
+    pub sa: (usize, usize),
+    /// `B` and its row stride.
+    pub b: *const f32,
+    pub ldb: usize,
+    /// `C` and its row stride.
+    pub c: *mut f32,
+    pub ldc: usize,
+    /// Add to `C` rather than overwrite it.
+    pub acc: bool,
+}
+
+/// The arguments of a forward product `C = A·B (+ bias) (then σ)` with unpadded rows (`A`
+/// has `k` columns, `B` and `C` have `n`), passed by reference to the tier's out-of-line
+/// copy of [`drive`] for it (`Shared::forward`, body [`shared_forward`]).
+pub(crate) struct Forward {
+    /// Rows, inner dimension, columns.
+    pub dims: (usize, usize, usize),
+    pub a: *const f32,
+    pub b: *const f32,
+    pub c: *mut f32,
+    /// Bias row (null: none) and σ, the epilogue.
+    pub bias: *const f32,
+    pub sig: bool,
+}
+
+/// The body of `Shared::drive`: [`drive`] without epilogue.
+///
+/// # Safety
+/// As [`drive`], for the fields of `d`.
+#[inline(always)]
+pub(crate) unsafe fn shared_drive<S: Simd, const MR: usize, const NV: usize>(s: S, d: &Drive) {
+    let Drive { dims, a, sa, b, ldb, c, ldc, acc } = *d;
+    // SAFETY: forwarded to the caller.
+    unsafe { drive::<S, MR, NV>(s, dims, a, sa, b, ldb, c, ldc, acc, core::ptr::null(), false) }
+}
+
+/// The body of `Shared::forward`: [`drive`] with the strides and the overwrite of
+/// [`Forward`] as constants, so that its loops keep fewer values live (the forward pass of a
+/// small layer is mostly fixed costs per tile).
+///
+/// # Safety
+/// As [`drive`], for the fields of `f`.
+#[inline(always)]
+pub(crate) unsafe fn shared_forward<S: Simd, const MR: usize, const NV: usize>(s: S, f: &Forward) {
+    let Forward { dims: (m, k, n), a, b, c, bias, sig } = *f;
+    // SAFETY: forwarded to the caller.
+    unsafe { drive::<S, MR, NV>(s, (0, m, k, n), a, (k, 1), b, n, c, n, false, bias, sig) }
+}
+
 /// Rows `i0..m` of `C` in blocks of `MR`, then single rows.
 ///
 /// # Safety
-/// `a` addressed by `(rsa, csa)` covers `m×k`; `src` covers `k×n` with stride `src.ld`; `c`
+/// `a` addressed by `(rsa, csa)` covers `m×k`; `b` covers `k×n` with stride `ldb`; `c`
 /// covers `m` rows of stride `ldc` and `n` columns; the bias (if any) covers `n`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -409,13 +485,13 @@ pub(crate) unsafe fn drive<S: Simd, const MR: usize, const NV: usize>(
     }
 }
 
-/// `c (=|+=) a·b`, then optionally `+ bias` and σ (fused forward pass).
+/// `c (=|+=) a·b`, then optionally `+ bias` and σ (fused forward pass; only with `acc = false`).
 ///
 /// # Safety
 /// `a.len() == m·k`, `b.len() == k·n`, `c.len() == m·n`, `bias` is `None` or of length `n`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn matmul<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn matmul<S: Shared, const MR: usize, const NV: usize>(
     s: S,
     m: usize,
     k: usize,
@@ -427,9 +503,36 @@ pub(crate) unsafe fn matmul<S: Simd, const MR: usize, const NV: usize>(
     bias: Option<&[f32]>,
     sig: bool,
 ) {
-    let bias = bias.map_or(core::ptr::null(), |b| b.as_ptr());
+    let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     // SAFETY: the lengths cover the dimensions (caller).
-    unsafe { drive::<S, MR, NV>(s, (0, m, k, n), a.as_ptr(), (k, 1), b.as_ptr(), n, c.as_mut_ptr(), n, acc, bias, sig) }
+    unsafe {
+        if acc {
+            // No kernel adds to `C` and has an epilogue.
+            debug_assert!(bias.is_none() && !sig);
+            s.drive::<MR, NV>(&Drive { dims: (0, m, k, n), a, sa: (k, 1), b, ldb: n, c, ldc: n, acc })
+        } else {
+            let bias = bias.map_or(core::ptr::null(), |b| b.as_ptr());
+            s.forward::<MR, NV>(&Forward { dims: (m, k, n), a, b, c, bias, sig })
+        }
+    }
+}
+
+/// Rows `i0..m` of `C (=|+=) Aᵀ·B` (`A: k×m`; `B`, `C`: `n` columns) through `Shared::drive`.
+///
+/// # Safety
+/// `a` covers `k×m`, `b` covers `k×n`, `c` covers `m×n`.
+#[inline(always)]
+unsafe fn tn_drive<S: Shared, const MR: usize, const NV: usize>(
+    s: S,
+    dims: (usize, usize, usize, usize),
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    acc: bool,
+) {
+    let (_, m, _, n) = dims;
+    // SAFETY: forwarded to the caller.
+    unsafe { s.drive::<MR, NV>(&Drive { dims, a, sa: (1, m), b, ldb: n, c, ldc: n, acc }) }
 }
 
 /// `c (=|+=) aᵀ·b`; with `fg`, `b` is replaced by `g = dy⊙y⊙(1−y)`, which the first block of
@@ -442,7 +545,7 @@ pub(crate) unsafe fn matmul<S: Simd, const MR: usize, const NV: usize>(
 /// `db` is null or holds `n` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn matmul_tn<S: Shared, const MR: usize, const NV: usize>(
     s: S,
     m: usize,
     k: usize,
@@ -457,7 +560,7 @@ pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
     let (ap, cp) = (a.as_ptr(), c.as_mut_ptr());
     let Some(fg) = fg else {
         // SAFETY: the lengths cover the dimensions (caller).
-        unsafe { drive::<S, MR, NV>(s, (0, m, k, n), ap, (1, m), b.as_ptr(), n, cp, n, acc, core::ptr::null(), false) };
+        unsafe { tn_drive::<S, MR, NV>(s, (0, m, k, n), ap, b.as_ptr(), cp, acc) };
         return;
     };
     if m == 0 {
@@ -465,18 +568,22 @@ pub(crate) unsafe fn matmul_tn<S: Simd, const MR: usize, const NV: usize>(
         return;
     }
     let src = BSrc { b: fg.dy.as_ptr(), y: fg.y.as_ptr(), g: fg.g.as_mut_ptr(), ld: n };
-    let first = if m >= MR { MR } else { m.min(3) };
+    // A short product fuses one or two rows (`Xᵀ·G` of a 1- or 2-input layer); more rows
+    // there would be more tile variants of code for little gain over reading `g` back.
+    let first = if m >= MR { MR } else { m.min(2) };
+    // A null `db`: the tiles still sum (one add per vector and `p`) but store nothing.
     let epi = Epi { sums: db, ..Epi::NONE };
     // SAFETY: rows `0..first ≤ m` of C and all of dy, y, g (k×n) are in bounds (caller),
     // and `db` (if not null) holds `n` floats.
     unsafe {
-        match (m >= MR, db.is_null()) {
-            (true, true) => rows::<S, MR, NV, true, NO_SUM>(s, k, n, ap, (1, m), src, cp, n, acc, epi),
-            (true, false) => rows::<S, MR, NV, true, SUM_B>(s, k, n, ap, (1, m), src, cp, n, acc, epi),
-            (false, true) => few_rows::<S, NV, true, NO_SUM>(s, first, k, n, ap, (1, m), src, cp, n, acc, epi),
-            (false, false) => few_rows::<S, NV, true, SUM_B>(s, first, k, n, ap, (1, m), src, cp, n, acc, epi),
+        if m >= MR {
+            rows::<S, MR, NV, true, SUM_B>(s, k, n, ap, (1, m), src, cp, n, acc, epi)
+        } else {
+            few_rows::<S, NV, true, SUM_B>(s, first, k, n, ap, (1, m), src, cp, n, acc, epi)
         }
     }
-    // SAFETY: `g` is now fully written (k×n); the remaining rows read it as a plain `B`.
-    unsafe { drive::<S, MR, NV>(s, (first, m, k, n), ap, (1, m), src.g, n, cp, n, acc, core::ptr::null(), false) };
+    if first < m {
+        // SAFETY: `g` is now fully written (k×n); the remaining rows read it as a plain `B`.
+        unsafe { tn_drive::<S, MR, NV>(s, (first, m, k, n), ap, src.g, cp, acc) };
+    }
 }

@@ -9,7 +9,7 @@
 //! dimensions. The token `s` proves the CPU features.
 
 use super::path::{self, Forward, Lanes, Transposed};
-use super::{gemm, narrow, nt, vecops, SimdTier};
+use super::{gemm, narrow, nt, vecops, Shared, SimdTier};
 use crate::arch::{AdamUpdate, FusedGrad, TierKernels};
 
 /// Rows of `C` per register tile (every tier).
@@ -71,15 +71,18 @@ unsafe fn tiles_tn<S: SimdTier>(
     }
 }
 
-/// `narrow::matmul_tn_rows` with tier `S`'s tile width as a const parameter.
+/// `narrow::matmul_tn_rows` with tier `S`'s tile width as a const parameter (the body of
+/// `Shared::tn_rows`, out of line: `matmul_tn` and the fused gradient share it).
 ///
 /// # Safety
 /// As `narrow::matmul_tn_rows`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tn_rows<S: SimdTier>(
+pub(crate) unsafe fn tn_rows<S: SimdTier>(
     s: S,
-    (m, k, n): (usize, usize, usize),
+    m: usize,
+    k: usize,
+    n: usize,
     a: &[f32],
     b: &[f32],
     c: &mut [f32],
@@ -93,6 +96,28 @@ unsafe fn tn_rows<S: SimdTier>(
             _ => narrow::matmul_tn_rows::<S, 2>(s, m, k, n, a, b, c, acc, db),
         }
     }
+}
+
+/// `narrow::matmul_dots` (the body of `Shared::dots`, out of line: `matmul`,
+/// `matmul_bias_sigmoid` and, through `SimdTier::narrow`, the AVX-512 tier share it).
+///
+/// # Safety
+/// As `narrow::matmul_dots`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn dots<S: SimdTier>(
+    s: S,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    acc: bool,
+    bias: *const f32,
+) {
+    // SAFETY: forwarded.
+    unsafe { narrow::matmul_dots(s, m, k, n, a, b, c, acc, bias) }
 }
 
 /// `c (=|+=) a·b`.
@@ -111,12 +136,12 @@ pub(crate) unsafe fn matmul<S: SimdTier>(
     c: &mut [f32],
     acc: bool,
 ) {
-    let thin = s.narrow();
+    let l = lanes::<S>();
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::forward(lanes::<S>(), k, n, false) {
-            Forward::Dots => narrow::matmul_dots(thin, m, k, n, a, b, c, acc, core::ptr::null()),
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(thin, m, k, n, a, b, c, acc, None, false),
+        match path::forward(l, k, n, false) {
+            Forward::Dots => s.narrow().dots(m, k, n, a, b, c, acc, core::ptr::null()),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, acc, None, false),
             Forward::EightRowTiles | Forward::Tiles => tiles(s, (m, k, n), a, b, c, acc, None, false),
         }
     }
@@ -139,28 +164,31 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
     c: &mut [f32],
 ) {
     let l = lanes::<S>();
-    let thin = s.narrow();
+    let path = path::forward(l, k, n, true);
     if path::tiny_to_narrower(l, n, m * n) {
         // SAFETY: forwarded.
-        return unsafe { thin.matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
+        return unsafe { s.narrow().matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
     }
     let sig = path::sigmoid_in_tile(l, n);
     let bias_ptr = if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() };
     let bias = if bias.is_empty() { None } else { Some(bias) };
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::forward(l, k, n, true) {
+        match path {
             Forward::Dots => {
-                narrow::matmul_dots(thin, m, k, n, a, b, c, false, bias_ptr);
-                return vecops::sigmoid(s, c);
+                // σ on this tier's vectors, after the narrower tier's products.
+                s.narrow().dots(m, k, n, a, b, c, false, bias_ptr);
+                return s.sigmoid(c);
             }
-            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(thin, m, k, n, a, b, c, false, bias, sig),
+            Forward::NarrowTiles => gemm::matmul::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, false, bias, sig),
             Forward::EightRowTiles => gemm::matmul::<_, 8, 1>(s, m, k, n, a, b, c, false, bias, sig),
             Forward::Tiles => tiles(s, (m, k, n), a, b, c, false, bias, sig),
         }
     }
     if !sig {
-        vecops::sigmoid(s, c);
+        // The tier's own kernel, out of line: one copy of the loop, not one per caller.
+        // SAFETY: no obligation beyond the token.
+        unsafe { s.sigmoid(c) };
     }
 }
 
@@ -181,11 +209,14 @@ pub(crate) unsafe fn matmul_tn<S: SimdTier>(
     acc: bool,
 ) {
     let none = core::ptr::null_mut();
+    let l = lanes::<S>();
     // SAFETY: lengths match the dimensions (caller); `Rows` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::transposed(lanes::<S>(), m, n) {
-            Transposed::Rows => tn_rows(s, (m, k, n), a, b, c, acc, none),
-            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s.narrow(), m, k, n, a, b, c, acc, None, none),
+        match path::transposed(l, m, n) {
+            Transposed::Rows => s.tn_rows(m, k, n, a, b, c, acc, none),
+            // The narrower tier's own kernel: its lanes pick the same path (path.rs tests).
+            Transposed::NarrowTiles if l.has_narrower() => s.narrow().matmul_tn(m, k, n, a, b, c, acc),
+            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s, m, k, n, a, b, c, acc, None, none),
             Transposed::Tiles => tiles_tn(s, (m, k, n), a, b, c, acc, None, none),
         }
     }
@@ -209,28 +240,29 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
     db: &mut [f32],
 ) {
     let l = lanes::<S>();
-    if path::tiny_to_narrower(l, n, k * n) {
+    let narrow_tiles = l.has_narrower() && m > 0 && path::transposed(l, m, n) == Transposed::NarrowTiles;
+    if path::tiny_to_narrower(l, n, k * n) || narrow_tiles {
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db) };
     }
     let dbp = if db.is_empty() { core::ptr::null_mut() } else { db.as_mut_ptr() };
     if m == 0 {
-        // No product rows to sum beside: two plain passes.
-        vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-        vecops::sum_rows(s, k, n, fg.g, db, false);
-        return;
+        // No product rows to sum beside: two plain passes (the tier's own kernels).
+        // SAFETY: `dy`, `y`, `g` hold `k·n` floats and `db` is empty or holds `n` (caller).
+        return unsafe {
+            s.sigmoid_backward(fg.dy, fg.y, fg.g);
+            s.sum_rows(k, n, fg.g, db, false)
+        };
     }
     // SAFETY: lengths match the dimensions (caller); `Rows` has `1 ≤ n ≤ MAX_N`.
     unsafe {
         match path::transposed(l, m, n) {
             Transposed::Rows => {
                 // `g` first, then the same path as `matmul_tn` (bit-identical to it).
-                vecops::sigmoid_backward(s, fg.dy, fg.y, fg.g);
-                tn_rows(s, (m, k, n), a, fg.g, c, false, dbp)
+                s.sigmoid_backward(fg.dy, fg.y, fg.g);
+                s.tn_rows(m, k, n, a, fg.g, c, false, dbp)
             }
-            Transposed::NarrowTiles => {
-                gemm::matmul_tn::<_, ROWS, 1>(s.narrow(), m, k, n, a, &[], c, false, Some(fg), dbp)
-            }
+            Transposed::NarrowTiles => gemm::matmul_tn::<_, ROWS, 1>(s, m, k, n, a, &[], c, false, Some(fg), dbp),
             Transposed::Tiles => tiles_tn(s, (m, k, n), a, &[], c, false, Some(fg), dbp),
         }
     }
@@ -356,7 +388,8 @@ pub(crate) fn sum_rows<S: SimdTier>(s: S, m: usize, n: usize, g: &[f32], out: &m
     vecops::sum_rows(s, m, n, g, out, acc)
 }
 
-/// [`matmul_tn_sigmoid_grad_bias`] without a bias gradient.
+/// [`matmul_tn_sigmoid_grad_bias`] without a bias gradient: the tier's compiled kernel
+/// (one copy of the body for both).
 ///
 /// # Safety
 /// See the module docs.
@@ -372,5 +405,5 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad<S: SimdTier>(
     c: &mut [f32],
 ) {
     // SAFETY: forwarded (an empty `db`: no bias gradient).
-    unsafe { matmul_tn_sigmoid_grad_bias(s, m, k, n, a, fg, c, &mut []) }
+    unsafe { s.matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, &mut []) }
 }

@@ -10,16 +10,18 @@ pub(crate) mod kernels;
 pub(crate) mod narrow;
 pub(crate) mod nt;
 pub(crate) mod path;
+pub(crate) mod shared;
 pub(crate) mod simd;
 pub(crate) mod vecops;
 
+pub(crate) use shared::Shared;
 pub(crate) use simd::Simd;
 
 use crate::arch::TierKernels;
 
 /// A SIMD tier: its lanes ([`Simd`]), its kernels ([`TierKernels`], stamped by
 /// [`simd_tier_kernels!`]) and what the shared bodies need to choose their tiles.
-pub(crate) trait SimdTier: Simd + TierKernels {
+pub(crate) trait SimdTier: Simd + Shared + TierKernels {
     /// Vectors of `C` per row of a register tile (2 or 4; 4 rows per tile on every tier).
     const TILE_VECTORS: usize;
     /// A narrower tier that this tier's features imply, for rows that fit its vectors
@@ -61,6 +63,34 @@ macro_rules! simd_tier_kernels {
                 fn sum_sq(x: &[f32]) -> f32;
                 fn add_bias(m: usize, n: usize, bias: &[f32], c: &mut [f32]);
                 fn sum_rows(m: usize, n: usize, g: &[f32], out: &mut [f32], acc: bool);
+            );
+        }
+        impl crate::arch::generic::Shared for $tier {
+            #[inline]
+            unsafe fn drive<const MR: usize, const NV: usize>(self, d: &crate::arch::generic::gemm::Drive) {
+                #[target_feature(enable = $features)]
+                #[inline(never)]
+                unsafe fn inner<const MR: usize, const NV: usize>(t: $tier, d: &crate::arch::generic::gemm::Drive) {
+                    // SAFETY: the bounds are the caller's obligation, forwarded.
+                    unsafe { crate::arch::generic::gemm::shared_drive::<$tier, MR, NV>(t, d) }
+                }
+                // SAFETY: `self` proves the CPU has `$features`; the bounds are the caller's.
+                unsafe { inner::<MR, NV>(self, d) }
+            }
+            #[inline]
+            unsafe fn forward<const MR: usize, const NV: usize>(self, f: &crate::arch::generic::gemm::Forward) {
+                #[target_feature(enable = $features)]
+                #[inline(never)]
+                unsafe fn inner<const MR: usize, const NV: usize>(t: $tier, f: &crate::arch::generic::gemm::Forward) {
+                    // SAFETY: the bounds are the caller's obligation, forwarded.
+                    unsafe { crate::arch::generic::gemm::shared_forward::<$tier, MR, NV>(t, f) }
+                }
+                // SAFETY: `self` proves the CPU has `$features`; the bounds are the caller's.
+                unsafe { inner::<MR, NV>(self, f) }
+            }
+            crate::arch::generic::simd_tier_kernels!(@shims $tier, $features;
+                fn tn_rows(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, db: *mut f32);
+                fn dots(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool, bias: *const f32);
             );
         }
     };

@@ -134,11 +134,9 @@ pub(crate) unsafe fn matmul_tn_rows<S: Simd, const NV: usize>(
         // holds `n` rows of `mc` (read only when `acc`, and then written above).
         unsafe {
             let (bp, ap) = (b.as_ptr(), a.as_ptr().wrapping_add(i0));
-            if i0 == 0 && !db.is_null() {
-                gemm::short::<S, NV, { gemm::SUM_A }>(s, (n, k, mc), bp, (1, n), ap, m, bufp, mc, acc, db)
-            } else {
-                gemm::short::<S, NV, { gemm::NO_SUM }>(s, (n, k, mc), bp, (1, n), ap, m, bufp, mc, acc, db)
-            }
+            // Null sums after the first chunk (or without `db`): summed, not stored.
+            let sums = if i0 == 0 { db } else { core::ptr::null_mut() };
+            gemm::short::<S, NV, { gemm::SUM_A }>(s, (n, k, mc), bp, (1, n), ap, m, bufp, mc, acc, sums)
         };
         for (i, row) in rows.chunks_exact_mut(n).enumerate() {
             for (j, x) in row.iter_mut().enumerate() {

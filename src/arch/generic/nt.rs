@@ -7,8 +7,8 @@
 //! * `k < LANES` (e.g. the article's `300×2 · (50×2)ᵀ`): vectors along `k` would be mostly
 //!   empty, so column blocks of `B` are transposed into a stack buffer of [`SCRATCH`]
 //!   floats (16 KiB; besides it only `narrow.rs` has stack scratch, 4 KiB) and multiplied by the `A·B` tiles.
-//!   When all of `B` fits in [`SMALL_SCRATCH`] floats (the tiny networks), a buffer of that
-//!   size is used instead (a smaller stack frame). Neither is zeroed: zeroing 16 KiB per
+//!   The 8-row tiles (one vector of `C` per row, `k ≤ 4`: the tiny networks) use a buffer
+//!   of [`SMALL_SCRATCH`] floats instead. Neither is zeroed: zeroing 16 KiB per
 //!   call was once 80 % of a whole 4×3 training step; only the values written are read.
 
 use super::gemm;
@@ -17,7 +17,7 @@ use super::simd::Simd;
 /// Floats of stack scratch for the transposed block of `B` (16 KiB).
 pub(crate) const SCRATCH: usize = 4096;
 
-/// Floats of stack scratch when all of `B` fits (1 KiB): `n·k ≤ 256`.
+/// Floats of stack scratch for the 8-row tiles (1 KiB): `n·k ≤ LANES·4 ≤ 256`.
 pub(crate) const SMALL_SCRATCH: usize = 256;
 
 /// See the module docs.
@@ -54,9 +54,9 @@ pub(crate) unsafe fn matmul_nt<S: Simd, const MR: usize, const NV: usize, const 
         // 8-row tiles halve the per-tile cost, which is most of the work here.
         if n <= S::LANES && k <= 4 {
             transposed_blocks::<S, 8, 1, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
-        } else if n * k <= SMALL_SCRATCH {
-            transposed_blocks::<S, MR, NV, SMALL_SCRATCH>(s, m, k, n, ap, b, cp, acc)
         } else {
+            // One inlined copy of the tiles for every `B` (the compiler knows `k < LANES`
+            // here: shorter loops than the shared out-of-line copy).
             transposed_blocks::<S, MR, NV, SCRATCH>(s, m, k, n, ap, b, cp, acc)
         }
     }

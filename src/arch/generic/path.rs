@@ -176,6 +176,18 @@ mod tests {
     }
 
     #[test]
+    fn the_narrower_tier_picks_the_paths_it_is_handed() {
+        // AVX-512 hands its narrow gradients to the AVX2+FMA kernels, which must choose the same.
+        for m in 0..40 {
+            for n in 0..40 {
+                if transposed(AVX512, m, n) == Transposed::NarrowTiles {
+                    assert_eq!(transposed(AVX2, m, n), Transposed::NarrowTiles, "{m} {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn sigmoid_runs_in_the_tiles_only_when_few_lanes_are_padding() {
         assert!(!sigmoid_in_tile(AVX512, 2)); // 2 of 8 lanes used
         assert!(!sigmoid_in_tile(AVX512, 10)); // 10 of 16
