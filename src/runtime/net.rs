@@ -94,7 +94,7 @@ fn dense_params<'a>(b: &Brick, params: &'a [f32]) -> (&'a [f32], &'a [f32]) {
 
 /// [`dense_params`], mutable (gradients).
 #[inline(always)]
-fn dense_params_mut<'a>(b: &Brick, params: &'a mut [f32]) -> (&'a mut [f32], &'a mut [f32]) {
+pub(crate) fn dense_params_mut<'a>(b: &Brick, params: &'a mut [f32]) -> (&'a mut [f32], &'a mut [f32]) {
     let p = params.get_mut(b.params..).unwrap_or_default();
     let (w, rest) = p.split_at_mut(b.weights.min(p.len()));
     (w, rest.get_mut(..b.biases).unwrap_or_default())

@@ -56,7 +56,7 @@ pub(crate) enum Kind {
     Relu,
 }
 
-/// A checked layer: its widths, and where its parameters and activations start.
+/// A checked layer: its widths, and where and how long its parameters are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Brick {
     pub(crate) kind: Kind,
@@ -67,20 +67,10 @@ pub(crate) struct Brick {
     pub(crate) outputs: usize,
     /// First parameter, in the model buffer.
     pub(crate) params: usize,
-    /// Output columns of the bricks before this one (its activations' place in a scratch).
-    pub(crate) cols_before: usize,
     /// The weights' length (`inputs × outputs` for a `Dense`, else 0).
     pub(crate) weights: usize,
     /// The bias's length (`outputs` for a `Dense` with a bias, else 0).
     pub(crate) biases: usize,
-}
-
-impl Brick {
-    /// The weights' and the bias's lengths (both 0 for an activation).
-    #[inline]
-    pub(crate) fn param_lens(&self) -> (usize, usize) {
-        (self.weights, self.biases)
-    }
 }
 
 /// The size and alignment of one caller buffer.
@@ -133,7 +123,7 @@ pub struct Net {
 pub(crate) const STEP_SLOTS: usize = 2;
 
 const NO_BRICK: Brick =
-    Brick { kind: Kind::Relu, fused: false, inputs: 0, outputs: 0, params: 0, cols_before: 0, weights: 0, biases: 0 };
+    Brick { kind: Kind::Relu, fused: false, inputs: 0, outputs: 0, params: 0, weights: 0, biases: 0 };
 
 impl Net {
     /// Checks `layers` and the settings: typed errors for an empty or too deep list, a first
@@ -186,16 +176,7 @@ impl Net {
                 }
                 _ => (0, 0),
             };
-            let brick = Brick {
-                kind,
-                fused: false,
-                inputs,
-                outputs,
-                params: net.params,
-                cols_before: net.cols,
-                weights: w,
-                biases: b,
-            };
+            let brick = Brick { kind, fused: false, inputs, outputs, params: net.params, weights: w, biases: b };
             if kind == Kind::Sigmoid {
                 if let Some(prev) = i.checked_sub(1).and_then(|p| net.bricks.get_mut(p)) {
                     prev.fused = matches!(prev.kind, Kind::Dense { .. });
@@ -311,13 +292,11 @@ impl Net {
         let model = super::net::prefix_mut(model, self.params, super::Buffer::Model)?;
         for b in self.bricks() {
             let Kind::Dense { .. } = b.kind else { continue };
-            let (w, n) = b.param_lens();
-            let seg = model.get_mut(b.params..).unwrap_or_default();
-            let (ws, rest) = seg.split_at_mut(w.min(seg.len()));
+            let (ws, bias) = super::net::dense_params_mut(b, model);
             for v in ws {
                 *v = scheme.weight(rng, b.inputs, b.outputs);
             }
-            for v in rest.iter_mut().take(n) {
+            for v in bias {
                 *v = scheme.bias(rng, b.inputs);
             }
         }

@@ -376,14 +376,17 @@ pub(crate) unsafe fn short<S: Simd, const NV: usize, const SUM: u8>(
 pub(crate) struct Drive {
     /// First row, rows, inner dimension, columns.
     pub dims: (usize, usize, usize, usize),
-    /// `A` and its (row, column) strides.
+    /// `A`.
     pub a: *const f32,
+    /// `A`'s (row, column) strides.
     pub sa: (usize, usize),
-    /// `B` and its row stride.
+    /// `B`.
     pub b: *const f32,
+    /// `B`'s row stride.
     pub ldb: usize,
-    /// `C` and its row stride.
+    /// `C`.
     pub c: *mut f32,
+    /// `C`'s row stride.
     pub ldc: usize,
     /// Add to `C` rather than overwrite it.
     pub acc: bool,
@@ -395,11 +398,15 @@ pub(crate) struct Drive {
 pub(crate) struct Forward {
     /// Rows, inner dimension, columns.
     pub dims: (usize, usize, usize),
+    /// `A` (`m×k`).
     pub a: *const f32,
+    /// `B` (`k×n`).
     pub b: *const f32,
+    /// `C` (`m×n`).
     pub c: *mut f32,
-    /// Bias row (null: none) and σ, the epilogue.
+    /// Bias row (null: none).
     pub bias: *const f32,
+    /// σ after the bias.
     pub sig: bool,
 }
 

@@ -164,7 +164,6 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
     c: &mut [f32],
 ) {
     let l = lanes::<S>();
-    let path = path::forward(l, k, n, true);
     if path::tiny_to_narrower(l, n, m * n) {
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_bias_sigmoid(m, k, n, a, b, bias, c) };
@@ -174,7 +173,7 @@ pub(crate) unsafe fn matmul_bias_sigmoid<S: SimdTier>(
     let bias = if bias.is_empty() { None } else { Some(bias) };
     // SAFETY: lengths match the dimensions (caller); `Dots` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path {
+        match path::forward(l, k, n, true) {
             Forward::Dots => {
                 // σ on this tier's vectors, after the narrower tier's products.
                 s.narrow().dots(m, k, n, a, b, c, false, bias_ptr);
@@ -240,7 +239,8 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
     db: &mut [f32],
 ) {
     let l = lanes::<S>();
-    let narrow_tiles = l.has_narrower() && m > 0 && path::transposed(l, m, n) == Transposed::NarrowTiles;
+    let route = path::transposed(l, m, n);
+    let narrow_tiles = l.has_narrower() && m > 0 && route == Transposed::NarrowTiles;
     if path::tiny_to_narrower(l, n, k * n) || narrow_tiles {
         // SAFETY: forwarded.
         return unsafe { s.narrow().matmul_tn_sigmoid_grad_bias(m, k, n, a, fg, c, db) };
@@ -256,7 +256,7 @@ pub(crate) unsafe fn matmul_tn_sigmoid_grad_bias<S: SimdTier>(
     }
     // SAFETY: lengths match the dimensions (caller); `Rows` has `1 ≤ n ≤ MAX_N`.
     unsafe {
-        match path::transposed(l, m, n) {
+        match route {
             Transposed::Rows => {
                 // `g` first, then the same path as `matmul_tn` (bit-identical to it).
                 s.sigmoid_backward(fg.dy, fg.y, fg.g);
