@@ -308,13 +308,13 @@ budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 13500
 budget "thumbv6m-none-eabi digits int8 insns/prediction from f32 features" "${features_q8[thumbv6m-none-eabi]:-}" 70000
 budget "$m4 digits int8 insns/prediction from f32 features" "${features_q8[$m4]:-}" 16000
 # A network described at run time (stacknet::runtime): its 2-3-2 step, against regressions
-# (it takes 1.68x the const path's instructions on the M4F, 3,734 vs 2,228 on 2026-12-05:
+# (it takes 1.67x the const path's instructions on the M4F, 3,730 vs 2,228 on 2026-12-05:
 # the same σ, loss and update, but a layer walk and loops over run-time lengths where the
 # bricks' code is straight-line; its stack must stay within the const path's).
 budget "$m4 run-time 2-3-2 insns/step" "${insns_rt[$m4]:-}" 3900
 budget "$m4 run-time 2-3-2 stack (B) vs const (${stack232[$m4]:-?} B)" "${stack_rt[$m4]:-}" "${stack232[$m4]:-0}"
 # The run-time engine's flash is every layer kind, loss and optimizer at once, and the
-# register-tile kernels of layers with widths ≤ 4 (48,380 B; 37,480 B without them).
+# register-tile kernels of layers with widths ≤ 4 (48,346 B; 37,480 B without them).
 budget "$m4 stacknet flash of the run-time engine's train_step (B)" "${flash_rt[$m4]:-}" 49152
 budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
