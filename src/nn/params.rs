@@ -35,6 +35,22 @@ pub trait Params: ParamsRef {
         c: &Self,
         f: &mut F,
     );
+
+    /// Calls `f` on runs of values that cover every parameter once, in visiting order: for
+    /// element-wise work (clipping), where a value's result cannot depend on where its run
+    /// starts. Per slice by default; a run-time network's flat buffer is one run, so a
+    /// small network's update is one kernel call instead of one per slice.
+    #[inline(always)]
+    fn visit_values_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F) {
+        self.visit_mut(&mut |_, v| f(v));
+    }
+
+    /// [`Params::visit_values_mut`] with `self` beside the same values of `other` (the
+    /// update `w ← w − η·d`, momentum).
+    #[inline(always)]
+    fn zip_values_mut<F: FnMut(&mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F) {
+        self.zip_mut(other, &mut |_, a, b| f(a, b));
+    }
 }
 
 /// Every brick and stack: its [`Layer`] visitors.

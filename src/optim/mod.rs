@@ -302,7 +302,7 @@ fn apply_clip<M: Params + ?Sized>(clip: Clip, norm: f32, grads: &mut M) -> bool 
         Clip::None => false,
         Clip::Value(c) => {
             let mut changed = false;
-            grads.visit_mut(&mut |_, g| {
+            grads.visit_values_mut(&mut |g| {
                 for v in g {
                     // Not `f32::clamp`: its NaN/order assertion formats floats, which pulls
                     // ~20 KB of float formatting into every firmware image (and a panic path).
@@ -323,7 +323,7 @@ fn apply_clip<M: Params + ?Sized>(clip: Clip, norm: f32, grads: &mut M) -> bool 
             }
             if norm.is_finite() {
                 let scale = c / norm;
-                grads.visit_mut(&mut |_, g| {
+                grads.visit_values_mut(&mut |g| {
                     for v in g {
                         *v *= scale;
                     }
@@ -337,7 +337,7 @@ fn apply_clip<M: Params + ?Sized>(clip: Clip, norm: f32, grads: &mut M) -> bool 
                 let mut sq = 0.0f32;
                 grads.visit(&mut |_, g| g.iter().for_each(|v| sq += (v / max) * (v / max)));
                 let scale = c / sqrtf(sq);
-                grads.visit_mut(&mut |_, g| g.iter_mut().for_each(|v| *v = (*v / max) * scale));
+                grads.visit_values_mut(&mut |g| g.iter_mut().for_each(|v| *v = (*v / max) * scale));
             }
             true
         }

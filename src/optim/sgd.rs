@@ -35,7 +35,7 @@ pub struct Momentum<M>(pub M);
 
 impl<M: Params> Velocity<M> for Momentum<M> {
     fn direction(&self, momentum: f32, grads: &mut M) {
-        grads.zip_mut(&self.0, &mut |_, g, v| {
+        grads.zip_values_mut(&self.0, &mut |g, v| {
             for (g, &v) in g.iter_mut().zip(v) {
                 *g += momentum * v;
             }
@@ -44,7 +44,7 @@ impl<M: Params> Velocity<M> for Momentum<M> {
     fn store(&mut self, d: &M) {
         // Element by element over the common length (equal for two views of one model):
         // `copy_from_slice`'s length panic would stay in a run-time network's code.
-        self.0.zip_mut(d, &mut |_, v, d| {
+        self.0.zip_values_mut(d, &mut |v, d| {
             for (v, &d) in v.iter_mut().zip(d) {
                 *v = d;
             }
@@ -239,7 +239,7 @@ impl<M: Params + ?Sized, V: Velocity<M>> Optimizer<M> for Sgd<V> {
     /// `w ← w − lr·d`, then stores `d` as the velocity (with momentum) and counts the step.
     #[inline(always)]
     fn update(&mut self, model: &mut M, d: &M, dir: &Direction) {
-        model.zip_mut(d, &mut |_, w, d| typed::axpy(-dir.lr, d, w));
+        model.zip_values_mut(d, &mut |w, d| typed::axpy(-dir.lr, d, w));
         self.velocity.store(d);
         self.step = self.step.saturating_add(1);
     }

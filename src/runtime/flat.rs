@@ -90,4 +90,14 @@ impl Params for Flat<'_> {
         self.net
             .segments(|kind, len| f(kind, [take(&mut w, len), take(&mut a, len), take(&mut b, len)], cut(&mut c, len)));
     }
+
+    /// The whole buffer, one run.
+    fn visit_values_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F) {
+        f(self.data);
+    }
+
+    /// The whole buffers, one run.
+    fn zip_values_mut<F: FnMut(&mut [f32], &[f32])>(&mut self, other: &Self, f: &mut F) {
+        f(self.data, &*other.data);
+    }
 }
