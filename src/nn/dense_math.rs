@@ -263,8 +263,8 @@ impl DenseKernels for Shaped {
     }
 
     // Out of line: inlined, its loops' registers grow the frame of the run-time backward
-    // pass, whose fused kernel is what a Sigmoid network calls (Cortex-M4F 2-3-2 step: 376
-    // bytes of stack instead of 336).
+    // pass, whose fused kernel is what a Sigmoid network calls (40 bytes more stack in the
+    // Cortex-M4F 2-3-2 step).
     #[inline(never)]
     fn matmul_tn(&self, x: &[f32], dy: &[f32], gw: &mut [f32]) {
         let (m, k, n) = (self.inputs, self.rows, self.outputs);
