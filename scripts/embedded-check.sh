@@ -310,15 +310,15 @@ budget "$m4 digits int8 insns/prediction" "${infer_q8[$m4]:-}" 13500
 budget "thumbv6m-none-eabi digits int8 insns/prediction from f32 features" "${features_q8[thumbv6m-none-eabi]:-}" 70000
 budget "$m4 digits int8 insns/prediction from f32 features" "${features_q8[$m4]:-}" 16000
 # A network described at run time (stacknet::runtime): its steps, against regressions. On
-# the M4F the 2-3-2 step takes 1.60x the const path's instructions (3,575 vs 2,228 on
-# 2026-12-05) and 656 vs 344 B of stack: the same σ, loss and update, but a layer walk,
+# the M4F the 2-3-2 step takes 1.59x the const path's instructions (3,541 vs 2,228 on
+# 2026-12-05) and 620 vs 344 B of stack: the same σ, loss and update, but a layer walk,
 # loops over run-time lengths and out-of-line passes (each with its own frame) where the
 # bricks' step is one straight-line function.
 budget "$m4 run-time 2-3-2 insns/step" "${insns_rt[$m4]:-}" 3700
 budget "$m4 run-time 2-10-2 insns/step" "${insns_rt10[$m4]:-}" 9500
 budget "$m4 run-time 2-3-2 stack (B)" "${stack_rt[$m4]:-}" 700
 # The run-time engine's flash is every layer kind, loss and optimizer at once, and the
-# register-tile kernels of layers with widths ≤ 4 (46,488 B on 2026-12-05).
+# register-tile kernels of layers with widths ≤ 4 (45,582 B on 2026-12-05).
 budget "$m4 stacknet flash of the run-time engine's train_step (B)" "${flash_rt[$m4]:-}" 48128
 budget "$m4 stacknet flash of int8 from_bytes + predict (B)" "${flash_q8[$m4]:-}" 5120
 
