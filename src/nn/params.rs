@@ -38,8 +38,8 @@ pub trait Params: ParamsRef {
 
     /// Calls `f` on runs of values that cover every parameter once, in visiting order: for
     /// element-wise work (clipping), where a value's result cannot depend on where its run
-    /// starts. Per slice by default; a run-time network's flat buffer is one run, so a
-    /// small network's update is one kernel call instead of one per slice.
+    /// starts. Per slice by default; a run-time network's flat buffer is one run, so such a
+    /// pass is one loop (or kernel call) instead of one per slice.
     #[inline(always)]
     fn visit_values_mut<F: FnMut(&mut [f32])>(&mut self, f: &mut F) {
         self.visit_mut(&mut |_, v| f(v));

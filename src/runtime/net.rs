@@ -211,9 +211,9 @@ pub(crate) fn backward(net: &Net, k: Kernels, params: &[f32], x: &[f32], acts: &
     }
 }
 
-/// [`Pass`] for a training step of a run-time network. Its passes are inlined into the step:
-/// one frame fewer on the deepest call chain (Cortex-M4F 2-3-2 step: 620 B of stack, not
-/// 656, and 900 B less flash).
+/// [`Pass`] for a training step of a run-time network. Its methods are inlined into the step
+/// ([`forward`] and [`backward`] stay out of line); measured on the Cortex-M4F 2-3-2 step,
+/// that took 620 B of stack instead of 656, 34 fewer instructions and 900 B less flash.
 pub(crate) struct Run<'a> {
     pub(crate) net: &'a Net,
     pub(crate) kernels: Kernels,
